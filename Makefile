@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+export FACTORSCOPE_HOME ?= $(CURDIR)/var
+export FACTORSCOPE_API_PORT ?= 8000
+export FACTORSCOPE_UI_PORT ?= 8050
+
+.PHONY: install demo test bench lint
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e ".[backend,frontend,postgres,dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, prepare the default runs, start what exists, print the URL.
+demo: install
+	$(BIN)/factorscope prepare
+	@echo "factorscope: the default runs are ready in $(FACTORSCOPE_HOME)/runs. The API server (issue 4) and the dashboard (issue 5) are not built yet, so there is nothing to start or open."
+
+## make test: install and run every test.
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/metrics_scaling.py
+
+lint: install
+	$(BIN)/ruff check models backend frontend tests bench

@@ -1,0 +1,70 @@
+"""``factorscope train``: train a run with a progress bar (loss, ETA); ``--resume RUN_ID`` continues."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from tqdm import tqdm
+
+from models.checkpoint import CheckpointError
+from models.config import ConfigError, config_from_dict
+from models.datasets import UnknownDatasetError, dataset_names
+from models.registry import UnknownFamilyError, families
+from models.runs import RunNotFoundError, RunRecord, create_run, run_dir, train_run
+from models.training import Progress, TrainConfig
+
+from .config import get_settings
+
+
+def add_train_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model on a dataset (or resume one)")
+    p.add_argument("--family", help=f"one of {sorted(families())}")
+    p.add_argument("--dataset", help=f"one of {dataset_names()}")
+    p.add_argument("--set", metavar="KEY=VALUE", nargs="*", default=[], help="family config fields (JSON values)")
+    for f in fields(TrainConfig):
+        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f"train_{f.name}", type=type(f.default), default=None,
+                       help=f"training: {f.name} (default {f.default})")
+    p.add_argument("--run-id", help="name the run (default: family-dataset-time-random)")
+    p.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run from its last checkpoint")
+    p.set_defaults(handler=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .cli import parse_assignments
+
+    home = get_settings().home
+    try:
+        run_id = args.resume or _create(args, home, parse_assignments(args.set))
+        record = train_with_bar(home, run_id)
+    except (ConfigError, UnknownFamilyError, UnknownDatasetError, RunNotFoundError, CheckpointError,
+            FileExistsError, ValueError) as err:
+        print(f"factorscope train: {err}", file=sys.stderr)
+        return 2
+    print(f"run {record.run_id} version {record.version} saved in {run_dir(home, record.run_id)}")
+    return 0
+
+
+def _create(args: argparse.Namespace, home: Path, config: dict) -> str:
+    if not args.family or not args.dataset:
+        raise ValueError("--family and --dataset are required (or --resume RUN_ID)")
+    overrides = {f.name: getattr(args, f"train_{f.name}") for f in fields(TrainConfig)
+                 if getattr(args, f"train_{f.name}") is not None}
+    train = config_from_dict(TrainConfig, overrides)
+    return create_run(home, args.family, config, args.dataset, train, args.run_id).run_id
+
+
+def train_with_bar(home: Path, run_id: str) -> RunRecord:
+    """Train (or resume, or just return) ``run_id`` with a terminal progress bar: step, loss, ETA."""
+    fmt = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
+    with tqdm(total=1.0, desc=run_id, bar_format=fmt) as bar:
+        def show(p: Progress) -> None:
+            bar.n = p.fraction
+            val = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""
+            bar.set_postfix_str(f"step {p.step}/{p.total} loss {p.terms.get('loss', float('nan')):.3f}{val}",
+                                refresh=False)
+            bar.refresh()
+
+        return train_run(home, run_id, on_progress=show)

@@ -1,0 +1,94 @@
+"""Typed configs: frozen dataclasses <-> plain JSON dicts, with errors that say what was expected.
+
+Only the standard library, so configs round-trip through config.json without pickle or pydantic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+
+
+class ConfigError(ValueError):
+    """A config dict that does not fit its dataclass."""
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """A dataclass instance -> JSON-ready dict (tuples become lists)."""
+    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+
+
+def config_from_dict(cls: type[C], data: dict[str, Any]) -> C:
+    """Build ``cls`` from ``data``; unknown keys, wrong types and bad values raise ConfigError."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cls.__name__}: expected an object of fields, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ConfigError(f"{cls.__name__}: unknown field(s) {unknown}; expected some of {names}")
+    values = {k: _coerce(f"{cls.__name__}.{k}", hints[k], v) for k, v in data.items()}
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{cls.__name__}: {err}") from err
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _coerce(where: str, hint: Any, value: Any) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: expected one of {list(args)}, got {value!r}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            try:
+                return _coerce(where, arg, value)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{where}: expected {hint}, got {value!r}")
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        item = args[0] if args else Any
+        return tuple(_coerce(f"{where}[]", item, v) for v in value)
+    return _scalar(where, hint, value)
+
+
+def _scalar(where: str, hint: Any, value: Any) -> Any:
+    if hint is type(None):
+        if value is not None:
+            raise ConfigError(f"{where}: expected null, got {value!r}")
+        return None
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if hint is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def require(condition: bool, message: str) -> None:
+    """Value check for ``__post_init__``: raise ValueError(message) unless ``condition``."""
+    if not condition:
+        raise ValueError(message)

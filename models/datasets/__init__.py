@@ -1,0 +1,15 @@
+"""Datasets served by name; all generated or bundled, none downloaded."""
+
+from .base import Dataset, DatasetInfo, FactorGrid, Group
+from .registry import UnknownDatasetError, dataset_names, get_dataset, register_dataset
+
+__all__ = [
+    "Dataset",
+    "DatasetInfo",
+    "FactorGrid",
+    "Group",
+    "UnknownDatasetError",
+    "dataset_names",
+    "get_dataset",
+    "register_dataset",
+]

@@ -1,0 +1,4 @@
+from .config import BetaTCVAEConfig
+from .model import BetaTCVAE
+
+__all__ = ["BetaTCVAE", "BetaTCVAEConfig"]

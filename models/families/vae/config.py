@@ -1,0 +1,17 @@
+"""beta-VAE config (Higgins et al. 2017); beta = 1 is the plain VAE (Kingma & Welling 2014)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...config import require
+from ...nn import NetConfig
+
+
+@dataclass(frozen=True)
+class VAEConfig(NetConfig):
+    beta: float = 1.0  # weight of KL(q(z|x) || p(z))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")

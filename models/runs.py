@@ -1,0 +1,190 @@
+"""Runs on disk: ``<home>/runs/<run_id>/`` with config.json, weights.safetensors, metrics.json,
+history.json, train_log.jsonl and, while training, checkpoint/ (resumable).
+
+A run's version is the first 12 hex digits of its weights' sha256.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import secrets
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .base import DataSpec, LatentModel
+from .checkpoint import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    CheckpointError,
+    load_model,
+    read_json,
+    save_model,
+    write_json,
+)
+from .config import config_from_dict, config_to_dict
+from .datasets import get_dataset
+from .registry import get_family
+from .training import Progress, ProgressFn, TrainConfig, fit, split_indices
+
+RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+VERSION_LEN = 12
+
+
+class RunNotFoundError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as listed: identity, what it is, and whether it has finished weights."""
+
+    run_id: str
+    family: str
+    dataset: str
+    created: str
+    version: str | None  # None while training
+    config: dict[str, Any]
+    train: dict[str, Any]
+
+    @property
+    def finished(self) -> bool:
+        return self.version is not None
+
+
+def run_dir(home: Path, run_id: str) -> Path:
+    """The folder of ``run_id``; the id is checked against a strict pattern (never a path)."""
+    if not RUN_ID.match(run_id):
+        raise RunNotFoundError(f"invalid run id {run_id!r}: expected lowercase letters, digits, '-' or '_'")
+    return home / "runs" / run_id
+
+
+def new_run_id(family: str, dataset: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{family}-{dataset}-{stamp}-{secrets.token_hex(2)}".replace("_", "-").lower()
+
+
+def versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+
+
+def record_of(header: dict[str, Any]) -> RunRecord:
+    sha = header.get("weights_sha256")
+    return RunRecord(header["run_id"], header["family"], header["dataset"], header["created"],
+                     sha[:VERSION_LEN] if sha else None, header["config"], header["train"])
+
+
+def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, train: TrainConfig,
+               run_id: str | None = None) -> RunRecord:
+    """Validate everything and write the run's config.json (no weights yet); training comes next."""
+    spec, data = get_family(family), get_dataset(dataset)
+    typed = spec.config(config)
+    run_id = run_id or new_run_id(family, dataset)
+    folder = run_dir(home, run_id)
+    if folder.exists():
+        raise FileExistsError(f"run {run_id!r} already exists")
+    n_train = len(split_indices(len(data), train.val_fraction, train.seed)[0])
+    model = spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed)  # fails early on a bad config
+    folder.mkdir(parents=True)
+    header = {"run_id": run_id, "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+              "train": asdict(train), "seed": train.seed, "versions": versions(),
+              "n_parameters": sum(p.numel() for p in model.parameters()), **_header_without_sha(model)}
+    write_json(folder / CONFIG_FILE, header)
+    return record_of(header)
+
+
+def _header_without_sha(model: LatentModel) -> dict[str, Any]:
+    return {"family": model.family, "config": config_to_dict(model.config), "data": model.data.to_json(),
+            "format": 1}
+
+
+def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) -> RunRecord:
+    """Train (or resume) ``run_id`` to the end; writes weights, metrics, history. Idempotent when done."""
+    folder = run_dir(home, run_id)
+    header = read_json(folder / CONFIG_FILE) if folder.is_dir() else None
+    if header is None:
+        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+    if header.get("weights_sha256"):
+        return record_of(header)
+    from .checkpoint import build_from_header
+
+    model, data = build_from_header(header), get_dataset(header["dataset"])
+    cfg = config_from_dict(TrainConfig, header["train"])
+    train, val = split_indices(len(data), cfg.val_fraction, cfg.seed)
+    log = _Log(folder / "train_log.jsonl", on_progress)
+    loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / "checkpoint")
+    write_json(folder / "history.json", loop.history)
+    write_json(folder / "metrics.json", _final_metrics(loop, log.last))
+    save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}})
+    shutil.rmtree(folder / "checkpoint", ignore_errors=True)
+    return record_of(read_json(folder / CONFIG_FILE))
+
+
+class _Log:
+    """Appends every progress event to train_log.jsonl, then forwards it."""
+
+    def __init__(self, path: Path, forward: ProgressFn | None) -> None:
+        self.path, self.forward, self.last = path, forward, None
+
+    def __call__(self, p: Progress) -> None:
+        self.last = p
+        with self.path.open("a") as f:
+            f.write(json.dumps({"step": p.step, "val_loss": p.val_loss, **p.terms}) + "\n")
+        if self.forward:
+            self.forward(p)
+
+
+def _final_metrics(loop: Any, last: Progress | None) -> dict[str, Any]:
+    return {"training": {"steps": loop.step, "stopped_early": loop.stopped_early,
+                         "val_loss": loop.history[-1]["val_loss"] if loop.history else None,
+                         "best_val_loss": loop.best_val, "train_terms": last.terms if last else {}}}
+
+
+def load_run(home: Path, run_id: str, device: str | torch.device = "cpu") -> tuple[LatentModel, RunRecord]:
+    folder = run_dir(home, run_id)
+    if not (folder / CONFIG_FILE).is_file():
+        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+    model, header = load_model(folder, device)
+    return model, record_of(header)
+
+
+def list_runs(home: Path) -> list[RunRecord]:
+    """Every run with a readable config.json, newest first (unreadable folders are skipped)."""
+    root = home / "runs"
+    records = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            records.append(record_of(read_json(folder / CONFIG_FILE)))
+        except (CheckpointError, KeyError):
+            continue
+    return sorted(records, key=lambda r: r.created, reverse=True)
+
+
+def delete_run(home: Path, run_id: str) -> None:
+    folder = run_dir(home, run_id)
+    if not folder.is_dir():
+        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+    shutil.rmtree(folder)
+
+
+__all__ = [
+    "WEIGHTS_FILE",
+    "RunNotFoundError",
+    "RunRecord",
+    "config_from_dict",
+    "create_run",
+    "delete_run",
+    "list_runs",
+    "load_run",
+    "new_run_id",
+    "run_dir",
+    "train_run",
+]

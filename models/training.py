@@ -1,0 +1,205 @@
+"""One training loop for every family (it never looks at the family).
+
+Seeding, device choice, progress callbacks, periodic checkpoints, resume and early stopping on a
+validation split. Batches are a pure function of (seed, step), so a resumed run sees the same data
+in the same order as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .base import LatentModel
+from .config import require
+from .datasets import Dataset
+from .train_state import LoopState, has_loop, load_loop, save_loop
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 2000  # optimizer steps
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    val_fraction: float = 0.1  # held out for validation / early stopping
+    eval_every: int = 100  # steps between validation passes (and history records)
+    log_every: int = 10  # steps between progress callbacks
+    checkpoint_every: int = 500  # steps between resumable checkpoints (0: only at the end)
+    patience: int = 0  # validation passes without improvement before stopping (0: never)
+    max_val_items: int = 2048
+    device: str = "auto"  # auto: CUDA when available, else CPU
+
+    def __post_init__(self) -> None:
+        require(self.steps >= 1, f"steps must be >= 1, got {self.steps}")
+        require(self.batch_size >= 2, f"batch_size must be >= 2, got {self.batch_size}")
+        require(self.lr > 0, f"lr must be > 0, got {self.lr}")
+        require(0.0 < self.val_fraction < 0.5, f"val_fraction must be in (0, 0.5), got {self.val_fraction}")
+        for name in ("eval_every", "log_every", "max_val_items"):
+            require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
+        require(self.checkpoint_every >= 0 and self.patience >= 0, "checkpoint_every and patience must be >= 0")
+        require(self.device == "auto" or self.device.split(":")[0] in {"cpu", "cuda"},
+                f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a progress callback receives."""
+
+    step: int
+    total: int
+    terms: dict[str, float]  # running means since the last callback
+    val_loss: float | None  # latest validation loss
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total
+
+    @property
+    def eta_s(self) -> float:
+        return self.elapsed_s / max(self.step, 1) * (self.total - self.step)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class TrainingCancelled(RuntimeError):
+    """Raised by a progress callback to stop training; the last checkpoint stays resumable."""
+
+
+def select_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded permutation of range(n) cut into (train, val) index arrays."""
+    perm = np.random.default_rng([seed, 7]).permutation(n)
+    n_val = max(1, round(n * val_fraction))
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def batch_indices(train: np.ndarray, batch_size: int, seed: int, step: int) -> np.ndarray:
+    """The indices of batch ``step``: epoch-wise seeded shuffles, the incomplete last batch dropped."""
+    per_epoch = max(1, len(train) // batch_size)
+    epoch, pos = divmod(step, per_epoch)
+    perm = np.random.default_rng([seed, epoch]).permutation(len(train))
+    return train[perm[pos * batch_size : (pos + 1) * batch_size]]
+
+
+def to_batch(dataset: Dataset, indices: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(B,) indices -> (B, *shape) float32 tensor on ``device``."""
+    return torch.from_numpy(dataset.items(indices)).to(device, non_blocking=True)
+
+
+def validation_loss(model: LatentModel, dataset: Dataset, val: np.ndarray, cfg: TrainConfig) -> float:
+    """Mean loss on the (capped) validation split, with its own fixed RNG so training is undisturbed."""
+    device = next(model.parameters()).device
+    idx = val[: cfg.max_val_items]
+    model.eval()
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), torch.no_grad():
+        torch.manual_seed(cfg.seed)
+        losses = [model.loss(to_batch(dataset, idx[i : i + 256], device)).total.item() * len(idx[i : i + 256])
+                  for i in range(0, len(idx), 256)]
+    model.train()
+    return float(sum(losses) / len(idx))
+
+
+class _Running:
+    """Running means of the loss terms (kept on the device; synced only when read)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
+        self.count = 0
+
+    def add(self, terms: dict[str, torch.Tensor]) -> None:
+        for k, v in terms.items():
+            self.sums[k] = self.sums.get(k, 0) + v
+        self.count += 1
+
+    def pop(self) -> dict[str, float]:
+        out = {k: float(v) / max(self.count, 1) for k, v in self.sums.items()}
+        self.sums, self.count = {}, 0
+        return out
+
+
+def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
+        on_progress: ProgressFn | None = None, checkpoint_dir: Path | None = None) -> LoopState:
+    """Train ``model`` in place for ``cfg.steps`` steps; resumes from ``checkpoint_dir`` when it holds
+    a checkpoint. Returns the loop state (history, early-stop flag)."""
+    model.to(select_device(cfg.device)).train()
+    opts = model.configure_optimizers(cfg.lr)
+    loop, best = LoopState(), None
+    if checkpoint_dir is not None and has_loop(checkpoint_dir):
+        loop, best = load_loop(checkpoint_dir, model, opts)
+    else:
+        torch.manual_seed(cfg.seed)
+    _run_steps(model, dataset, train, val, cfg, opts, loop, best, on_progress, checkpoint_dir)
+    return loop
+
+
+def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
+               opts: list[torch.optim.Optimizer], loop: LoopState, best: dict[str, torch.Tensor] | None,
+               on_progress: ProgressFn | None, checkpoint_dir: Path | None) -> None:
+    device, running, start = next(model.parameters()).device, _Running(), time.perf_counter()
+    start_step = loop.step
+    while loop.step < cfg.steps and not loop.stopped_early:
+        out = model.loss(to_batch(dataset, batch_indices(train, cfg.batch_size, cfg.seed, loop.step), device))
+        _optimizer_step(model, opts, out.total, cfg.lr)
+        loop.step += 1
+        running.add(out.terms)
+        if loop.step % cfg.eval_every == 0 or loop.step == cfg.steps:
+            best = _evaluate(model, dataset, val, cfg, loop, running, best)
+        if on_progress and (loop.step % cfg.log_every == 0 or loop.step == cfg.steps or loop.stopped_early):
+            on_progress(Progress(loop.step, cfg.steps, running.pop(), _last_val(loop),
+                                 _elapsed(start, start_step, loop.step)))
+        if checkpoint_dir and cfg.checkpoint_every and loop.step % cfg.checkpoint_every == 0:
+            save_loop(checkpoint_dir, model, opts, loop, best)
+    if best is not None:
+        model.load_state_dict(best)
+
+
+def _optimizer_step(model: LatentModel, opts: list[torch.optim.Optimizer], total: torch.Tensor, lr: float) -> None:
+    if not torch.isfinite(total):
+        raise FloatingPointError(f"the loss became {total.item()}; lower lr or check the data")
+    for opt in opts:
+        opt.zero_grad(set_to_none=True)
+    total.backward()
+    for opt in opts:
+        opt.step()
+    model.after_optimizer_step(lr)
+
+
+def _evaluate(model: LatentModel, dataset: Dataset, val: np.ndarray, cfg: TrainConfig, loop: LoopState,
+              running: _Running, best: dict[str, torch.Tensor] | None) -> dict[str, torch.Tensor] | None:
+    """A validation pass: record history; track the best weights and stop early when patience runs out."""
+    val_loss = validation_loss(model, dataset, val, cfg)
+    train_terms = {k: float(v) / max(running.count, 1) for k, v in running.sums.items()}
+    loop.history.append({"step": loop.step, "val_loss": val_loss, **{f"train_{k}": v for k, v in train_terms.items()}})
+    if cfg.patience == 0:
+        return best
+    if loop.best_val is None or val_loss < loop.best_val - 1e-4 * abs(loop.best_val):
+        loop.best_val, loop.bad_evals = val_loss, 0
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    loop.bad_evals += 1
+    loop.stopped_early = loop.bad_evals >= cfg.patience
+    return best
+
+
+def _last_val(loop: LoopState) -> float | None:
+    return loop.history[-1]["val_loss"] if loop.history else None
+
+
+def _elapsed(start: float, start_step: int, step: int) -> float:
+    """Seconds, scaled so ETA stays right after a resume (time per step x steps done overall)."""
+    per_step = (time.perf_counter() - start) / max(step - start_step, 1)
+    return per_step * step if math.isfinite(per_step) else 0.0

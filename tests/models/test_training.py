@@ -1,0 +1,84 @@
+"""The generic loop learns, resumes exactly where it stopped, stops early and can be cancelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models import DataSpec, TrainConfig, TrainingCancelled, fit, get_dataset, get_family
+from models.training import batch_indices, split_indices, validation_loss
+
+
+def _setup(dataset: str, family: str = "vae", **cfg):
+    data = get_dataset(dataset)
+    train_cfg = TrainConfig(**{"steps": 200, "batch_size": 64, "eval_every": 50, "log_every": 10,
+                               "checkpoint_every": 0, **cfg})
+    train, val = split_indices(len(data), train_cfg.val_fraction, train_cfg.seed)
+    spec = get_family(family)
+    model = spec.build(spec.config({"latent_dim": 8, "hidden": [128]}), DataSpec.from_info(data.info, len(train)))
+    return model, data, train, val, train_cfg
+
+
+@pytest.mark.parametrize(("dataset", "family"), [("digits", "vae"), ("bars", "vae"), ("digits", "beta_tcvae")])
+def test_training_lowers_the_loss(dataset: str, family: str) -> None:
+    model, data, train, val, cfg = _setup(dataset, family, steps=300, lr=2e-3)
+    before = validation_loss(model, data, val, cfg)
+    events = []
+    loop = fit(model, data, train, val, cfg, on_progress=events.append)
+    assert [e.step for e in events][:2] == [10, 20] and events[-1].step == 300
+    assert 0 < events[0].fraction < events[-1].fraction == 1.0
+    vals = [h["val_loss"] for h in loop.history]
+    assert vals[-1] < vals[0] and vals[-1] < before - 0.2 * abs(before), (before, vals)
+    assert events[-1].terms["loss"] < events[0].terms["loss"]
+
+
+def test_resume_continues_from_the_saved_step_and_matches(tmp_path: Path) -> None:
+    model, data, train, val, cfg = _setup("digits", steps=60, checkpoint_every=20, eval_every=20)
+    ckpt = tmp_path / "ckpt"
+
+    def cancel_at_50(p):
+        if p.step == 50:
+            raise TrainingCancelled
+
+    with pytest.raises(TrainingCancelled):
+        fit(model, data, train, val, cfg, on_progress=cancel_at_50, checkpoint_dir=ckpt)
+    resumed, *_ = _setup("digits")
+    seen = []
+    loop = fit(resumed, data, train, val, cfg, on_progress=lambda p: seen.append(p.step), checkpoint_dir=ckpt)
+    assert seen[0] == 50 and seen[-1] == 60  # steps 41..60 ran again; 1..40 did not
+    assert loop.step == 60 and [h["step"] for h in loop.history] == [20, 40, 60]
+
+    straight, *_ = _setup("digits")
+    fit(straight, data, train, val, cfg)
+    for (name, a), b in zip(resumed.state_dict().items(), straight.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_early_stop_restores_the_best_weights() -> None:
+    model, data, train, val, cfg = _setup("digits", steps=2000, eval_every=10, patience=2, lr=0.05)
+    loop = fit(model, data, train, val, cfg)
+    assert loop.stopped_early and loop.step < 2000
+    assert loop.best_val == min(h["val_loss"] for h in loop.history)
+
+
+def test_batches_are_a_pure_function_of_seed_and_step() -> None:
+    train = np.arange(100, 200)
+    a = batch_indices(train, 32, seed=3, step=5)
+    assert np.array_equal(a, batch_indices(train, 32, seed=3, step=5))
+    assert not np.array_equal(a, batch_indices(train, 32, seed=4, step=5))
+    epoch = np.concatenate([batch_indices(train, 32, 3, s) for s in range(3)])
+    assert len(set(epoch)) == 96 and set(epoch) <= set(train)
+    tr, va = split_indices(1000, 0.1, 0)
+    assert len(va) == 100 and not set(tr) & set(va)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("steps", 0, "steps must be >= 1"), ("batch_size", 1, "batch_size must be >= 2"),
+    ("val_fraction", 0.7, "val_fraction"), ("device", "tpu", "device must be"),
+])
+def test_train_config_checks(field: str, value, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value})
