@@ -1,0 +1,30 @@
+"""Disentanglement metrics: pure functions over arrays returning a variant-labelled MetricResult.
+
+METRICS maps each name to its function; the @register_metric decorator at each definition fills it,
+so importing the modules below is all it takes.
+"""
+
+from .dci import dci, dci_completeness, dci_disentanglement
+from .factor_vae import factor_vae_score
+from .mig import mig_dlib
+from .mig_chen import mig_chen
+from .modularity import modularity, modularity_from_mi
+from .registry import METRICS, MetricFn, register_metric
+from .result import MetricResult
+from .sap import sap
+
+__all__ = [
+    "METRICS",
+    "MetricFn",
+    "MetricResult",
+    "dci",
+    "dci_completeness",
+    "dci_disentanglement",
+    "factor_vae_score",
+    "mig_chen",
+    "mig_dlib",
+    "modularity",
+    "modularity_from_mi",
+    "register_metric",
+    "sap",
+]

@@ -1,0 +1,108 @@
+"""A run's full report: information per dim, reconstruction, test log-likelihood and every metric the
+dataset's ground truth allows, each labelled with its variant; written into the run's metrics.json."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .base import LatentModel
+from .checkpoint import read_json, write_json
+from .datasets import Dataset, get_dataset
+from .evaluation import (
+    EvalConfig,
+    encode_dataset,
+    factor_table,
+    iw_test_log_likelihood,
+    reconstruction,
+    sample_indices,
+)
+from .metrics import dci, factor_vae_score, mig_chen, mig_dlib, modularity, sap
+from .runs import load_run, run_dir
+
+ProgressFn = Callable[[float, str], None]
+
+
+def _factor_vae_inputs(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rng: np.random.Generator
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dlib's sampling: global codes of random points; per vote a batch of 64 sharing one random factor."""
+    grid, batch, votes = dataset.grid, 64, cfg.factor_vae_votes
+    global_mu, _ = encode_dataset(model, dataset, sample_indices(dataset, cfg.n_points, rng))
+    fixed = rng.integers(0, grid.n_factors, size=votes)  # (V,) the factor each vote holds fixed
+    factors = grid.sample(votes * batch, rng).reshape(votes, batch, grid.n_factors)  # (V, B, F)
+    rows = np.arange(votes)
+    factors[rows, :, fixed] = factors[rows, 0, fixed][:, None]  # one value of that factor per batch
+    votes_mu, _ = encode_dataset(model, dataset, grid.to_index(factors.reshape(-1, grid.n_factors)))
+    return global_mu, votes_mu.reshape(votes, batch, -1), fixed
+
+
+def _chen(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rng: np.random.Generator,
+          tick: Callable[[float], None]) -> dict[str, Any]:
+    info = dataset.info
+    names = info.extra.get("mig_chen_factors", list(info.factor_names))
+    cols = [info.factor_names.index(n) for n in names]
+    n = len(dataset) if cfg.chen_items is None else min(cfg.chen_items, len(dataset))
+    idx = np.arange(len(dataset)) if n == len(dataset) else np.sort(rng.choice(len(dataset), n, replace=False))
+    mu, logvar = encode_dataset(model, dataset, idx, on_batch=lambda f: tick(0.5 * f))
+    result = mig_chen(mu, logvar, dataset.factors(idx)[:, cols], np.asarray(info.factor_sizes)[cols],
+                      rng=cfg.seed, on_progress=lambda f: tick(0.5 + 0.5 * f)).as_dict()
+    return {**result, "n_items": n, "factors": names}
+
+
+def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress: ProgressFn) -> dict[str, Any]:
+    """Every metric the ground truth allows (none without factors), each with its variant and sizes."""
+    if not dataset.info.factor_names:
+        return {}
+    rng, out = np.random.default_rng(cfg.seed), {}
+    idx = sample_indices(dataset, cfg.n_points, rng)
+    codes, _ = encode_dataset(model, dataset, idx)
+    factors = dataset.factors(idx)
+    out["mig_dlib"] = {**mig_dlib(codes, factors).as_dict(), "n_points": len(idx)}
+    m = min(cfg.n_classifier, len(idx))
+    out["sap"] = {**sap(codes[:m], factors[:m]).as_dict(), "n_points": m}
+    if factors.shape[1] >= 2:  # both normalise by log F or F - 1: undefined for one factor
+        out["modularity"] = {**modularity(codes, factors).as_dict(), "n_points": len(idx)}
+        progress(0.35, "DCI (gradient-boosted trees)")
+        out["dci"] = {**dci(codes[:m], factors[:m], n_estimators=cfg.dci_estimators, seed=cfg.seed).as_dict(),
+                      "n_points": m, "n_estimators": cfg.dci_estimators}
+    if dataset.grid is not None:
+        progress(0.55, "FactorVAE score")
+        out["factor_vae"] = {**factor_vae_score(*_factor_vae_inputs(model, dataset, cfg, rng)).as_dict(),
+                             "n_votes": cfg.factor_vae_votes}
+        progress(0.65, "MIG (Chen): encoding and entropies")
+        out["mig_chen"] = _chen(model, dataset, cfg, rng, lambda f: progress(0.65 + 0.3 * f, "MIG (Chen)"))
+    return out
+
+
+def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress: ProgressFn) -> dict[str, Any]:
+    start, rng = time.perf_counter(), np.random.default_rng(cfg.seed + 1)
+    progress(0.0, "information per latent dim")
+    report: dict[str, Any] = {"factors": factor_table(model, dataset, cfg.n_info, cfg.seed)}
+    held = np.sort(rng.choice(len(dataset), size=min(cfg.ll_items, len(dataset)), replace=False))
+    report["reconstruction"] = {**reconstruction(model, dataset, held), "n_items": len(held)}
+    progress(0.1, "importance-weighted log-likelihood")
+    report["log_likelihood"] = {"iw_elbo": iw_test_log_likelihood(model, dataset, held, cfg.ll_samples, cfg.seed),
+                                "samples": cfg.ll_samples, "n_items": len(held)}
+    report["metrics"] = metric_suite(model, dataset, cfg, lambda f, m: progress(0.2 + 0.8 * f, m))
+    report["settings"] = asdict(cfg)
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    progress(1.0, "report written")
+    return report
+
+
+def evaluate_run(home: Path, run_id: str, cfg: EvalConfig | None = None, on_progress: ProgressFn | None = None,
+                 device: str = "cpu") -> dict[str, Any]:
+    """Compute the run's report and store it under "report" in its metrics.json; returns the report."""
+    model, record = load_run(home, run_id, device)
+    report = build_report(model, get_dataset(record.dataset), cfg or EvalConfig(),
+                          on_progress or (lambda f, m: None))
+    report["version"] = record.version
+    path = run_dir(home, run_id) / "metrics.json"
+    metrics = read_json(path) if path.is_file() else {}
+    write_json(path, {**metrics, "report": report})
+    return report
