@@ -34,6 +34,14 @@ def test_train_digits_writes_a_loadable_run(home: Path) -> None:
     assert record.version == header["weights_sha256"][:12] and model.latent_dim == 4
     assert [r.run_id for r in list_runs(home)] == ["cli-run"]
 
+    out = factorscope("evaluate", "cli-run", home=home)
+    assert out.returncode == 0, out.stderr
+    assert "report written" in out.stderr  # the progress bar
+    summary = json.loads(out.stdout)
+    assert summary["metrics"]["mig_dlib"]["variant"] == "mig_dlib" and len(summary["mi_per_dim"]) == 4
+    report = json.loads((folder / "metrics.json").read_text())["report"]
+    assert report["version"] == record.version and report["log_likelihood"]["samples"] == 100
+
 
 def test_resume_finishes_an_interrupted_run(home: Path) -> None:
     from models.runs import create_run, train_run
@@ -66,6 +74,8 @@ def test_bad_input_is_a_clear_error(home: Path) -> None:
         (["--family", "vae"], "--family and --dataset are required"),
         (["--resume", "../etc"], "invalid run id"),
     ]
+    out = factorscope("evaluate", "missing-run", home=home)
+    assert out.returncode == 2 and "no run 'missing-run'" in out.stderr
     for args, message in cases:
         out = factorscope("train", *args, home=home)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)

@@ -1,0 +1,134 @@
+"""The evaluation layer: known answers through the model path, and a full report on dsprites."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from models import DataSpec, get_dataset
+from models.base import LatentModel, LossOutput
+from models.evaluation import (
+    EvalConfig,
+    encode_dataset,
+    factor_table,
+    iw_log_likelihood_of,
+    reconstruction,
+    sample_indices,
+    top_k_table,
+)
+from models.report import evaluate_run
+from models.runs import create_run, train_run
+from models.training import TrainConfig
+
+A, S = 1.7, 0.6  # x | z ~ N(A z, S^2), z ~ N(0, 1): p(x) = N(0, A^2 + S^2), posterior exact
+
+
+class LinearGaussian(LatentModel):
+    """A 1-D model whose encoder is the exact posterior q(z|x) = p(z|x)."""
+
+    family = "linear_gaussian_test"
+
+    def __init__(self) -> None:
+        super().__init__(type("C", (), {"latent_dim": 1})(), DataSpec((1,), 10, "gaussian"))
+        self.anchor = nn.Parameter(torch.zeros(1))
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        mu = A * x / (A**2 + S**2)
+        return mu, torch.full_like(mu, math.log(S**2 / (A**2 + S**2)))
+
+    def decode(self, z: Tensor) -> Tensor:
+        return A * z
+
+    def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
+        return (-0.5 * math.log(2 * math.pi * S**2) - (x - A * z) ** 2 / (2 * S**2)).sum(1)
+
+    def loss(self, x: Tensor) -> LossOutput:
+        return LossOutput(self.anchor.sum())
+
+
+def test_iw_log_likelihood_with_an_exact_posterior_is_analytic() -> None:
+    x = torch.linspace(-3, 3, 13, dtype=torch.float64)[:, None]
+    model = LinearGaussian().double()
+    est = iw_log_likelihood_of(model, x, samples=100, generator=torch.Generator().manual_seed(0))
+    var = A**2 + S**2
+    exact = -0.5 * np.log(2 * np.pi * var) - x[:, 0].numpy() ** 2 / (2 * var)
+    np.testing.assert_allclose(est, exact, atol=1e-9)
+
+
+def _tiny_model(dataset: str, latent_dim: int = 3):
+    from models import get_family
+
+    data = get_dataset(dataset)
+    spec = get_family("vae")
+    cfg = spec.config({"latent_dim": latent_dim, "hidden": [32], "conv_channels": [8]})
+    return spec.build(cfg, DataSpec.from_info(data.info, len(data)), seed=1).eval(), data
+
+
+def test_top_k_table_ends_at_the_full_reconstruction_and_starts_at_the_prior_mean() -> None:
+    model, data = _tiny_model("digits")
+    idx = np.arange(40)
+    mu, _ = encode_dataset(model, data, idx, batch_size=16)
+    x = torch.from_numpy(data.items(idx))
+    mi = np.array([0.2, 1.5, 0.7])
+    rows = top_k_table(model, x, torch.as_tensor(mu, dtype=torch.float32), mi)
+    assert [r["k"] for r in rows] == [0, 1, 2, 3]
+    np.testing.assert_allclose([r["kept_mi"] for r in rows], [0, 1.5, 2.2, 2.4])
+    assert math.isclose(rows[-1]["kept_fraction"], 1.0)
+    assert math.isclose(rows[-1]["mse"], reconstruction(model, data, idx)["mse"], rel_tol=1e-5)
+    with torch.inference_mode():
+        prior_mse = float(((model.decode(torch.zeros(40, 3)) - x) ** 2).mean())
+    assert math.isclose(rows[0]["mse"], prior_mse, rel_tol=1e-5)
+
+
+def test_factor_table_orders_dims_by_mi() -> None:
+    model, data = _tiny_model("bars")
+    table = factor_table(model, data, n=300)
+    mi = [d["mi_gaussian"] for d in table["dims"]]
+    assert table["order"] == sorted(range(3), key=lambda j: -mi[j])
+    assert all(d["mi_monte_carlo"] >= 0 and d["kl"] >= 0 and d["variance"] >= 0 for d in table["dims"])
+    assert len(table["topk"]) == 4
+
+
+def test_grid_sampling_is_uniform_over_factors() -> None:
+    data = get_dataset("dsprites")
+    idx = sample_indices(data, 20_000, np.random.default_rng(0))
+    shapes = np.bincount(data.factors(idx)[:, 0], minlength=3) / 20_000
+    np.testing.assert_allclose(shapes, 1 / 3, atol=0.02)
+
+
+TINY = EvalConfig(n_points=600, n_info=300, chen_items=400, n_classifier=400, dci_estimators=2,
+                  factor_vae_votes=30, ll_items=16, ll_samples=100)
+
+
+def test_evaluate_run_writes_a_labelled_report(home: Path) -> None:
+    create_run(home, "vae", {"latent_dim": 4, "hidden": [32], "conv_channels": [8]}, "dsprites",
+               TrainConfig(steps=3, batch_size=16, eval_every=3, max_val_items=32), run_id="tiny")
+    train_run(home, "tiny")
+    fractions: list[float] = []
+    report = evaluate_run(home, "tiny", TINY, on_progress=lambda f, m: fractions.append(f))
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    variants = {name: m["variant"] for name, m in report["metrics"].items()}
+    assert variants == {"mig_dlib": "mig_dlib", "modularity": "modularity_dlib", "sap": "sap_dlib_discrete",
+                        "dci": "dci_dlib", "factor_vae": "factor_vae_dlib", "mig_chen": "mig_chen"}
+    assert report["metrics"]["mig_chen"]["factors"] == ["scale", "orientation", "posX", "posY"]
+    assert all(np.isfinite(m["value"]) for m in report["metrics"].values())
+    assert report["log_likelihood"]["samples"] == 100 and report["log_likelihood"]["iw_elbo"] < 0
+    stored = json.loads((home / "runs" / "tiny" / "metrics.json").read_text())
+    assert stored["report"]["metrics"]["mig_dlib"]["value"] == report["metrics"]["mig_dlib"]["value"]
+    assert "training" in stored and stored["report"]["version"] == report["version"]
+    again = evaluate_run(home, "tiny", TINY)
+    assert again["metrics"]["mig_dlib"] == report["metrics"]["mig_dlib"]  # seeded: reproducible
+
+
+def test_datasets_without_ground_truth_get_no_metrics(home: Path) -> None:
+    create_run(home, "vae", {"latent_dim": 3, "hidden": [16]}, "breast_cancer",
+               TrainConfig(steps=3, batch_size=16, eval_every=3), run_id="bc")
+    train_run(home, "bc")
+    report = evaluate_run(home, "bc", replace(TINY, n_info=100))
+    assert set(report["metrics"]) == {"mig_dlib", "sap"}  # one factor (diagnosis): no DCI, modularity
