@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +16,32 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535)
     ui_port: int = Field(8050, ge=1, le=65535)
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:i]'")
+    # API v1: model cache, inference executor and request limits (each limit answers a 422 naming it)
+    model_cache_size: int = Field(4, ge=1, description="trained models kept loaded at once (least recently used go)")
+    inference_queue_size: int = Field(64, ge=1, description="requests waiting for the inference thread; full: 503")
+    inference_max_batch: int = Field(512, ge=1, description="rows combined from several requests into one forward "
+                                     "pass (1: never combine requests)")
+    inference_chunk_rows: int = Field(512, ge=8, description="rows per forward pass within one large request")
+    inference_timeout_s: float = Field(120.0, gt=0, description="how long a request waits for its result")
+    retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with a 503 when the queue is full")
+    max_traversal_cells: int = Field(400, ge=1, description="dims x steps in one traversal")
+    max_steps: int = Field(65, ge=2, description="steps per traversed dim")
+    max_decode_batch: int = Field(1024, ge=1, description="latent vectors in one decode request")
+    max_items: int = Field(64, ge=1, description="items in one reconstruct request")
+    max_embedding_n: int = Field(5000, ge=2, description="items encoded for one embedding or factor table")
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="request body size; larger: 413")
+    start_worker: bool = Field(False, description="start the job worker process together with the API")
+
+    # jobs (backend/jobs): the queue's database and the worker's polling
+    database_url: str = Field("", description="jobs database: sqlite:///path.db or postgresql+psycopg://user:pw@host/db;"
+                              " empty: sqlite:///<home>/factorscope.db")
+    worker_poll_s: float = Field(1.0, gt=0, le=60, description="seconds between the worker's polls of an empty queue")
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home}/factorscope.db"
+        return self
 
     @property
     def runs_dir(self) -> Path:

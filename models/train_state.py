@@ -1,8 +1,10 @@
 """Resumable training state on disk, pickle-free: tensors in safetensors, the rest in JSON.
 
-``<dir>/model.safetensors`` (current weights), ``best.safetensors`` (best validation weights, when
-early stopping is on), ``state.safetensors`` (optimizer tensors, RNG states), ``state.json``
-(step, optimizer hyper-parameters, history, early-stop bookkeeping).
+``<dir>/model-<step>.safetensors`` (weights), ``best-<step>.safetensors`` (best validation weights,
+when early stopping is on), ``state-<step>.safetensors`` (optimizer tensors, RNG states) and
+``state.json`` (step, optimizer hyper-parameters, history, early-stop bookkeeping, the file names and
+their sha256). A save writes the new step's files first and swaps ``state.json`` in one rename, so a
+kill at any moment leaves a complete, resumable checkpoint; older files are removed afterwards.
 """
 
 from __future__ import annotations
@@ -76,27 +78,29 @@ def save_loop(directory: Path, model: torch.nn.Module, opts: list[torch.optim.Op
     """Write everything needed to continue from ``loop.step``; state.json last (it marks completion)."""
     directory.mkdir(parents=True, exist_ok=True)
     opt_tensors, opt_meta = _flatten_optimizers(opts)
-    digests = {
-        "model": save_tensors(model.state_dict(), directory / "model.safetensors"),
-        "state": save_tensors({**opt_tensors, **_rng_tensors()}, directory / "state.safetensors"),
-    }
+    parts = {"model": model.state_dict(), "state": {**opt_tensors, **_rng_tensors()}}
     if best is not None:
-        digests["best"] = save_tensors(best, directory / "best.safetensors")
-    write_json(directory / "state.json", {"loop": asdict(loop), "optimizers": opt_meta, "sha256": digests})
+        parts["best"] = best
+    files = {name: f"{name}-{loop.step}.safetensors" for name in parts}
+    digests = {name: save_tensors(parts[name], directory / files[name]) for name in parts}
+    write_json(directory / "state.json", {"loop": asdict(loop), "optimizers": opt_meta, "files": files,
+                                          "sha256": digests})
+    for stale in set(p.name for p in directory.glob("*.safetensors")) - set(files.values()):
+        (directory / stale).unlink(missing_ok=True)
 
 
 def load_loop(directory: Path, model: torch.nn.Module, opts: list[torch.optim.Optimizer]
               ) -> tuple[LoopState, dict[str, torch.Tensor] | None]:
     """Restore model, optimizers and RNG from ``directory``; returns the loop state and best weights."""
     saved = read_json(directory / "state.json")
-    digests = saved["sha256"]
-    model.load_state_dict(load_state(directory / "model.safetensors", digests["model"]))
-    tensors = load_state(directory / "state.safetensors", digests["state"])
+    files, digests = saved["files"], saved["sha256"]
+    model.load_state_dict(load_state(directory / files["model"], digests["model"]))
+    tensors = load_state(directory / files["state"], digests["state"])
     device = next(model.parameters()).device
     _restore_optimizers(opts, {k: v.to(device) if not k.endswith(".step") else v for k, v in tensors.items()
                                if k.startswith("opt")}, saved["optimizers"])
     _restore_rng(tensors)
-    best = load_state(directory / "best.safetensors", digests["best"]) if "best" in digests else None
+    best = load_state(directory / files["best"], digests["best"]) if "best" in files else None
     return LoopState(**saved["loop"]), best
 
 

@@ -13,7 +13,7 @@ from models.runs import list_runs, load_run
 def factorscope(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "backend.cli", *args]
     env = {"FACTORSCOPE_HOME": str(home), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300,
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False,
                           cwd=Path(__file__).resolve().parents[2])
 
 

@@ -82,3 +82,14 @@ def test_batches_are_a_pure_function_of_seed_and_step() -> None:
 def test_train_config_checks(field: str, value, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TrainConfig(**{field: value})
+
+
+def test_a_checkpoint_is_always_complete(tmp_path: Path) -> None:
+    """Each save leaves one consistent set of files; a stale set never confuses a resume."""
+    model, data, train, val, cfg = _setup("digits", steps=30, checkpoint_every=10, eval_every=10)
+    ckpt = tmp_path / "ckpt"
+    fit(model, data, train, val, cfg, checkpoint_dir=ckpt)
+    assert sorted(p.name for p in ckpt.iterdir()) == ["model-30.safetensors", "state-30.safetensors", "state.json"]
+    (ckpt / "model-10.safetensors").write_bytes(b"left over by a kill during a save")
+    resumed, *_ = _setup("digits")
+    assert fit(resumed, data, train, val, cfg, checkpoint_dir=ckpt).step == 30

@@ -1,0 +1,48 @@
+"""``factorscope worker``: run queued jobs until SIGINT/SIGTERM, one log line per job state change.
+
+The first signal stops cleanly: the current job goes back to the queue at its next progress report
+(a train job keeps its resumable checkpoint). A second signal quits at once; the next worker start
+re-queues the job it left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .config import get_settings
+
+
+def add_worker_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run queued jobs (training, evaluation) until SIGINT/SIGTERM")
+    p.add_argument("--once", action="store_true", help="run the jobs queued now, then exit")
+    p.set_defaults(handler=run_worker_command)
+
+
+def run_worker_command(args: argparse.Namespace) -> int:
+    from .jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    run_worker(get_settings(), stop, once=args.once)
+    return 0
+
+
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGINT/SIGTERM set ``stop``; a second one raises KeyboardInterrupt (quit now)."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        logging.getLogger("factorscope.worker").info(
+            "%s: stopping after the current step (send again to quit now)", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)

@@ -1,0 +1,45 @@
+"""``JobContext``: what a handler gets to report progress and to learn that it should stop."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import JobCancelled, JobInterrupted
+
+if TYPE_CHECKING:
+    from .store import JobStore
+
+
+@dataclass
+class JobContext:
+    """Handed to a handler with its payload. ``report`` raises ``JobCancelled`` once a cancel was
+    requested and ``JobInterrupted`` once the worker is stopping (both are ``TrainingCancelled``, so a
+    training loop stops at its next progress callback and its last checkpoint stays resumable)."""
+
+    store: JobStore
+    job_id: str
+    home: Path
+    device: str = "auto"  # settings.device: where handlers that choose a device put their work
+    stop: threading.Event = field(default_factory=threading.Event)
+    min_interval_s: float = 0.1  # database writes are throttled; the last report (progress 1) always goes
+    _last_write: float = field(default=float("-inf"), repr=False)
+
+    @property
+    def pid(self) -> int:
+        return os.getpid()
+
+    def report(self, progress: float, message: str) -> None:
+        """Record progress (0..1) and a one-line message; raise if the job must stop."""
+        if self.stop.is_set():
+            raise JobInterrupted("the worker is stopping")
+        now = time.monotonic()
+        if progress < 1.0 and now - self._last_write < self.min_interval_s:
+            return
+        self._last_write = now
+        if not self.store.report(self.job_id, progress, message):
+            raise JobCancelled(f"job {self.job_id} was cancelled")

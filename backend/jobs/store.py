@@ -1,0 +1,217 @@
+"""``JobStore``: the jobs table behind a small state machine. Every write is one transaction.
+
+queued -> running (claim_next) -> succeeded | failed | cancelled; queued -> cancelled (cancel);
+running -> queued (release: the worker stopped cleanly; recover: the worker died, once).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, text, update
+
+from .engine import create_schema, make_engine
+from .handlers import JOB_KINDS, Handler, check_payload
+from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
+from .schema import jobs
+
+MAX_MESSAGE = 1000
+MAX_LIST = 1000
+
+
+class JobStore:
+    """Jobs in SQLite (``sqlite:///path.db``) or PostgreSQL (``postgresql+psycopg://...``); tables are
+    created on first use. Safe to share between threads; several processes may use one database."""
+
+    def __init__(self, database_url: str, kinds: Mapping[str, Handler] | None = None) -> None:
+        self.engine: Engine = make_engine(database_url)
+        self.kinds: dict[str, Handler] = dict(JOB_KINDS if kinds is None else kinds)
+        create_schema(self.engine)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise unless the database answers (for readiness checks)."""
+        with self._read() as conn:
+            conn.execute(text("SELECT 1"))
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only transaction (on SQLite: a WAL snapshot that takes no write lock)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(jobs_read_only=True)
+            with conn.begin():
+                yield conn
+
+    # --- the API side -------------------------------------------------------------------------------
+
+    def submit(self, kind: str, payload: dict[str, Any]) -> Job:
+        """Queue a job; ValueError for an unknown kind or a payload the kind cannot use."""
+        if kind not in self.kinds:
+            raise ValueError(f"unknown job kind {kind!r}: expected one of {sorted(self.kinds)}")
+        check_payload(kind, payload)
+        now = now_iso()
+        row = {"id": uuid.uuid4().hex, "kind": kind, "state": "queued", "progress": 0.0, "message": "queued",
+               "payload": json.dumps(payload), "result": None, "error": None, "attempts": 0,
+               "cancel_requested": False, "created": now, "updated": now, "worker_id": None}
+        with self.engine.begin() as conn:
+            conn.execute(insert(jobs).values(**row))
+        return _job(row)
+
+    def get(self, job_id: str) -> Job:
+        """The job ``job_id``; JobNotFoundError when there is none."""
+        with self._read() as conn:
+            return _get(conn, job_id)
+
+    def list(self, limit: int = 100, kind: str | None = None, state: str | None = None) -> list[Job]:
+        """The newest ``limit`` jobs, newest first, optionally of one kind and/or state."""
+        if not 1 <= limit <= MAX_LIST:
+            raise ValueError(f"limit must be in 1..{MAX_LIST}, got {limit}")
+        if state is not None and state not in STATES:
+            raise ValueError(f"unknown job state {state!r}: expected one of {list(STATES)}")
+        query = select(jobs).order_by(jobs.c.created.desc(), jobs.c.id.desc()).limit(limit)
+        if kind is not None:
+            query = query.where(jobs.c.kind == kind)
+        if state is not None:
+            query = query.where(jobs.c.state == state)
+        with self._read() as conn:
+            return [_job(row) for row in conn.execute(query).mappings()]
+
+    def cancel(self, job_id: str) -> Job:
+        """A queued job is cancelled at once; a running one gets ``cancel_requested`` (its worker stops
+        it at the next progress report); a finished one is returned unchanged."""
+        now = now_iso()
+        with self.engine.begin() as conn:
+            done = conn.execute(_guarded_update(job_id, "queued").values(
+                state="cancelled", cancel_requested=True, message="cancelled before it started", updated=now))
+            if done.rowcount == 0:
+                conn.execute(_guarded_update(job_id, "running").values(
+                    cancel_requested=True, message="cancel requested", updated=now))
+            return _get(conn, job_id)
+
+    # --- the worker side ----------------------------------------------------------------------------
+
+    def claim_next(self, worker_id: str) -> Job | None:
+        """Atomically move the oldest queued job to running for ``worker_id``; None when the queue is
+        empty. PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE and a guarded UPDATE."""
+        while True:
+            with self.engine.begin() as conn:
+                job_id = conn.execute(self._oldest_queued()).scalar()
+                if job_id is None:
+                    return None
+                claimed = conn.execute(_guarded_update(job_id, "queued").values(
+                    state="running", attempts=jobs.c.attempts + 1, worker_id=worker_id, updated=now_iso(),
+                    message=f"started on worker {worker_id}"))
+                if claimed.rowcount == 1:
+                    return _get(conn, job_id)
+
+    def _oldest_queued(self) -> Any:
+        query = select(jobs.c.id).where(jobs.c.state == "queued").order_by(jobs.c.created, jobs.c.id).limit(1)
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    def report(self, job_id: str, progress: float, message: str) -> bool:
+        """Record a running job's progress; False when it should stop (cancel requested, or no longer
+        running). After a cancel request the row keeps its 'cancel requested' message."""
+        progress = _fraction(progress)
+        with self.engine.begin() as conn:
+            conn.execute(_guarded_update(job_id, "running").where(jobs.c.cancel_requested.is_(False)).values(
+                progress=progress, message=message[:MAX_MESSAGE], updated=now_iso()))
+            row = conn.execute(select(jobs.c.state, jobs.c.cancel_requested).where(jobs.c.id == job_id)).first()
+        if row is None:
+            raise JobNotFoundError(f"no job {job_id!r}")
+        return row.state == "running" and not row.cancel_requested
+
+    def succeed(self, job_id: str, result: dict[str, Any]) -> Job:
+        """running -> succeeded with ``result`` and progress 1."""
+        return self._finish(job_id, state="succeeded", progress=1.0, result=json.dumps(result), error=None)
+
+    def fail(self, job_id: str, error: str) -> Job:
+        """running -> failed with ``error`` (one line saying what went wrong)."""
+        return self._finish(job_id, state="failed", error=error[:MAX_MESSAGE], message="failed")
+
+    def mark_cancelled(self, job_id: str) -> Job:
+        """running -> cancelled (the worker stopped it after a cancel request)."""
+        return self._finish(job_id, state="cancelled", message="cancelled")
+
+    def release(self, job_id: str, message: str) -> Job:
+        """running -> queued because the worker stopped cleanly (not counted as an attempt); a job with a
+        pending cancel request is cancelled instead."""
+        with self.engine.begin() as conn:
+            job = _get(conn, job_id)
+            if job.state == "running":
+                conn.execute(_guarded_update(job_id, "running").values(**_released(job, message)))
+            return _get(conn, job_id)
+
+    def recover(self) -> list[str]:
+        """For a worker starting up: every job still 'running' was left by a dead worker. Re-queue it
+        (a train job then resumes from its checkpoint) unless it has had MAX_ATTEMPTS already, in which
+        case fail it; a pending cancel request cancels it. Returns the ids of the jobs it touched.
+        Assumes one worker per database (jobs of a live second worker would be taken over)."""
+        query = select(jobs).where(jobs.c.state == "running").order_by(jobs.c.created)
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update()
+        with self.engine.begin() as conn:
+            stale = [_job(row) for row in conn.execute(query).mappings()]
+            for job in stale:
+                conn.execute(_guarded_update(job.job_id, "running").values(**_recovered(job)))
+        return [job.job_id for job in stale]
+
+    def _finish(self, job_id: str, **values: Any) -> Job:
+        with self.engine.begin() as conn:
+            conn.execute(_guarded_update(job_id, "running").values(updated=now_iso(), **values))
+            return _get(conn, job_id)
+
+
+def _guarded_update(job_id: str, state: str) -> Any:
+    """An UPDATE of ``job_id`` guarded by its current ``state``."""
+    return update(jobs).where(jobs.c.id == job_id, jobs.c.state == state)
+
+
+def _released(job: Job, message: str) -> dict[str, Any]:
+    if job.cancel_requested:
+        return {"state": "cancelled", "message": "cancelled", "updated": now_iso()}
+    return {"state": "queued", "attempts": max(job.attempts - 1, 0), "worker_id": None, "message": message,
+            "updated": now_iso()}
+
+
+def _recovered(job: Job) -> dict[str, Any]:
+    now, who = now_iso(), job.worker_id or "unknown"
+    if job.cancel_requested:
+        return {"state": "cancelled", "message": f"cancelled (worker {who} stopped)", "updated": now}
+    if job.attempts >= MAX_ATTEMPTS:
+        return {"state": "failed", "message": "failed", "updated": now,
+                "error": f"the worker stopped while running this job {job.attempts} times (last: {who}); "
+                         "not retrying again - look for out-of-memory kills or crashes in the worker log"}
+    return {"state": "queued", "worker_id": None, "updated": now,
+            "message": f"re-queued after worker {who} stopped mid-job; it resumes when a worker is free"}
+
+
+def _get(conn: Connection, job_id: str) -> Job:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    if row is None:
+        raise JobNotFoundError(f"no job {job_id!r}")
+    return _job(row)
+
+
+def _job(row: Mapping[str, Any]) -> Job:
+    return Job(job_id=row["id"], kind=row["kind"], state=row["state"], progress=float(row["progress"]),
+               message=row["message"], payload=json.loads(row["payload"]),
+               result=json.loads(row["result"]) if row["result"] is not None else None, error=row["error"],
+               created=row["created"], updated=row["updated"], cancel_requested=bool(row["cancel_requested"]),
+               attempts=int(row["attempts"]), worker_id=row["worker_id"])
+
+
+def _fraction(progress: float) -> float:
+    value = float(progress)
+    if not math.isfinite(value):
+        raise ValueError(f"progress must be a number in 0..1, got {progress!r}")
+    return min(max(value, 0.0), 1.0)

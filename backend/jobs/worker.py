@@ -1,0 +1,100 @@
+"""The worker loop: recover what a dead worker left, then claim, run and poll until told to stop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import DBAPIError
+
+from models.training import TrainingCancelled
+
+from .context import JobContext
+from .model import Job, JobInterrupted
+from .store import JobStore
+
+if TYPE_CHECKING:
+    from backend.config import Settings
+
+log = logging.getLogger("factorscope.worker")
+DB_RETRY_S = 5.0
+
+
+def worker_id() -> str:
+    """``host:pid``: which worker holds a job."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(settings: Settings, stop: threading.Event | None = None, once: bool = False,
+               store: JobStore | None = None) -> None:
+    """Run jobs until ``stop`` is set; with ``once``, return as soon as the queue is empty instead of
+    polling every ``settings.worker_poll_s`` seconds. Setting ``stop`` mid-job puts the job back in the
+    queue at its next progress report (a train job keeps its resumable checkpoint)."""
+    stop = stop or threading.Event()
+    store = store or JobStore(settings.database_url)
+    me = worker_id()
+    for job_id in store.recover():
+        _log_state(store.get(job_id), "recovered: ")
+    log.info("worker %s ready (polling every %.2gs)", me, settings.worker_poll_s)
+    while not stop.is_set():
+        try:
+            ran = _run_next(store, settings, me, stop)
+        except DBAPIError as err:  # the database went away for a moment: wait, then try again
+            log.warning("database error, retrying in %.2gs: %s", DB_RETRY_S, err.orig or err)
+            stop.wait(DB_RETRY_S)
+            continue
+        if not ran:
+            if once:
+                break
+            stop.wait(settings.worker_poll_s)
+    log.info("worker %s stopped", me)
+
+
+def _run_next(store: JobStore, settings: Settings, me: str, stop: threading.Event) -> bool:
+    """Claim and run the oldest queued job; False when the queue is empty."""
+    job = store.claim_next(me)
+    if job is None:
+        return False
+    execute(store, job, JobContext(store, job.job_id, settings.home, settings.device, stop))
+    return True
+
+
+def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
+    """Run one claimed job to a final (or re-queued) state and return that state."""
+    _log_state(job)
+    start = time.monotonic()
+    handler = store.kinds.get(job.kind)
+    try:
+        if handler is None:
+            raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
+                             f"{sorted(store.kinds)}")
+        result = handler(job.payload, ctx)
+        json.dumps(result)  # a result that cannot be stored fails the job, not the worker
+    except JobInterrupted:
+        done = store.release(job.job_id, "interrupted: the worker stopped; it resumes when a worker starts")
+    except TrainingCancelled:
+        done = store.mark_cancelled(job.job_id)
+    except Exception as err:
+        log.exception("job %s (%s) raised", job.job_id, job.kind)
+        done = store.fail(job.job_id, f"{type(err).__name__}: {err}")
+    else:
+        done = store.succeed(job.job_id, result)
+    _log_state(done, suffix=f" after {time.monotonic() - start:.1f}s")
+    return done
+
+
+def _log_state(job: Job, prefix: str = "", suffix: str = "") -> None:
+    """One log line per state change."""
+    detail = job.error if job.state == "failed" else job.message
+    log.info("%sjob %s %s %s (attempt %d) %s: %s%s", prefix, job.job_id, job.kind, payload_text(job.payload),
+             job.attempts, job.state, detail, suffix)
+
+
+def payload_text(payload: dict) -> str:
+    """The payload as ``k=v,...`` for a log line."""
+    return ",".join(f"{k}={v}" for k, v in payload.items())

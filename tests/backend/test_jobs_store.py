@@ -1,0 +1,246 @@
+"""JobStore on a real database: SQLite always, PostgreSQL when FACTORSCOPE_TEST_POSTGRES_URL is set
+(under CI=true a missing URL fails). Each PostgreSQL test gets a fresh schema, dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from backend.config import Settings
+from backend.jobs import MAX_ATTEMPTS, JobNotFoundError, JobStore
+
+PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped after the test."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{PG_ENV} is not set: CI must run the PostgreSQL job-store tests")
+        pytest.skip(f"set {PG_ENV}=postgresql+psycopg://user:pw@host:port/db to run the PostgreSQL variant")
+    base = sa.make_url(url).set(drivername="postgresql+psycopg")
+    schema = f"test_jobs_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/jobs.db"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def open_store(database_url: str) -> Iterator[Callable[[], JobStore]]:
+    """Opens JobStores on the test's database (each its own engine, like separate processes); closes them."""
+    opened: list[JobStore] = []
+
+    def open_() -> JobStore:
+        opened.append(JobStore(database_url))
+        return opened[-1]
+
+    try:
+        yield open_
+    finally:
+        for store in opened:
+            store.close()
+
+
+@pytest.fixture
+def store(open_store: Callable[[], JobStore]) -> JobStore:
+    return open_store()
+
+
+def test_submit_get_list(store: JobStore) -> None:
+    a = store.submit("train", {"run_id": "a"})
+    b = store.submit("evaluate", {"run_id": "b"})
+    assert (a.state, a.progress, a.result, a.error, a.cancel_requested, a.attempts) == ("queued", 0.0, None, None,
+                                                                                        False, 0)
+    assert len(a.job_id) == 32 and a.created.endswith("+00:00") and a.created == a.updated
+    assert store.get(a.job_id) == a
+    assert [j.job_id for j in store.list()] == [b.job_id, a.job_id]  # newest first
+    assert [j.job_id for j in store.list(kind="train")] == [a.job_id]
+    assert [j.job_id for j in store.list(limit=1)] == [b.job_id]
+    assert store.list(state="running") == []
+
+
+def test_bad_input_is_a_value_error_that_says_what_is_expected(store: JobStore) -> None:
+    with pytest.raises(ValueError, match=r"unknown job kind 'bake': expected one of \['evaluate', 'train'\]"):
+        store.submit("bake", {})
+    with pytest.raises(ValueError, match=r"payload\['run_id'\]"):
+        store.submit("train", {"run": "x"})
+    with pytest.raises(ValueError, match="limit must be in"):
+        store.list(limit=0)
+    with pytest.raises(ValueError, match="unknown job state"):
+        store.list(state="done")
+    assert store.list() == []
+
+
+def test_unknown_job_is_not_found(store: JobStore) -> None:
+    for call in (store.get, store.cancel):
+        with pytest.raises(JobNotFoundError, match="no job 'nope'"):
+            call("nope")
+    with pytest.raises(KeyError):
+        store.report("nope", 0.5, "x")
+
+
+def test_worker_side_state_machine(store: JobStore) -> None:
+    job = store.submit("train", {"run_id": "r"})
+    running = store.claim_next("w1")
+    assert running is not None and running.job_id == job.job_id
+    assert (running.state, running.attempts, running.worker_id) == ("running", 1, "w1")
+    assert store.claim_next("w2") is None
+    assert store.report(job.job_id, 0.25, "step 50/200 loss 3.1") is True
+    assert (store.get(job.job_id).progress, store.get(job.job_id).message) == (0.25, "step 50/200 loss 3.1")
+    done = store.succeed(job.job_id, {"run_id": "r", "version": "abc"})
+    assert (done.state, done.progress, done.result) == ("succeeded", 1.0, {"run_id": "r", "version": "abc"})
+    assert store.cancel(job.job_id) == done  # finished: unchanged
+    assert store.report(job.job_id, 0.5, "late") is False and store.get(job.job_id) == done
+
+    bad = store.submit("train", {"run_id": "r2"})
+    store.claim_next("w1")
+    failed = store.fail(bad.job_id, "RunNotFoundError: no run 'r2'")
+    assert (failed.state, failed.error) == ("failed", "RunNotFoundError: no run 'r2'")
+
+
+def test_cancel_queued_at_once_and_running_by_request(store: JobStore) -> None:
+    queued = store.submit("train", {"run_id": "q"})
+    cancelled = store.cancel(queued.job_id)
+    assert (cancelled.state, cancelled.cancel_requested) == ("cancelled", True)
+    assert store.claim_next("w") is None  # a cancelled job is never run
+
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("w")
+    requested = store.cancel(job.job_id)
+    assert (requested.state, requested.cancel_requested, requested.message) == ("running", True, "cancel requested")
+    assert store.report(job.job_id, 0.5, "step 100/200") is False  # the worker learns it must stop
+    assert store.get(job.job_id).message == "cancel requested"
+    assert store.mark_cancelled(job.job_id).state == "cancelled"
+
+
+def test_claim_is_atomic_under_concurrency(open_store: Callable[[], JobStore]) -> None:
+    ids = {open_store().submit("train", {"run_id": f"r{i}"}).job_id for i in range(20)}
+    stores = [open_store() for _ in range(4)]
+    claimed: list[list[str]] = [[] for _ in stores]
+    start = threading.Barrier(len(stores))
+
+    def claim_all(k: int) -> None:
+        start.wait()
+        while (job := stores[k].claim_next(f"w{k}")) is not None:
+            claimed[k].append(job.job_id)
+            time.sleep(0.002)  # a worker runs the job before it claims again, so the claimers interleave
+
+    threads = [threading.Thread(target=claim_all, args=(k,)) for k in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    every = [j for got in claimed for j in got]
+    assert sorted(every) == sorted(ids), "each job claimed exactly once"
+    jobs = stores[0].list()
+    assert all(j.state == "running" and j.attempts == 1 for j in jobs)
+    assert {j.job_id: j.worker_id for j in jobs} == {j: f"w{k}" for k, got in enumerate(claimed) for j in got}
+
+
+def test_claim_takes_the_oldest_first(store: JobStore) -> None:
+    ids = [store.submit("train", {"run_id": f"r{i}"}).job_id for i in range(3)]
+    assert [store.claim_next("w").job_id for _ in ids] == ids
+
+
+def test_recover_requeues_once_then_fails(store: JobStore) -> None:
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("dead-1")
+    store.report(job.job_id, 0.4, "step 80/200")
+    assert store.recover() == [job.job_id]
+    again = store.get(job.job_id)
+    assert (again.state, again.attempts, again.worker_id, again.progress) == ("queued", 1, None, 0.4)
+    assert "re-queued after worker dead-1 stopped" in again.message
+    assert store.recover() == []  # nothing running now
+
+    assert store.claim_next("dead-2").attempts == MAX_ATTEMPTS
+    assert store.recover() == [job.job_id]
+    failed = store.get(job.job_id)
+    assert failed.state == "failed" and f"stopped while running this job {MAX_ATTEMPTS} times" in failed.error
+    assert store.claim_next("w") is None
+
+
+def test_recover_cancels_a_job_whose_cancel_was_pending(store: JobStore) -> None:
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("dead")
+    store.cancel(job.job_id)
+    assert store.recover() == [job.job_id]
+    assert store.get(job.job_id).state == "cancelled"
+
+
+def test_release_requeues_without_counting_an_attempt(store: JobStore) -> None:
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("w")
+    released = store.release(job.job_id, "interrupted")
+    assert (released.state, released.attempts, released.message) == ("queued", 0, "interrupted")
+    store.claim_next("w")
+    store.cancel(job.job_id)
+    assert store.release(job.job_id, "interrupted").state == "cancelled"
+
+
+def test_progress_is_clamped_and_must_be_a_number(store: JobStore) -> None:
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("w")
+    store.report(job.job_id, 1.7, "over")
+    assert store.get(job.job_id).progress == 1.0
+    with pytest.raises(ValueError, match="progress must be a number"):
+        store.report(job.job_id, float("nan"), "x")
+
+
+def test_jobs_survive_reopening_the_database(open_store: Callable[[], JobStore]) -> None:
+    first = open_store()
+    queued = first.submit("train", {"run_id": "a"})
+    done = first.submit("evaluate", {"run_id": "b"})
+    first.claim_next("w")
+    first.claim_next("w")
+    first.succeed(done.job_id, {"run_id": "b"})
+    first.close()
+    second = open_store()  # a restarted process: same database, new engine, tables already there
+    assert second.get(done.job_id).result == {"run_id": "b"}
+    assert second.get(queued.job_id).state == "running"
+    assert {j.job_id for j in second.list()} == {queued.job_id, done.job_id}
+
+
+def test_sqlite_file_is_created_in_wal_mode(tmp_path: Path) -> None:
+    store = JobStore(f"sqlite:///{tmp_path}/new/dir/jobs.db")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    finally:
+        store.close()
+    assert (tmp_path / "new" / "dir" / "jobs.db").is_file()
+
+
+def test_bad_database_urls_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="expected sqlite:///path.db or postgresql"):
+        JobStore("mysql://u@h/db")
+    with pytest.raises(ValueError, match="SQLite needs a file"):
+        JobStore("sqlite://")
+
+
+def test_settings_default_database_is_sqlite_in_home(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path).database_url == f"sqlite:///{tmp_path}/factorscope.db"
+    assert Settings(home=tmp_path, database_url="sqlite:///x.db").database_url == "sqlite:///x.db"
+    assert Settings(home=tmp_path).worker_poll_s == 1.0

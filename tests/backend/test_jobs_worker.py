@@ -1,0 +1,187 @@
+"""The job worker for real: ``factorscope worker`` processes training tiny runs from a SQLite queue
+(progress, cancel, graceful stop, kill -9 and recovery), and the in-process loop for the failure paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from subprocess import Popen
+
+import pytest
+
+from backend.config import Settings
+from backend.jobs import Job, JobContext, JobStore, run_worker, start_worker_process, stop_worker_process
+from models.runs import create_run, load_run, run_dir
+from models.training import TrainConfig
+
+TIMEOUT_S = 120.0
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return Settings(home=home, worker_poll_s=0.05)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[JobStore]:
+    store = JobStore(settings.database_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def start_worker(home: Path, tmp_path: Path) -> Iterator[Callable[[], Popen]]:
+    """Starts ``factorscope worker`` processes on ``home`` (log: tmp_path/worker-N.log); every one still
+    alive at the end is stopped with SIGINT and waited for."""
+    procs: list[Popen] = []
+
+    def start() -> Popen:
+        log = (tmp_path / f"worker-{len(procs)}.log").open("w")
+        env = {"FACTORSCOPE_HOME": str(home), "FACTORSCOPE_WORKER_POLL_S": "0.05"}
+        procs.append(start_worker_process(env, stdout=log, stderr=log))
+        log.close()
+        return procs[-1]
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            stop_worker_process(proc, timeout_s=60)
+
+
+def worker_logs(tmp_path: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(tmp_path.glob("worker-*.log")))
+
+
+def wait_for(store: JobStore, job_id: str, done: Callable[[Job], bool], tmp_path: Path,
+             on_poll: Callable[[Job], None] | None = None) -> Job:
+    """Poll the job every 20 ms until ``done(job)``; fail with the worker logs after TIMEOUT_S."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if on_poll:
+            on_poll(job)
+        if done(job):
+            return job
+        time.sleep(0.02)
+    pytest.fail(f"job {job_id} stuck as {store.get(job_id)}\n{worker_logs(tmp_path)}")
+
+
+def tiny_run(home: Path, run_id: str, steps: int = 200, checkpoint_every: int = 50) -> str:
+    create_run(home, "vae", {"latent_dim": 3, "hidden": [32]}, "bars",
+               TrainConfig(steps=steps, eval_every=50, log_every=10, checkpoint_every=checkpoint_every), run_id=run_id)
+    return run_id
+
+
+def has_checkpoint(home: Path, run_id: str) -> bool:
+    return (run_dir(home, run_id) / "checkpoint" / "state.json").is_file()
+
+
+def has_weights(home: Path, run_id: str) -> bool:
+    return (run_dir(home, run_id) / "weights.safetensors").is_file()
+
+
+def test_worker_process_trains_a_run(home: Path, tmp_path: Path, store: JobStore,
+                                     start_worker: Callable[[], Popen]) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-train")})
+    proc = start_worker()
+    seen: list[float] = []
+    done = wait_for(store, job.job_id, lambda j: j.finished, tmp_path, lambda j: seen.append(j.progress))
+    assert done.state == "succeeded", f"{done}\n{worker_logs(tmp_path)}"
+    assert seen == sorted(seen) and seen[-1] == 1.0, seen
+    assert any(0.0 < p < 1.0 for p in seen), f"no progress seen between 0 and 1: {sorted(set(seen))}"
+    assert done.message.startswith("step 200/200 loss ")
+    assert done.result["worker_pid"] == proc.pid != os.getpid()
+    _, record = load_run(home, "job-train")
+    assert done.result == {"run_id": "job-train", "version": record.version, "result_url": "/api/v1/runs/job-train",
+                           "resumed_from_step": None, "worker_pid": proc.pid}
+    assert has_weights(home, "job-train") and not has_checkpoint(home, "job-train")
+    assert f"job {job.job_id} train run_id=job-train (attempt 1) succeeded" in worker_logs(tmp_path)
+
+
+def test_cancel_stops_a_running_train_job_and_keeps_its_checkpoint(
+        home: Path, tmp_path: Path, store: JobStore, start_worker: Callable[[], Popen]) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-cancel", steps=5000, checkpoint_every=20)})
+    proc = start_worker()
+    wait_for(store, job.job_id, lambda j: j.state == "running" and has_checkpoint(home, "job-cancel"), tmp_path)
+    assert store.cancel(job.job_id).cancel_requested
+    done = wait_for(store, job.job_id, lambda j: j.finished, tmp_path)
+    assert done.state == "cancelled" and done.progress < 1.0, done
+    assert has_checkpoint(home, "job-cancel") and not has_weights(home, "job-cancel")
+    assert proc.poll() is None, "the worker keeps serving after a cancel"
+
+
+def test_sigint_puts_the_running_job_back_in_the_queue(
+        home: Path, tmp_path: Path, store: JobStore, start_worker: Callable[[], Popen]) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-sigint", steps=5000, checkpoint_every=20)})
+    proc = start_worker()
+    wait_for(store, job.job_id, lambda j: j.state == "running" and has_checkpoint(home, "job-sigint"), tmp_path)
+    assert stop_worker_process(proc, timeout_s=60) == 0, worker_logs(tmp_path)
+    back = store.get(job.job_id)
+    assert (back.state, back.attempts, back.worker_id) == ("queued", 0, None), back
+    assert back.message.startswith("interrupted")
+    assert has_checkpoint(home, "job-sigint")
+
+
+def test_killed_worker_job_is_recovered_and_resumes_from_its_checkpoint(
+        home: Path, tmp_path: Path, store: JobStore, start_worker: Callable[[], Popen]) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-kill", steps=100, checkpoint_every=20)})
+    first = start_worker()
+    wait_for(store, job.job_id, lambda j: j.state == "running" and has_checkpoint(home, "job-kill"), tmp_path)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(30)
+    assert store.get(job.job_id).state == "running"  # what a dead worker leaves behind
+    second = start_worker()
+    done = wait_for(store, job.job_id, lambda j: j.finished, tmp_path)
+    assert done.state == "succeeded", f"{done}\n{worker_logs(tmp_path)}"
+    assert done.attempts == 2 and done.result["worker_pid"] == second.pid
+    assert done.result["resumed_from_step"] >= 20
+    assert json.loads((run_dir(home, "job-kill") / "metrics.json").read_text())["training"]["steps"] == 100
+    assert f"recovered: job {job.job_id} train run_id=job-kill (attempt 1) queued" in worker_logs(tmp_path)
+
+
+def test_failures_are_recorded_with_the_reason(settings: Settings, store: JobStore) -> None:
+    train = store.submit("train", {"run_id": "no-such-run"})
+    evaluate = store.submit("evaluate", {"run_id": "no-such-run"})
+    run_worker(settings, once=True)  # in this process: runs the queue empty, then returns
+    for job in (train, evaluate):
+        failed = store.get(job.job_id)
+        assert failed.state == "failed" and failed.error.startswith("RunNotFoundError: no run 'no-such-run'"), failed
+
+
+def test_a_job_of_a_kind_this_worker_lacks_fails(settings: Settings, store: JobStore) -> None:
+    other = JobStore(settings.database_url, kinds={"bake": lambda payload, ctx: {}})
+    job = other.submit("bake", {})
+    other.close()
+    run_worker(settings, once=True)
+    assert "no handler for job kind 'bake'" in store.get(job.job_id).error
+
+
+def test_cancel_reaches_a_handler_through_its_context(settings: Settings) -> None:
+    started = threading.Event()
+
+    def spin(payload: dict, ctx: JobContext) -> dict:
+        for i in range(10_000):
+            started.set()
+            ctx.report(i / 10_000, f"spin {i}")
+            time.sleep(0.005)
+        return {"spun": True}
+
+    store = JobStore(settings.database_url, kinds={"spin": spin})
+    try:
+        job = store.submit("spin", {})
+        worker = threading.Thread(target=run_worker, args=(settings,), kwargs={"once": True, "store": store})
+        worker.start()
+        assert started.wait(30)
+        store.cancel(job.job_id)
+        worker.join(30)
+        assert not worker.is_alive() and store.get(job.job_id).state == "cancelled"
+    finally:
+        store.close()
