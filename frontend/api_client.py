@@ -1,0 +1,296 @@
+"""The one HTTP seam: ``BackendClient`` (numbers, over an injected ``httpx.Client``) and ``ImageUrls``
+(the PNG URLs the browser loads itself). No other frontend module knows a backend path.
+
+Every failure is a ``BackendError`` carrying the RFC 9457 problem's title and detail, so pages can show
+a readable message: an unreachable backend or a timeout become problems too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, Literal
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from .config import FrontendSettings
+
+API = "/api/v1"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Model(BaseModel):
+    """Backend responses: unknown fields are ignored so the backend may grow."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Family(Model):
+    name: str
+    summary: str = ""
+    capabilities: list[str] = Field(default_factory=list)
+    config_schema: dict[str, Any] = Field(default_factory=dict)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+
+
+class Dataset(Model):
+    name: str
+    kind: str = "image"
+    shape: list[int] = Field(default_factory=list)
+    n_items: int = 0
+    description: str = ""
+    factor_names: list[str] = Field(default_factory=list)
+    attribute_names: list[str] = Field(default_factory=list)
+
+
+class RunSummary(Model):
+    run_id: str
+    version: str | None = None
+    family: str
+    dataset: str
+    created: str = ""
+    status: str = "ready"
+    latent_dim: int | None = None
+    capabilities: list[str] = Field(default_factory=list)
+    metrics: dict[str, Any] | None = None  # present on a run's detail; some backends add it to the list
+
+
+class Run(RunSummary):
+    config: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] = Field(default_factory=dict)
+    history: list[dict[str, Any]] | None = None
+
+
+class JobAccepted(Model):
+    job_id: str
+    run_id: str
+    job_url: str = ""
+
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class Job(Model):
+    job_id: str
+    kind: str = "train"
+    state: JobState
+    progress: float = 0.0
+    message: str = ""
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("succeeded", "failed", "cancelled")
+
+
+class FactorDim(Model):
+    dim: int
+    mi_gaussian: float
+    mi_monte_carlo: float
+    kl: float
+    variance: float
+
+
+class TopKRow(Model):
+    k: int
+    mse: float
+    kept_mi: float
+    kept_fraction: float | None = None
+
+
+class Factors(Model):
+    run_id: str
+    version: str
+    dims: list[FactorDim]
+    order: list[int]
+    topk: list[TopKRow] | None = None
+    n_items: int | None = None
+
+
+class Embedding(Model):
+    run_id: str
+    version: str
+    method: str
+    axes: list[str]
+    explained_variance: list[float] | None = None
+    index: list[int]
+    x: list[float]
+    y: list[float]
+    factors: dict[str, list[int]] = Field(default_factory=dict)
+    attributes: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class Traversal(Model):
+    run_id: str
+    version: str
+    dims: list[int]
+    base_z: list[float]
+    values: list[list[float]] = Field(default_factory=list)
+
+
+class BackendError(Exception):
+    """A problem answered by the backend (or about reaching it), ready to show: ``title`` and ``detail``."""
+
+    def __init__(self, status: int, title: str, detail: str, *, current_version: str | None = None,
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(f"{title}: {detail}")
+        self.status, self.title, self.detail = status, title, detail
+        self.current_version, self.errors = current_version, errors or []
+
+
+def problem_of(response: httpx.Response) -> BackendError:
+    """The problem+json body as a BackendError; anything else (an HTML 502 page, say) summarised."""
+    status = response.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        text = " ".join(response.text.split())[:200] or "no details were given"
+        return BackendError(status, phrase, f"the backend answered {status} ({text})")
+    detail = body.get("detail")
+    if not isinstance(detail, str):  # e.g. FastAPI's default {"detail": [...]} shape
+        detail = "; ".join(str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in detail or []) or phrase
+    return BackendError(status, str(body.get("title") or phrase), detail,
+                        current_version=body.get("current_version"), errors=body.get("errors"))
+
+
+def _path(*parts: str | int) -> str:
+    return API + "".join("/" + quote(str(p), safe="") for p in parts)
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop unset parameters; lists become comma-separated."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None or value == "":
+            continue
+        out[key] = ",".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+    return out
+
+
+class BackendClient:
+    """Typed calls to /api/v1. ``http`` is any ``httpx.Client`` (a MockTransport one in tests)."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    # -- transport -------------------------------------------------------------------------------
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
+              body: Any | None = None) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, params=_query(params or {}), json=body)
+        except httpx.TimeoutException as err:
+            raise BackendError(504, "Backend timed out", f"{method} {path} took too long ({type(err).__name__}); "
+                               "the backend may be busy: try again") from err
+        except httpx.TransportError as err:
+            raise BackendError(503, "Backend unreachable", f"could not reach the backend at {self.http.base_url} "
+                               f"({err}); is it running?") from err
+        if response.status_code >= 400:
+            raise problem_of(response)
+        return response
+
+    def _json(self, method: str, path: str, params: Mapping[str, Any] | None = None,
+              body: Any | None = None) -> Any:
+        response = self._send(method, path, params, body)
+        try:
+            return response.json()
+        except ValueError as err:
+            raise BackendError(502, "Bad Gateway", f"{method} {path} did not answer JSON") from err
+
+    # -- catalogue -------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return dict(self._json("GET", _path("health")))
+
+    def families(self) -> list[Family]:
+        return [Family.model_validate(f) for f in self._json("GET", _path("families"))["families"]]
+
+    def datasets(self) -> list[Dataset]:
+        return [Dataset.model_validate(d) for d in self._json("GET", _path("datasets"))["datasets"]]
+
+    # -- runs and jobs ---------------------------------------------------------------------------
+    def runs(self) -> list[RunSummary]:
+        return [RunSummary.model_validate(r) for r in self._json("GET", _path("runs"))["runs"]]
+
+    def run(self, run_id: str) -> Run:
+        return Run.model_validate(self._json("GET", _path("runs", run_id)))
+
+    def create_run(self, family: str, dataset: str, config: Mapping[str, Any],
+                   train: Mapping[str, Any]) -> JobAccepted:
+        body = {"family": family, "dataset": dataset, "config": dict(config), "train": dict(train)}
+        return JobAccepted.model_validate(self._json("POST", _path("runs"), body=body))
+
+    def delete_run(self, run_id: str) -> None:
+        self._send("DELETE", _path("runs", run_id))
+
+    def job(self, job_id: str) -> Job:
+        return Job.model_validate(self._json("GET", _path("jobs", job_id)))
+
+    def evaluate(self, run_id: str) -> JobAccepted:
+        """Queue the job that (re)computes the run's metrics report."""
+        return JobAccepted.model_validate(self._json("POST", _path("runs", run_id, "metrics")))
+
+    # -- analysis --------------------------------------------------------------------------------
+    def factors(self, run_id: str, v: str | None = None) -> Factors:
+        return Factors.model_validate(self._json("GET", _path("runs", run_id, "factors"), {"v": v}))
+
+    def metrics(self, run_id: str) -> dict[str, Any]:
+        """metrics.json: {"training": {...}, "report": {"metrics": {name: {variant, value, scores}}, ...}}."""
+        return dict(self._json("GET", _path("runs", run_id, "metrics"))["metrics"])
+
+    def embedding(self, run_id: str, method: str, n: int, v: str | None = None) -> Embedding:
+        params = {"method": method, "n": n, "v": v}
+        return Embedding.model_validate(self._json("GET", _path("runs", run_id, "embedding"), params))
+
+    def traversal(self, run_id: str, base: str, v: str | None = None) -> Traversal:
+        """The numbers of a one-dim traversal around ``base``: its ``base_z`` is the base point's code."""
+        params = {"base": base, "dims": [0], "steps": 2, "outputs": "false", "v": v}
+        return Traversal.model_validate(self._json("GET", _path("runs", run_id, "traversal"), params))
+
+    # -- images fetched server-side (downloads, explaining a broken <img>) -------------------------
+    def traversal_png(self, run_id: str, params: Mapping[str, Any]) -> bytes:
+        return self._send("GET", _path("runs", run_id, "traversal.png"), params).content
+
+    def fetch(self, path: str) -> bytes:
+        """GET a backend path with its query (``/api/v1/...?...``) as it is; problems raise."""
+        if not path.startswith(API + "/"):
+            raise BackendError(400, "Bad Request", f"expected a path under {API}, got {path[:80]!r}")
+        return self._send("GET", path).content
+
+
+class ImageUrls:
+    """Absolute URLs of backend PNGs for <img src>, on the backend's public address."""
+
+    def __init__(self, public_url: str) -> None:
+        self.base = public_url.rstrip("/")
+
+    def _url(self, path: str, params: Mapping[str, Any]) -> str:
+        query = urlencode(_query(params), safe=",:")
+        return f"{self.base}{path}" + (f"?{query}" if query else "")
+
+    def traversal(self, run_id: str, dims: Sequence[int], steps: int, span: float, base: str,
+                  v: str | None) -> str:
+        params = {"dims": list(dims), "steps": steps, "span": span, "base": base, "v": v}
+        return self._url(_path("runs", run_id, "traversal.png"), params)
+
+    def decode(self, run_id: str, z: Sequence[float], v: str | None) -> str:
+        return self._url(_path("runs", run_id, "decode.png"), {"z": [f"{x:.3g}" for x in z], "v": v})
+
+    def item(self, dataset: str, index: int) -> str:
+        return f"{self.base}{_path('datasets', dataset, 'items', f'{index}.png')}"
+
+    def path_of(self, url: str) -> str | None:
+        """The backend path + query of one of our image URLs (None for any other URL)."""
+        if not url.startswith(self.base + API + "/"):
+            return None
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def make_client(settings: FrontendSettings) -> BackendClient:
+    timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+    return BackendClient(httpx.Client(base_url=settings.backend_url, timeout=timeout))

@@ -1,0 +1,46 @@
+"""``create_app(settings)``: the Dash app (pages discovered from ``pages/``), its backend client and the
+one extra Flask route, the traversal download (same origin, so the browser honours ``download``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import flask
+from dash import Dash
+
+from .api_client import BackendClient, BackendError, make_client
+from .components.shell import create_shell
+from .config import FrontendSettings
+from .context import AppContext, current, install
+from .state import ExploreState
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: FrontendSettings | None = None, client: BackendClient | None = None) -> Dash:
+    """The dashboard. ``client`` defaults to one on ``settings.backend_url`` (tests pass a fake)."""
+    settings = settings or FrontendSettings()
+    app = Dash("frontend", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
+               title="factorscope", update_title=None, suppress_callback_exceptions=True,
+               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    install(app.server, AppContext(client or make_client(settings), settings))
+    app.server.add_url_rule("/download/traversal.png", "download_traversal", download_traversal)
+    app.layout = create_shell(dash.page_registry.values())
+    return app
+
+
+def download_traversal() -> flask.Response:
+    """/download/traversal.png?<explore query>: the backend's traversal PNG as an attachment."""
+    state = ExploreState.from_query(flask.request.args)
+    if state.run is None or not state.dims:
+        return flask.Response("expected ?run=<run id>&dims=<comma-separated dims>", 400, mimetype="text/plain")
+    params = {"dims": list(state.dims), "steps": state.steps, "span": state.span, "base": str(state.base),
+              "v": state.v}
+    try:
+        content = current().client.traversal_png(state.run, params)
+    except BackendError as err:
+        return flask.Response(f"{err.title}: {err.detail}", err.status, mimetype="text/plain")
+    name = f"traversal-{state.run}-dims{'-'.join(map(str, state.dims))}.png"
+    return flask.Response(content, mimetype="image/png",
+                          headers={"Content-Disposition": f'attachment; filename="{name}"'})

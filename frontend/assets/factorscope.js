@@ -1,0 +1,38 @@
+/* factorscope: the two bits of browser-side behaviour Dash has no component for.
+ *
+ * 1. syncQuery(search): keep the address bar equal to the page's state (history.replaceState: no reload,
+ *    no history entry per slider move) and return the absolute link for the share box.
+ * 2. <img data-error-store="ID">: when a backend image fails (a 4xx/5xx problem) or loads, store
+ *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
+ */
+window.dash_clientside = window.dash_clientside || {};
+window.dash_clientside.factorscope = {
+    syncQuery: function (search) {
+        if (typeof search !== "string") {
+            return window.dash_clientside.no_update;
+        }
+        if (window.location.search !== search) {
+            window.history.replaceState(window.history.state, "", window.location.pathname + search);
+        }
+        return window.location.origin + window.location.pathname + search;
+    }
+};
+
+(function () {
+    function report(event, failed) {
+        var img = event.target;
+        if (!img || img.tagName !== "IMG" || !img.dataset || !img.dataset.errorStore) {
+            return;
+        }
+        var dc = window.dash_clientside;
+        if (dc && typeof dc.set_props === "function") {
+            try {
+                dc.set_props(img.dataset.errorStore, {data: failed ? {src: img.src, at: Date.now()} : null});
+            } catch (err) {  // the page (and its store) is gone
+                console.debug("factorscope: no store for an image message", err);
+            }
+        }
+    }
+    document.addEventListener("error", function (e) { report(e, true); }, true);
+    document.addEventListener("load", function (e) { report(e, false); }, true);
+})();

@@ -1,0 +1,194 @@
+"""Control factories: labelled fields, the run picker, the form generated from a config JSON schema, the
+latent sliders and the item gallery. ``form_values`` (the form's inverse) is pure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from ..api_client import ImageUrls, RunSummary
+
+SLIDER_RANGE = 3.0  # playground sliders: -3..3 (prior standard deviations for the usual N(0, I) prior)
+
+
+def dom_id(component_id: str | Mapping[str, Any]) -> str:
+    """The DOM id Dash renders for a (pattern-matching) id, for <label for=...>."""
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(dict(component_id), sort_keys=True, separators=(",", ":"))
+
+
+def create_field(label: str, control: Any, control_id: str | Mapping[str, Any] | None = None,
+                 help_text: str | None = None) -> html.Div:
+    """A label above its control (``control_id`` ties the two together for screen readers)."""
+    parts: list[Any] = [dbc.Label(label, html_for=dom_id(control_id) if control_id else None,
+                                  className="fs-label"), control]
+    if help_text:
+        parts.append(dbc.FormText(help_text))
+    return html.Div(parts, className="mb-3")
+
+
+def create_run_picker(component_id: str, value: str | None) -> html.Div:
+    """The run dropdown. Its options arrive from the backend later; until then it offers the linked run
+    itself, since a Dash 4 dropdown clears a value that is not among its options."""
+    options = [{"label": value, "value": value}] if value else []
+    picker = dcc.Dropdown(id=component_id, value=value, options=options, clearable=False,
+                          placeholder="choose a run", className="fs-run-picker")
+    return create_field("Run", picker, component_id)
+
+
+def run_options(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
+    """Dropdown options: ready runs to pick, training ones shown but disabled."""
+    return [{"label": f"{r.run_id} — {r.family} on {r.dataset}" + ("" if r.status == "ready" else " (training)"),
+             "value": r.run_id, "disabled": r.status != "ready"} for r in runs]
+
+
+def pick_run(runs: Sequence[RunSummary], *wanted: str | None) -> str | None:
+    """The first of ``wanted`` that is a ready run, else the newest ready run."""
+    ready = [r.run_id for r in runs if r.status == "ready"]
+    for run in wanted:
+        if run in ready:
+            return run
+    return ready[0] if ready else None
+
+
+# -- the config form ----------------------------------------------------------------------------------
+
+def field_kind(prop: Mapping[str, Any]) -> str:
+    """'integer', 'number', 'boolean', 'enum', 'int_list', 'float_list', 'string' or 'json'."""
+    options = [p for p in prop.get("anyOf", []) if p.get("type") != "null"]
+    if len(options) == 1:
+        prop = {**options[0], **{k: v for k, v in prop.items() if k != "anyOf"}}
+    if "enum" in prop:
+        return "enum"
+    kind = prop.get("type")
+    if kind == "array":
+        item = prop.get("items", {}).get("type")
+        return {"integer": "int_list", "number": "float_list"}.get(item, "json")
+    return kind if kind in ("integer", "number", "boolean", "string") else "json"
+
+
+def nullable(prop: Mapping[str, Any]) -> bool:
+    return any(p.get("type") == "null" for p in prop.get("anyOf", []))
+
+
+def show_value(kind: str, value: Any) -> Any:
+    """A config value as the control shows it."""
+    if value is None:
+        return None
+    if kind in ("int_list", "float_list"):
+        return ", ".join(str(v) for v in value)
+    if kind == "json":
+        return json.dumps(value)
+    return value
+
+
+def create_schema_input(id_type: str, name: str, prop: Mapping[str, Any], value: Any) -> Any:
+    component_id = {"type": id_type, "field": name}
+    kind = field_kind(prop)
+    if kind == "enum":
+        choices = prop.get("enum") or next(p["enum"] for p in prop["anyOf"] if "enum" in p)
+        return dbc.Select(id=component_id, options=[{"label": str(c), "value": c} for c in choices],
+                          value=value)
+    if kind == "boolean":
+        return dbc.Switch(id=component_id, value=bool(value), label=prop.get("title", name))
+    if kind in ("integer", "number"):
+        return dbc.Input(id=component_id, type="number", value=value, step=1 if kind == "integer" else "any",
+                         min=prop.get("minimum"), max=prop.get("maximum"))
+    placeholder = {"int_list": "e.g. 256, 128", "float_list": "e.g. 0.5, 1", "json": "JSON"}.get(kind, "")
+    return dbc.Input(id=component_id, type="text", value=show_value(kind, value), placeholder=placeholder)
+
+
+def create_config_form(schema: Mapping[str, Any], defaults: Mapping[str, Any], id_type: str,
+                       values: Mapping[str, Any] | None = None) -> list[Any]:
+    """One labelled control per schema property, in schema order, showing ``values`` or the defaults."""
+    props: Mapping[str, Any] = schema.get("properties", {})
+    current = {**defaults, **(values or {})}
+    out = []
+    for name, prop in props.items():
+        value = current.get(name, prop.get("default"))
+        control = create_schema_input(id_type, name, prop, value)
+        label = prop.get("title") or name
+        out.append(dbc.Col(create_field(label, control, {"type": id_type, "field": name}, prop.get("description")),
+                           xs=12, sm=6, lg=4))
+    return out
+
+
+def parse_value(kind: str, raw: Any, name: str) -> Any:
+    """One control's value -> the config value; ValueError saying what was expected."""
+    if kind == "integer":
+        if isinstance(raw, float) and not raw.is_integer():
+            raise ValueError(f"{name}: expected a whole number, got {raw}")
+        return int(raw)
+    if kind == "number":
+        return float(raw)
+    if kind == "boolean":
+        return bool(raw)
+    if kind in ("int_list", "float_list"):
+        cast = int if kind == "int_list" else float
+        try:
+            return [cast(p) for p in str(raw).replace(" ", "").split(",") if p]
+        except ValueError:
+            what = "whole numbers" if kind == "int_list" else "numbers"
+            raise ValueError(f"{name}: expected comma-separated {what} like 256, 128; got {raw!r}") from None
+    if kind == "json":
+        try:
+            return json.loads(str(raw))
+        except json.JSONDecodeError:
+            raise ValueError(f"{name}: expected JSON, got {raw!r}") from None
+    return raw
+
+
+def form_values(schema: Mapping[str, Any], ids: Sequence[Mapping[str, Any]], raw: Sequence[Any]
+                ) -> tuple[dict[str, Any], list[str]]:
+    """The form's controls (pattern-matching ids + values) -> (config, errors). Blank fields are left
+    out so the backend's defaults apply; the backend validates the rest (and answers 422)."""
+    props: Mapping[str, Any] = schema.get("properties", {})
+    config: dict[str, Any] = {}
+    errors: list[str] = []
+    for component_id, value in zip(ids, raw, strict=True):
+        name = component_id["field"]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            config[name] = parse_value(field_kind(props.get(name, {})), value, name)
+        except (TypeError, ValueError) as err:
+            errors.append(str(err))
+    return config, errors
+
+
+# The training fields the form offers (the backend fills the others from its defaults).
+TRAIN_SCHEMA: dict[str, Any] = {"properties": {
+    "steps": {"type": "integer", "title": "Training steps", "default": 2000, "minimum": 1},
+    "batch_size": {"type": "integer", "title": "Batch size", "default": 64, "minimum": 2},
+    "lr": {"type": "number", "title": "Learning rate", "default": 0.001},
+    "seed": {"type": "integer", "title": "Seed", "default": 0, "minimum": 0},
+}}
+
+
+# -- latent playground and item gallery ----------------------------------------------------------------
+
+def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None = None) -> list[Any]:
+    """One slider per latent dim (pattern id {"type": "z-slider", "dim": j}), decoding live while dragged."""
+    out = []
+    for j, value in enumerate(values):
+        label = labels[j] if labels else f"z{j}"
+        slider = dcc.Slider(id={"type": "z-slider", "dim": j}, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
+                            value=round(max(-SLIDER_RANGE, min(SLIDER_RANGE, value)), 2), updatemode="drag",
+                            marks=None, tooltip={"placement": "right", "always_visible": False},
+                            allow_direct_input=False, className="fs-z-slider")
+        out.append(html.Div([html.Span(label, className="fs-z-label"), html.Div(slider, className="fs-z-track")],
+                            className="fs-z-row"))
+    return out
+
+
+def create_gallery(images: ImageUrls, dataset: str, indices: Sequence[int], selected: int | None) -> list[Any]:
+    """Thumbnails of dataset items; clicking one makes it the traversal's base."""
+    return [html.Button(html.Img(src=images.item(dataset, i), alt=f"item {i}", className="fs-thumb-img"),
+                        id={"type": "gallery-item", "index": i}, title=f"item {i}: traverse from here",
+                        className="fs-thumb" + (" fs-thumb-selected" if i == selected else ""), n_clicks=0)
+            for i in indices]

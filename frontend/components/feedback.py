@@ -1,0 +1,38 @@
+"""Messages: backend problems as alerts (never tracebacks), the version banner, small notes."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from ..api_client import BackendError
+
+
+def create_error_alert(err: BackendError, what: str = "") -> dbc.Alert:
+    """A problem's title and detail, e.g. 'Could not load the run — Not Found: no run 'x' ...'."""
+    lead = f"Could not {what} — " if what else ""
+    return dbc.Alert([html.Strong(f"{lead}{err.title}"), html.Span(f": {err.detail}")], color="danger",
+                     className="fs-alert fs-error", dismissable=True)
+
+
+def create_message(text: str, color: str = "warning") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className="fs-alert", dismissable=True)
+
+
+def create_version_banner(run_id: str, linked: str | None, current: str | None, current_href: str) -> dbc.Alert | None:
+    """Shown when a link was made for another version of the run than the one the backend has now."""
+    if not linked or not current or linked == current:
+        return None
+    return dbc.Alert([
+        html.Strong("This run has changed since the link was made. "),
+        html.Span(f"The link is for version {linked}; run {run_id} is now at version {current}, "
+                  "and the views below show the current version. "),
+        dcc.Link("Open the link for the current version", href=current_href, className="alert-link",
+                 id="version-banner-link"),
+    ], color="warning", className="fs-banner", id="version-banner")
+
+
+def create_no_run_note(has_runs: bool) -> dbc.Alert:
+    text = ("Choose a run above." if has_runs else
+            "There are no runs yet: train one on the Runs page (or run `factorscope prepare`).")
+    return dbc.Alert(text, color="info", className="fs-alert")

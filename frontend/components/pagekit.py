@@ -1,0 +1,100 @@
+"""Pieces every run page shares: loading the run it shows, the share box and the URL sync.
+
+The URL sync: a page computes its state's query into a ``<prefix>-query`` store; the clientside function
+``factorscope.syncQuery`` (assets/factorscope.js) writes it into the address bar with
+``history.replaceState`` (no reload, no history entry per slider move) and returns the absolute link
+shown in the share box."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
+
+from ..api_client import BackendClient, BackendError, Dataset, Run, RunSummary
+from .controls import pick_run, run_options
+from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
+
+
+def parse_search(search: str | None) -> dict[str, str]:
+    """'?a=1&b=x' -> {'a': '1', 'b': 'x'} (first value of each key)."""
+    return {k: v[0] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
+
+
+def register_url_sync(prefix: str) -> None:
+    """Write ``<prefix>-query`` into the address bar and the absolute link into ``<prefix>-share``."""
+    clientside_callback(ClientsideFunction("factorscope", "syncQuery"), Output(f"{prefix}-share", "value"),
+                        Input(f"{prefix}-query", "data"))
+
+
+def create_share_box(prefix: str, extra: Any = None) -> html.Div:
+    """The page's link (kept in step with the URL) with a copy button."""
+    share_id = f"{prefix}-share"
+    box = dbc.InputGroup([
+        dbc.Input(id=share_id, readonly=True, type="text", className="fs-share-input"),
+        dbc.InputGroupText(dcc.Clipboard(target_id=share_id, title="copy link", id=f"{prefix}-copy",
+                                         className="fs-copy")),
+    ], size="sm")
+    children: list[Any] = [dbc.Label("Link to this view", html_for=share_id, className="fs-label"), box]
+    if extra is not None:
+        children.append(extra)
+    return html.Div(children, className="fs-share mb-3")
+
+
+@dataclass
+class RunView:
+    """What a run page loaded: the runs (for the picker), the run shown, and messages to show."""
+
+    runs: list[RunSummary] = field(default_factory=list)
+    run: Run | None = None
+    dataset: Dataset | None = None
+    alerts: list[Any] = field(default_factory=list)
+    asked: str | None = None
+
+    @property
+    def options(self) -> list[dict[str, Any]]:
+        """The runs, plus a run the link asked for that is not among them (a Dash 4 dropdown would clear a
+        value missing from its options, and the page would silently switch runs under its error message)."""
+        options = run_options(self.runs)
+        if self.asked and all(o["value"] != self.asked for o in options):
+            options.append({"label": f"{self.asked} (not found)", "value": self.asked, "disabled": True})
+        return options
+
+    @property
+    def run_id(self) -> str | None:
+        return self.run.run_id if self.run else None
+
+
+def load_run_view(client: BackendClient, asked: str | None, remembered: str | None,
+                  with_dataset: bool = False) -> RunView:
+    """The run asked for (a problem if it does not exist or is still training), else the one remembered
+    from the session, else the newest ready run."""
+    view = RunView(asked=asked)
+    try:
+        view.runs = client.runs()
+        chosen = asked if asked else pick_run(view.runs, remembered)
+        if chosen is None:
+            view.alerts.append(create_no_run_note(bool(view.runs)))
+            return view
+        run = client.run(chosen)
+        if run.status != "ready" or not run.version:
+            view.alerts.append(create_message(f"Run {run.run_id} is still training; its views appear when it is "
+                                              "ready (see the Runs page for progress).", "info"))
+            return view
+        view.run = run
+        if with_dataset:
+            view.dataset = next((d for d in client.datasets() if d.name == run.dataset), None)
+    except BackendError as err:
+        view.alerts.append(create_error_alert(err, "load the run"))
+    return view
+
+
+def version_banner(view: RunView, initial: Mapping[str, Any], current_href: str) -> Any:
+    """The banner for a link made for another version of the same run (None otherwise)."""
+    if view.run is None or initial.get("run") != view.run.run_id:
+        return None
+    return create_version_banner(view.run.run_id, initial.get("v"), view.run.version, current_href)

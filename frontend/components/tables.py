@@ -1,0 +1,117 @@
+"""Tables: the runs list, a run's config, its metrics report. ``key_metrics`` and ``metric_rows`` are pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from ..api_client import RunSummary
+from ..state import EmbeddingState, ExploreState, FactorsState
+
+KEY_METRICS = ("val loss", "IW-ELBO", "MIG", "MI total")
+
+
+def number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—" if value is None else str(value)
+    return f"{value:.4g}"
+
+
+def key_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
+    """The few numbers worth a column, from metrics.json (what is missing is left out)."""
+    metrics = metrics or {}
+    training, report = metrics.get("training") or {}, metrics.get("report") or {}
+    found = {
+        "val loss": training.get("val_loss"),
+        "IW-ELBO": (report.get("log_likelihood") or {}).get("iw_elbo"),
+        "MIG": ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
+        "MI total": (report.get("factors") or {}).get("total_mi_gaussian"),
+    }
+    return {k: float(v) for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def metric_rows(metrics: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """Each disentanglement metric of the report: name, variant, headline value, the other scores."""
+    report = (metrics or {}).get("report") or {}
+    rows = []
+    for name, result in sorted((report.get("metrics") or {}).items()):
+        if not isinstance(result, Mapping):
+            continue
+        scores = {k: v for k, v in (result.get("scores") or {}).items() if k != result.get("variant")}
+        rows.append({"metric": name, "variant": str(result.get("variant", "—")), "value": number(result.get("value")),
+                     "scores": ", ".join(f"{k} {number(v)}" for k, v in scores.items())})
+    return rows
+
+
+def summary_rows(metrics: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Training and evaluation numbers that are not disentanglement metrics."""
+    metrics = metrics or {}
+    training, report = metrics.get("training") or {}, metrics.get("report") or {}
+    rows = [(f"training: {k.replace('_', ' ')}", number(v)) for k, v in training.items()
+            if isinstance(v, int | float | type(None)) and not isinstance(v, bool)]
+    rows += [(f"training: final {k}", number(v)) for k, v in (training.get("train_terms") or {}).items()]
+    ll = report.get("log_likelihood") or {}
+    if "iw_elbo" in ll:
+        rows.append((f"test log-likelihood (IW-ELBO, {ll.get('samples', '?')} samples)", number(ll["iw_elbo"])))
+    for k, v in (report.get("reconstruction") or {}).items():
+        if k != "n_items":
+            rows.append((f"reconstruction: {k.replace('_', ' ')}", number(v)))
+    return rows
+
+
+def create_metrics_table(metrics: Mapping[str, Any] | None) -> html.Div:
+    rows = metric_rows(metrics)
+    parts: list[Any] = []
+    if rows:
+        head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Variant"), html.Th("Value"), html.Th("Other scores")]))
+        body = html.Tbody([html.Tr([html.Td(r["metric"]), html.Td(html.Code(r["variant"])), html.Td(r["value"]),
+                                    html.Td(r["scores"], className="small text-muted")]) for r in rows])
+        parts.append(dbc.Table([head, body], size="sm", hover=True, responsive=True, id="metrics-table",
+                               className="fs-metrics"))
+    else:
+        parts.append(html.P("No disentanglement metrics yet: the run has not been evaluated, or its dataset has "
+                            "no ground-truth factors.", className="text-muted small"))
+    summary = summary_rows(metrics)
+    if summary:
+        parts.append(dbc.Table(html.Tbody([html.Tr([html.Th(k, className="fw-normal"), html.Td(v)])
+                                           for k, v in summary]), size="sm", className="fs-summary"))
+    return html.Div(parts)
+
+
+def create_config_table(config: Mapping[str, Any]) -> dbc.Table:
+    return dbc.Table(html.Tbody([html.Tr([html.Th(k, className="fw-normal"), html.Td(html.Code(str(v)))])
+                                 for k, v in config.items()]), size="sm", className="fs-config")
+
+
+def run_links(run: RunSummary) -> html.Div:
+    if run.status != "ready":
+        return html.Div("training…", className="text-muted small")
+    links = [("Explore", ExploreState(run=run.run_id, v=run.version).href()),
+             ("Factors", FactorsState(run=run.run_id, v=run.version).href()),
+             ("Embedding", EmbeddingState(run=run.run_id, v=run.version).href())]
+    return html.Div([dcc.Link(text, href=href, className="me-2") for text, href in links], className="text-nowrap")
+
+
+def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[str, Any] | None],
+                      selected: str | None) -> dbc.Table:
+    """One row per run, newest first; 'details' opens the run's card."""
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Family", "Dataset", "Version", "Status", *KEY_METRICS,
+                                                    "Created", "Open")]))
+    rows = []
+    for run in runs:
+        values = key_metrics(metrics.get(run.run_id))
+        button = dbc.Button(run.run_id, id={"type": "run-select", "run": run.run_id}, color="link", size="sm",
+                            className="p-0 fs-run-link", n_clicks=0)
+        status = dbc.Badge(run.status, color="success" if run.status == "ready" else "warning")
+        rows.append(html.Tr([html.Td(button), html.Td(run.family), html.Td(run.dataset),
+                             html.Td(html.Code(run.version or "—")), html.Td(status),
+                             *[html.Td(number(values.get(k))) for k in KEY_METRICS],
+                             html.Td(run.created[:16].replace("T", " "), className="text-nowrap small"),
+                             html.Td(run_links(run))],
+                            className="table-active" if run.run_id == selected else "",
+                            **{"data-run": run.run_id}))
+    return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True, id="runs-table",
+                     className="fs-runs")

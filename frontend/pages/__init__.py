@@ -1,0 +1,1 @@
+"""One module per page, each calling ``dash.register_page``; Dash discovers them (never listed by hand)."""

@@ -1,0 +1,130 @@
+"""Embedding: the encoded items in 2-D (PCA or the two most informative dims) as a WebGL scatter, coloured
+by any ground-truth factor or attribute. Clicking a point opens Explore traversing from that item."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from frontend import context
+from frontend.api_client import BackendClient, BackendError, Embedding
+from frontend.components.controls import create_field, create_run_picker
+from frontend.components.feedback import create_error_alert
+from frontend.components.figures import embedding_figure, empty_figure
+from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.shell import CURRENT_RUN
+from frontend.state import EMBED_N, Base, EmbeddingState, as_int, explore_href
+
+dash.register_page(__name__, path="/embedding", name="Embedding", title="Embedding — factorscope", order=3,
+                   nav=True)
+
+METHOD_OPTIONS = [{"label": "PCA of the posterior means", "value": "pca"},
+                  {"label": "two most informative dims", "value": "mi"}]
+
+
+def colour_options(emb: Embedding) -> list[dict[str, str]]:
+    return ([{"label": "one colour", "value": ""}]
+            + [{"label": f"factor: {name}", "value": f"factor:{name}"} for name in emb.factors]
+            + [{"label": f"attribute: {name}", "value": f"attribute:{name}"} for name in emb.attributes])
+
+
+def clicked_item(click: Mapping[str, Any] | None) -> int | None:
+    points = (click or {}).get("points") or []
+    value = points[0].get("customdata") if points else None
+    return int(value) if isinstance(value, int | float) else None
+
+
+def layout(**query: Any) -> html.Div:
+    state = EmbeddingState.from_query(query)
+    method = dbc.RadioItems(id="embedding-method", options=METHOD_OPTIONS, value=state.method)
+    n = dbc.Input(id="embedding-n", type="number", min=EMBED_N[0], max=EMBED_N[1], step=50, value=state.n,
+                  debounce=True)
+    colour = dcc.Dropdown(id="embedding-color", value=state.color, clearable=False,
+                          options=[{"label": state.color or "one colour", "value": state.color}])
+    return html.Div([
+        dcc.Store(id="embedding-initial", data=state.to_query()),
+        dcc.Store(id="embedding-run"),
+        dcc.Store(id="embedding-data"),
+        dcc.Store(id="embedding-query"),
+        dcc.Location(id="embedding-nav", refresh="callback-nav"),
+        html.H1("Embedding", className="h4"),
+        html.Div(id="embedding-banner"),
+        html.Div(id="embedding-alerts"),
+        html.Div(id="embedding-data-alert"),
+        dbc.Row([
+            dbc.Col(html.Div([create_run_picker("embedding-run-select", state.run),
+                              create_field("Coordinates", method, "embedding-method"),
+                              create_field("Items encoded", n, "embedding-n"),
+                              create_field("Colour by", colour, "embedding-color"),
+                              create_share_box("embedding")], className="fs-controls"), xs=12, md=4, xl=3),
+            dbc.Col(dbc.Card([dbc.CardHeader("Encoded items (click a point to traverse from it)"),
+                              dbc.CardBody(dcc.Loading(dcc.Graph(id="embedding-graph", figure=empty_figure("loading…"),
+                                                                 config={"displaylogo": False, "responsive": True})))]),
+                    xs=12, md=8, xl=9),
+        ]),
+    ], className="fs-page", id="embedding-page")
+
+
+@callback(Output("embedding-run", "data"), Output("embedding-run-select", "options"),
+          Output("embedding-run-select", "value"), Output("embedding-banner", "children"),
+          Output("embedding-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+          Input("embedding-run-select", "value"), State("embedding-initial", "data"), State(CURRENT_RUN, "data"),
+          prevent_initial_call="initial_duplicate")
+def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
+    view = load_run_view(context.client(), run_id, remembered)
+    if view.run is None:
+        return None, view.options, view.run_id or run_id, None, view.alerts, dash.no_update
+    asked = parse_search(initial)
+    current = EmbeddingState.from_query(asked).with_version(view.run.version).href()
+    data = {"run_id": view.run.run_id, "version": view.run.version}
+    return data, view.options, view.run.run_id, version_banner(view, asked, current), view.alerts, view.run.run_id
+
+
+@callback(Output("embedding-data", "data"), Output("embedding-color", "options"),
+          Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
+          Input("embedding-method", "value"), Input("embedding-n", "value"))
+def points(run: Mapping[str, Any] | None, method: str, n: Any) -> tuple[Any, ...]:
+    return load_points(context.client(), run, method, as_int(n, *EMBED_N))
+
+
+def load_points(client: BackendClient, run: Mapping[str, Any] | None, method: str, n: int) -> tuple[Any, ...]:
+    if not run:
+        return None, [{"label": "one colour", "value": ""}], None
+    try:
+        emb = client.embedding(run["run_id"], method, n, run["version"])
+    except BackendError as err:
+        return None, [{"label": "one colour", "value": ""}], create_error_alert(err, "embed the items")
+    return emb.model_dump(), colour_options(emb), None
+
+
+@callback(Output("embedding-graph", "figure"), Input("embedding-data", "data"), Input("embedding-color", "value"))
+def figure(data: Mapping[str, Any] | None, colour: str | None) -> Any:
+    if not data:
+        return empty_figure("no points")
+    return embedding_figure(Embedding.model_validate(data), colour or "")
+
+
+@callback(Output("embedding-query", "data"), Input("embedding-run", "data"), Input("embedding-method", "value"),
+          Input("embedding-n", "value"), Input("embedding-color", "value"))
+def query(run: Mapping[str, Any] | None, method: str, n: Any, colour: str | None) -> str:
+    if not run:
+        raise PreventUpdate
+    return EmbeddingState(run=run["run_id"], v=run["version"], method=method, n=as_int(n, *EMBED_N),
+                          color=colour or "").to_query()
+
+
+register_url_sync("embedding")
+
+
+@callback(Output("embedding-nav", "href"), Input("embedding-graph", "clickData"), State("embedding-run", "data"),
+          prevent_initial_call=True)
+def open_item(click: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> str:
+    item = clicked_item(click)
+    if item is None or not run:
+        raise PreventUpdate
+    return explore_href(run["run_id"], run["version"], base=Base("item", index=item))

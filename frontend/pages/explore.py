@@ -1,0 +1,397 @@
+"""Explore: the latent traversal grid (rows = dims, labelled with their MI), its controls, a live decoding
+playground with one slider per dim, and a dim played as an animation. The whole view is in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from frontend import context
+from frontend.api_client import BackendClient, BackendError, ImageUrls
+from frontend.components.controls import (
+    SLIDER_RANGE,
+    create_field,
+    create_gallery,
+    create_latent_sliders,
+    create_run_picker,
+)
+from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.shell import CURRENT_RUN
+from frontend.state import MAX_DIMS, SPAN, STEPS, Base, ExploreState
+
+dash.register_page(__name__, path="/explore", name="Explore", title="Explore — factorscope", order=1, nav=True)
+
+DEFAULT_ROWS = 8  # dims shown when the link names none: the most informative ones
+GALLERY_SIZE = 12
+CELL_PX = 88  # widest a traversal column is drawn (the PNG is scaled up to fit, pixelated)
+FRAMES = 24  # animation frames from -range to +range (then back)
+BASE_OPTIONS = [{"label": "dataset item", "value": "item"}, {"label": "prior sample", "value": "prior"},
+                {"label": "zero", "value": "zero"}]
+Z = {"type": "z-slider", "dim": ALL}
+
+
+# -- pure helpers (tests call these) ---------------------------------------------------------------------
+
+def run_data(run_id: str, version: str, latent_dim: int, dataset: str, n_items: int,
+             mi: Sequence[float] | None, order: Sequence[int] | None) -> dict[str, Any]:
+    """The ``explore-run`` store: what the other callbacks need to know about the run shown."""
+    return {"run_id": run_id, "version": version, "latent_dim": latent_dim, "dataset": dataset, "n_items": n_items,
+            "mi": list(mi) if mi is not None else None, "order": list(order or range(latent_dim))}
+
+
+def dim_options(run: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Dims in MI order, each labelled with its MI."""
+    mi = run.get("mi")
+    return [{"label": f"z{d}" + (f" · MI {mi[d]:.2f}" if mi else ""), "value": d} for d in run["order"]]
+
+
+def initial_dims(run: Mapping[str, Any], asked: Sequence[int]) -> list[int]:
+    """The link's dims when all are valid for this run, else the most informative ones."""
+    valid = [d for d in asked if 0 <= d < run["latent_dim"]]
+    return valid if asked and len(valid) == len(asked) else list(run["order"][:DEFAULT_ROWS])
+
+
+def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str | None:
+    """What is wrong with the controls for this run (None when a traversal can be drawn)."""
+    if not dims:
+        return "Choose at least one latent dim to traverse."
+    if len(dims) > MAX_DIMS:
+        return f"Choose at most {MAX_DIMS} dims ({len(dims)} chosen)."
+    if base.kind == "item" and not 0 <= base.index < run["n_items"]:
+        return f"Item {base.index} does not exist: {run['dataset']} has items 0..{run['n_items'] - 1}."
+    return None
+
+
+def traversal_params(run: Mapping[str, Any], dims: Sequence[int], steps: int, span: float,
+                     base: Base) -> dict[str, Any]:
+    return {"dims": list(dims), "steps": steps, "span": span, "base": str(base), "v": run["version"]}
+
+
+def row_labels(run: Mapping[str, Any], dims: Sequence[int]) -> list[Any]:
+    mi = run.get("mi")
+    return [html.Div([html.Span(f"z{d}", className="fs-row-dim"),
+                      html.Span(f"MI {mi[d]:.2f}" if mi else "", className="fs-row-mi")], className="fs-row-label")
+            for d in dims]
+
+
+def caption(steps: int, span: float, base: Base) -> str:
+    where = {"item": f"dataset item {base.index} (its posterior mean; span in its posterior sd)",
+             "prior": f"prior sample #{base.seed} (span in prior sd)", "zero": "zero (span in prior sd)"}
+    return f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} around {where[base.kind]}."
+
+
+def gallery_indices(start: int, n_items: int, count: int = GALLERY_SIZE) -> list[int]:
+    if n_items <= 0:
+        return []
+    start = start % n_items
+    return [(start + i) % n_items for i in range(min(count, n_items))]
+
+
+def triangle(phase: int, frames: int = FRAMES, limit: float = SLIDER_RANGE) -> float:
+    """Frame ``phase`` of a back-and-forth sweep over [-limit, limit]."""
+    t = phase % (2 * frames)
+    t = t if t <= frames else 2 * frames - t
+    return round(-limit + 2 * limit * t / frames, 2)
+
+
+def download_href(state: ExploreState) -> str:
+    """Our own route (same origin, so the download attribute is honoured) that fetches the PNG."""
+    return "/download/traversal.png" + state.to_query()
+
+
+def explore_state(run: Mapping[str, Any], dims: Sequence[int], steps: int, span: float, base: Base,
+                  z: Sequence[float]) -> ExploreState:
+    k = run["latent_dim"]
+    return ExploreState(run=run["run_id"], v=run["version"], dims=tuple(dims), steps=steps, span=span, base=base,
+                        z=tuple(round(float(x), 2) for x in z) if len(z) == k else ())
+
+
+def base_code(client: BackendClient, run: Mapping[str, Any], base: Base) -> list[float]:
+    """The base point's latent vector (the playground's start)."""
+    if base.kind == "zero":
+        return [0.0] * run["latent_dim"]
+    return client.traversal(run["run_id"], str(base), run["version"]).base_z
+
+
+# -- layout ---------------------------------------------------------------------------------------------
+
+def controls(state: ExploreState) -> html.Div:
+    steps = dcc.Slider(id="explore-steps", min=STEPS[0], max=STEPS[1], step=1, value=state.steps,
+                       marks={s: str(s) for s in (STEPS[0], 9, STEPS[1])})
+    span = dcc.Slider(id="explore-span", min=SPAN[0], max=SPAN[1], step=0.25, value=state.span,
+                      marks={v: f"{v:g}" for v in (0.5, 2.5, 5.0)})
+    dims = dcc.Dropdown(id="explore-dims", multi=True, value=list(state.dims), placeholder="most informative dims",
+                        options=[{"label": f"z{d}", "value": d} for d in state.dims])  # kept until the run loads
+    base = dbc.RadioItems(id="explore-base-kind", options=BASE_OPTIONS, value=state.base.kind, inline=True)
+    gallery_nav = dbc.ButtonGroup([
+        dbc.Button("‹ previous", id="explore-gallery-prev", size="sm", color="secondary", outline=True),
+        dbc.Button("next ›", id="explore-gallery-next", size="sm", color="secondary", outline=True)],
+        className="mb-2")
+    return html.Div([
+        create_run_picker("explore-run-select", state.run),
+        create_field("Rows: latent dims", dims, "explore-dims"),
+        create_field("Steps per dim", steps, "explore-steps"),
+        create_field("Span (± standard deviations)", span, "explore-span"),
+        create_field("Base point", base, "explore-base-kind"),
+        dbc.Row([
+            dbc.Col(create_field("Item index", dbc.Input(id="explore-base-index", type="number", min=0, step=1,
+                                                         value=state.base.index, debounce=True), "explore-base-index")),
+            dbc.Col(create_field("Prior seed", dbc.Input(id="explore-base-seed", type="number", min=0, step=1,
+                                                         value=state.base.seed, debounce=True), "explore-base-seed")),
+        ]),
+        html.Div([dbc.Label("Pick a base item", className="fs-label"), gallery_nav,
+                  html.Div(id="explore-gallery", className="fs-gallery")]),
+    ], className="fs-controls")
+
+
+def first_view(images: ImageUrls | None, state: ExploreState) -> dict[str, Any]:
+    """A shared link names run, version and dims: its image can start loading with the page, before the
+    run's details arrive (they only add the MI labels; a stale version is replaced and bannered)."""
+    if images is None or not (state.run and state.v and state.dims):
+        return {"src": None, "labels": [], "style": {}}
+    params = traversal_params({"version": state.v}, state.dims, state.steps, state.span, state.base)
+    return {"src": images.traversal(state.run, **params), "labels": row_labels({"mi": None}, state.dims),
+            "style": {"maxWidth": f"{state.steps * CELL_PX}px"}}
+
+
+def traversal_card(first: Mapping[str, Any]) -> dbc.Card:
+    image = html.Img(id="explore-traversal", alt="latent traversal grid", className="fs-traversal-img",
+                     src=first["src"], style=first["style"], **{"data-error-store": "explore-img-error"})
+    download = html.A("Download PNG", id="explore-download", download="traversal.png",
+                      className="btn btn-outline-primary btn-sm me-2")
+    direct = html.Div([
+        dbc.Label("Direct image URL", html_for="explore-image-url", className="fs-label"),
+        dbc.InputGroup([dbc.Input(id="explore-image-url", readonly=True, type="text", className="fs-share-input"),
+                        dbc.InputGroupText(dcc.Clipboard(target_id="explore-image-url", title="copy image URL"))],
+                       size="sm")], className="mb-2")
+    return dbc.Card([
+        dbc.CardHeader("Latent traversal"),
+        dbc.CardBody([
+            html.Div(id="explore-view-note"),
+            html.Div(id="explore-img-alert"),
+            html.Div([html.Div(first["labels"], id="explore-row-labels", className="fs-row-labels"),
+                      html.Div(image, className="fs-traversal-frame")], className="fs-traversal"),
+            html.P(id="explore-caption", className="small text-muted mt-2 mb-2"),
+            html.Div(download, className="mb-3"),
+            create_share_box("explore"),
+            direct,
+        ]),
+    ], className="mb-3")
+
+
+def playground_card() -> dbc.Card:
+    decoded = html.Img(id="explore-decoded", alt="decoded latent vector", className="fs-decoded-img",
+                       **{"data-error-store": "explore-img-error"})
+    play = dbc.InputGroup([
+        dbc.InputGroupText("Animate"),
+        dbc.Select(id="explore-play-dim", options=[], placeholder="dim"),
+        dbc.Button("▶ Play", id="explore-play", color="primary", n_clicks=0),
+    ], size="sm", className="mb-2")
+    return dbc.Card([
+        dbc.CardHeader("Playground: decode any latent vector"),
+        dbc.CardBody(dbc.Row([
+            dbc.Col([html.Div(decoded, className="fs-decoded-frame"), play,
+                     dbc.Button("Reset to base point", id="explore-reset", size="sm", color="secondary",
+                                outline=True)], md=4),
+            dbc.Col(html.Div(id="explore-sliders", className="fs-sliders"), md=8),
+        ])),
+        dcc.Interval(id="explore-interval", interval=150, disabled=True),
+        dcc.Store(id="explore-phase", data=0),
+    ], className="mb-3")
+
+
+def layout(**query: Any) -> html.Div:
+    state = ExploreState.from_query(query)
+    return html.Div([
+        dcc.Store(id="explore-initial", data=state.to_query()),
+        dcc.Store(id="explore-run"),
+        dcc.Store(id="explore-query"),
+        dcc.Store(id="explore-img-error"),
+        dcc.Store(id="explore-gallery-start", data=max(0, state.base.index - 2) if state.base.kind == "item" else 0),
+        html.H1("Explore", className="h4"),
+        html.Div(id="explore-banner"),
+        html.Div(id="explore-alerts"),
+        dbc.Row([dbc.Col(controls(state), xs=12, md=4, xl=3),
+                 dbc.Col([traversal_card(first_view(context.images_if_serving(), state)), playground_card()],
+                         xs=12, md=8, xl=9)]),
+    ], className="fs-page", id="explore-page")
+
+
+# -- callbacks -------------------------------------------------------------------------------------------
+
+@callback(Output("explore-run", "data"), Output("explore-run-select", "options"),
+          Output("explore-run-select", "value"), Output("explore-banner", "children"),
+          Output("explore-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+          Input("explore-run-select", "value"), State("explore-initial", "data"), State(CURRENT_RUN, "data"),
+          prevent_initial_call="initial_duplicate")
+def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
+    return load_explore(context.client(), run_id, parse_search(initial), remembered)
+
+
+def load_explore(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
+                 remembered: str | None) -> tuple[Any, ...]:
+    view = load_run_view(client, run_id, remembered, with_dataset=True)
+    if view.run is None or view.run.version is None:
+        return None, view.options, view.run_id or run_id, None, view.alerts, no_update
+    run, alerts = view.run, list(view.alerts)
+    mi = order = None
+    try:
+        factors = client.factors(run.run_id, run.version)
+        mi = [d.mi_gaussian for d in sorted(factors.dims, key=lambda d: d.dim)]
+        order = factors.order
+    except BackendError as err:
+        alerts.append(create_error_alert(err, "rank the dims by information (rows keep their index order)"))
+    data = run_data(run.run_id, run.version, run.latent_dim or len(mi or []), run.dataset,
+                    view.dataset.n_items if view.dataset else 0, mi, order)
+    current = ExploreState.from_query(initial).with_version(run.version).href()
+    return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
+
+
+@callback(Output("explore-dims", "options"), Output("explore-dims", "value"), Output("explore-play-dim", "options"),
+          Output("explore-play-dim", "value"), Output("explore-sliders", "children"),
+          Input("explore-run", "data"), State("explore-initial", "data"), State("explore-base-kind", "value"),
+          State("explore-base-index", "value"), State("explore-base-seed", "value"))
+def run_controls(run: Mapping[str, Any] | None, initial: str, kind: str, index: Any, seed: Any) -> tuple[Any, ...]:
+    if not run:
+        return [], [], [], None, []
+    asked = ExploreState.from_query(parse_search(initial))
+    same = asked.run == run["run_id"]
+    dims = initial_dims(run, asked.dims if same else ())
+    z = list(asked.z) if same and len(asked.z) == run["latent_dim"] else None
+    if z is None:
+        try:
+            z = base_code(context.client(), run, Base.of(kind, index, seed))
+        except BackendError:
+            z = [0.0] * run["latent_dim"]
+    play = [{"label": f"z{d}", "value": str(d)} for d in run["order"]]
+    return dim_options(run), dims, play, str(dims[0]) if dims else None, create_latent_sliders(z)
+
+
+@callback(Output("explore-traversal", "src"), Output("explore-row-labels", "children"),
+          Output("explore-caption", "children"), Output("explore-download", "href"),
+          Output("explore-download", "download"), Output("explore-image-url", "value"),
+          Output("explore-view-note", "children"), Output("explore-traversal", "style"),
+          Input("explore-run", "data"), Input("explore-dims", "value"), Input("explore-steps", "value"),
+          Input("explore-span", "value"), Input("explore-base-kind", "value"), Input("explore-base-index", "value"),
+          Input("explore-base-seed", "value"))
+def traversal(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str,
+              index: Any, seed: Any) -> tuple[Any, ...]:
+    return traversal_view(context.images(), run, dims or [], steps, span, Base.of(kind, index, seed))
+
+
+def traversal_view(images: ImageUrls, run: Mapping[str, Any] | None, dims: Sequence[int], steps: int, span: float,
+                   base: Base) -> tuple[Any, ...]:
+    if not run:  # not loaded yet (or failed): keep what the layout drew from the link
+        return (no_update,) * 8
+    problem = check_view(run, dims, base)
+    if problem:
+        return None, [], "", None, "traversal.png", "", create_message(problem), {}
+    params = traversal_params(run, dims, steps, span, base)
+    src = images.traversal(run["run_id"], **params)
+    state = explore_state(run, dims, steps, span, base, ())
+    name = f"traversal-{run['run_id']}-dims{'-'.join(map(str, dims))}.png"
+    size = {"maxWidth": f"{steps * CELL_PX}px"}
+    return src, row_labels(run, dims), caption(steps, span, base), download_href(state), name, src, None, size
+
+
+@callback(Output("explore-decoded", "src"), Input(Z, "value"), State("explore-run", "data"))
+def decoded(z: list[float], run: Mapping[str, Any] | None) -> str | None:
+    if not run or len(z) != run["latent_dim"]:
+        return None
+    return context.images().decode(run["run_id"], z, run["version"])
+
+
+@callback(Output("explore-query", "data"), Input("explore-run", "data"), Input("explore-dims", "value"),
+          Input("explore-steps", "value"), Input("explore-span", "value"), Input("explore-base-kind", "value"),
+          Input("explore-base-index", "value"), Input("explore-base-seed", "value"), Input(Z, "value"),
+          Input("explore-interval", "disabled"))
+def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str, index: Any,
+          seed: Any, z: list[float], paused: bool) -> str:
+    if not run or not paused:  # no URL writes per animation frame
+        raise PreventUpdate
+    return explore_state(run, dims or [], steps, span, Base.of(kind, index, seed), z).to_query()
+
+
+register_url_sync("explore")
+
+
+@callback(Output("explore-gallery", "children"), Output("explore-gallery-start", "data"),
+          Input("explore-run", "data"), Input("explore-gallery-prev", "n_clicks"),
+          Input("explore-gallery-next", "n_clicks"), Input("explore-base-index", "value"),
+          Input("explore-base-kind", "value"), State("explore-gallery-start", "data"))
+def gallery(run: Mapping[str, Any] | None, _prev: Any, _next: Any, index: Any, kind: str,
+            start: int) -> tuple[Any, ...]:
+    if not run or not run["n_items"]:
+        return [], start
+    step = {"explore-gallery-prev": -GALLERY_SIZE, "explore-gallery-next": GALLERY_SIZE}.get(str(ctx.triggered_id), 0)
+    start = (start + step) % run["n_items"]
+    selected = Base.of(kind, index, 0).index if kind == "item" else None
+    return create_gallery(context.images(), run["dataset"], gallery_indices(start, run["n_items"]), selected), start
+
+
+@callback(Output("explore-base-kind", "value"), Output("explore-base-index", "value"),
+          Input({"type": "gallery-item", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+def pick_item(clicks: list[int | None]) -> tuple[str, int]:
+    if not any(clicks) or not isinstance(ctx.triggered_id, Mapping):
+        raise PreventUpdate
+    return "item", int(ctx.triggered_id["index"])
+
+
+@callback(Output(Z, "value", allow_duplicate=True), Input("explore-base-kind", "value"),
+          Input("explore-base-index", "value"), Input("explore-base-seed", "value"), Input("explore-reset", "n_clicks"),
+          State("explore-run", "data"), prevent_initial_call=True)
+def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str, Any] | None) -> list[float]:
+    """The playground starts again from the base point whenever the base changes."""
+    if not run:
+        raise PreventUpdate
+    base = Base.of(kind, index, seed)
+    if check_view(run, [0], base):
+        raise PreventUpdate
+    try:
+        z = base_code(context.client(), run, base)
+    except BackendError:
+        raise PreventUpdate from None
+    return [round(max(-SLIDER_RANGE, min(SLIDER_RANGE, v)), 2) for v in z]
+
+
+@callback(Output("explore-interval", "disabled"), Output("explore-play", "children"),
+          Input("explore-play", "n_clicks"), State("explore-interval", "disabled"), prevent_initial_call=True)
+def toggle_play(_clicks: int, paused: bool) -> tuple[bool, str]:
+    return (False, "■ Stop") if paused else (True, "▶ Play")
+
+
+@callback(Output(Z, "value", allow_duplicate=True), Output("explore-phase", "data"),
+          Input("explore-interval", "n_intervals"), State("explore-play-dim", "value"), State("explore-phase", "data"),
+          State(Z, "value"), prevent_initial_call=True)
+def animate(_tick: int, dim: str | None, phase: int, z: list[float]) -> tuple[list[Any], int]:
+    """Step the played dim's slider one frame along its sweep."""
+    if dim is None or not str(dim).isdigit() or int(dim) >= len(z):
+        raise PreventUpdate
+    values: list[Any] = [no_update] * len(z)
+    values[int(dim)] = triangle(phase + 1)
+    return values, phase + 1
+
+
+@callback(Output("explore-img-alert", "children"), Input("explore-img-error", "data"), prevent_initial_call=True)
+def image_problem(error: Mapping[str, Any] | None) -> Any:
+    return explain_image(context.client(), context.images(), error)
+
+
+def explain_image(client: BackendClient, images: ImageUrls, error: Mapping[str, Any] | None) -> Any:
+    """Ask the backend (server-side) why an image failed, and show its problem."""
+    path = images.path_of(str((error or {}).get("src", "")))
+    if path is None:
+        return None
+    try:
+        client.fetch(path)
+    except BackendError as err:
+        if err.current_version:  # a link for an older version: the banner says so, the image follows
+            return None
+        return create_error_alert(err, "draw this image")
+    return None

@@ -1,0 +1,126 @@
+"""Factors: information per latent dim (MI under either estimator, KL, variance), the top-k reconstruction
+curve and the metrics report. Clicking a dim's bar opens Explore on that dim."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from frontend import context
+from frontend.api_client import BackendClient, BackendError, Factors
+from frontend.components.controls import create_field, create_run_picker
+from frontend.components.feedback import create_error_alert
+from frontend.components.figures import MI_LABELS, empty_figure, mi_bar_figure, topk_figure
+from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.shell import CURRENT_RUN
+from frontend.components.tables import create_metrics_table
+from frontend.state import FactorsState, explore_href
+
+dash.register_page(__name__, path="/factors", name="Factors", title="Factors — factorscope", order=2, nav=True)
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def clicked_dim(click: Mapping[str, Any] | None) -> int | None:
+    """The latent dim of a clicked bar (its customdata)."""
+    points = (click or {}).get("points") or []
+    value = points[0].get("customdata") if points else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return int(value) if isinstance(value, int | float) else None
+
+
+def layout(**query: Any) -> html.Div:
+    state = FactorsState.from_query(query)
+    estimator = dbc.RadioItems(id="factors-est", value=state.est, inline=True,
+                               options=[{"label": MI_LABELS[k], "value": k} for k in MI_LABELS])
+    return html.Div([
+        dcc.Store(id="factors-initial", data=state.to_query()),
+        dcc.Store(id="factors-run"),
+        dcc.Store(id="factors-query"),
+        dcc.Location(id="factors-nav", refresh="callback-nav"),
+        html.H1("Factors", className="h4"),
+        html.Div(id="factors-banner"),
+        html.Div(id="factors-alerts"),
+        dbc.Row([
+            dbc.Col(create_run_picker("factors-run-select", state.run), xs=12, md=5, xl=4),
+            dbc.Col(create_field("MI estimator", estimator, "factors-est"), xs=12, md=4, xl=4),
+            dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
+        ]),
+        dbc.Card([dbc.CardHeader("Information per latent dim (click a bar to explore that dim)"),
+                  dbc.CardBody(dcc.Loading(dcc.Graph(id="factors-bars", config=GRAPH_CONFIG,
+                                                     figure=empty_figure("loading…"))))], className="mb-3"),
+        dbc.Row([
+            dbc.Col(dbc.Card([dbc.CardHeader("Top-k reconstruction"),
+                              dbc.CardBody(dcc.Graph(id="factors-topk", config=GRAPH_CONFIG,
+                                                     figure=empty_figure("loading…")))], className="mb-3"),
+                    xs=12, lg=6),
+            dbc.Col(dbc.Card([dbc.CardHeader("Metrics"), dbc.CardBody(html.Div(id="factors-metrics"))],
+                             className="mb-3"), xs=12, lg=6),
+        ]),
+    ], className="fs-page", id="factors-page")
+
+
+@callback(Output("factors-run", "data"), Output("factors-run-select", "options"),
+          Output("factors-run-select", "value"), Output("factors-banner", "children"),
+          Output("factors-alerts", "children"), Output("factors-topk", "figure"),
+          Output("factors-metrics", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+          Input("factors-run-select", "value"), State("factors-initial", "data"), State(CURRENT_RUN, "data"),
+          prevent_initial_call="initial_duplicate")
+def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
+    return load_factors(context.client(), run_id, parse_search(initial), remembered)
+
+
+def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
+                 remembered: str | None) -> tuple[Any, ...]:
+    view = load_run_view(client, run_id, remembered)
+    empty = empty_figure("no run")
+    if view.run is None:
+        return None, view.options, view.run_id or run_id, None, view.alerts, empty, None, dash.no_update
+    run, alerts = view.run, list(view.alerts)
+    current = FactorsState.from_query(initial).with_version(run.version).href()
+    banner = version_banner(view, initial, current)
+    try:
+        factors = client.factors(run.run_id, run.version)
+    except BackendError as err:
+        alerts.append(create_error_alert(err, "compute the information per dim"))
+        factors = None
+    try:
+        metrics = create_metrics_table(client.metrics(run.run_id))
+    except BackendError as err:
+        metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
+    data = {"run_id": run.run_id, "version": run.version,
+            "factors": factors.model_dump() if factors else None}
+    topk = topk_figure(factors.topk) if factors else empty
+    return data, view.options, run.run_id, banner, alerts, topk, metrics, run.run_id
+
+
+@callback(Output("factors-bars", "figure"), Input("factors-run", "data"), Input("factors-est", "value"))
+def bars(run: Mapping[str, Any] | None, estimator: str) -> Any:
+    if not run or not run.get("factors"):
+        return empty_figure("no information per dim")
+    return mi_bar_figure(Factors.model_validate(run["factors"]).dims, estimator)
+
+
+@callback(Output("factors-query", "data"), Input("factors-run", "data"), Input("factors-est", "value"))
+def query(run: Mapping[str, Any] | None, estimator: str) -> str:
+    if not run:
+        raise PreventUpdate
+    return FactorsState(run=run["run_id"], v=run["version"], est=estimator).to_query()
+
+
+register_url_sync("factors")
+
+
+@callback(Output("factors-nav", "href"), Input("factors-bars", "clickData"), State("factors-run", "data"),
+          prevent_initial_call=True)
+def open_dim(click: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> str:
+    dim = clicked_dim(click)
+    if dim is None or not run:
+        raise PreventUpdate
+    return explore_href(run["run_id"], run["version"], dims=(dim,))

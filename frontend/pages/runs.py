@@ -1,0 +1,264 @@
+"""Runs: the list of runs with their key metrics, a run's card (config, training curve, metrics), and the
+form that trains a new run (generated from the family's config schema, validated by the backend) with a
+progress bar fed by the job endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from frontend import context
+from frontend.api_client import BackendClient, BackendError, Family, Job, RunSummary
+from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
+from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.figures import training_figure
+from frontend.components.pagekit import create_share_box, parse_search, register_url_sync
+from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
+from frontend.state import RunsState
+
+dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope", order=0, nav=True)
+
+MAX_DETAILS = 30  # runs whose metrics the list fetches one by one (when the list itself has none)
+CONFIG = {"type": "config-field", "field": ALL}
+TRAIN = {"type": "train-field", "field": ALL}
+
+
+# -- pure helpers ----------------------------------------------------------------------------------------
+
+def progress_view(job: Job) -> tuple[int, str, str]:
+    """(percent, bar label, status line) of a job."""
+    percent = round(100 * max(0.0, min(1.0, job.progress)))
+    return percent, f"{percent}%", f"{job.state}: {job.message}" if job.message else job.state
+
+
+def run_listed(runs: Sequence[RunSummary], run_id: str) -> bool:
+    return any(r.run_id == run_id and r.status == "ready" for r in runs)
+
+
+def families_data(families: Sequence[Family]) -> dict[str, Any]:
+    return {f.name: {"schema": f.config_schema, "defaults": f.defaults, "summary": f.summary} for f in families}
+
+
+def metrics_by_run(client: BackendClient, runs: Sequence[RunSummary]) -> dict[str, Any]:
+    """metrics.json per run: from the list when it carries them, else from each run's detail."""
+    out: dict[str, Any] = {r.run_id: r.metrics for r in runs if r.metrics is not None}
+    for run in [r for r in runs if r.run_id not in out and r.status == "ready"][:MAX_DETAILS]:
+        try:
+            out[run.run_id] = client.run(run.run_id).metrics
+        except BackendError:
+            out[run.run_id] = None
+    return out
+
+
+# -- layout ---------------------------------------------------------------------------------------------
+
+def train_form(state: RunsState) -> dbc.Card:
+    family = dbc.Select(id="runs-family", options=[], value=state.family)
+    dataset = dbc.Select(id="runs-dataset", options=[], value=state.dataset)
+    return dbc.Card([
+        dbc.CardHeader("Train a new run"),
+        dbc.CardBody([
+            dbc.Row([dbc.Col(create_field("Family", family, "runs-family"), xs=12, sm=6),
+                     dbc.Col(create_field("Dataset", dataset, "runs-dataset"), xs=12, sm=6)]),
+            html.P(id="runs-family-summary", className="small text-muted"),
+            html.H2("Model config", className="h6"),
+            dbc.Row(id="runs-config-fields"),
+            html.H2("Training", className="h6"),
+            dbc.Row(create_config_form(TRAIN_SCHEMA, {}, "train-field")),
+            dbc.Button("Train", id="runs-submit", color="primary", n_clicks=0, className="mb-3"),
+            html.Div(id="runs-form-alert"),
+            html.Div([
+                dbc.Progress(id="runs-progress", value=0, label="", striped=True, animated=True,
+                             className="mb-1", style={"height": "1.4rem"}),
+                html.Div(id="runs-job-status", className="small text-muted", **{"aria-live": "polite"}),
+            ], id="runs-job", className="mb-2", style={"display": "none"}),
+            html.Div(id="runs-job-alert"),
+            dcc.Interval(id="runs-poll", interval=context.settings_if_serving().poll_ms, disabled=True),
+            dcc.Store(id="runs-job-store"),
+        ]),
+    ], className="mb-3")
+
+
+def layout(**query: Any) -> html.Div:
+    state = RunsState.from_query(query)
+    return html.Div([
+        dcc.Store(id="runs-initial", data=state.to_query()),
+        dcc.Store(id="runs-selected", data=state.run),
+        dcc.Store(id="runs-refresh", data=0),
+        dcc.Store(id="runs-families"),
+        dcc.Store(id="runs-query"),
+        dbc.Row([
+            dbc.Col(html.Div([html.H1("Runs", className="h4 me-3 mb-0"),
+                              dbc.Button("Refresh", id="runs-reload", size="sm", color="secondary", outline=True)],
+                             className="d-flex align-items-center mb-2"), xs=12, md=7),
+            dbc.Col(create_share_box("runs"), xs=12, md=5),
+        ]),
+        html.Div(id="runs-alerts"),
+        dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
+        dbc.Row([dbc.Col(html.Div(id="runs-card"), xs=12, xl=7), dbc.Col(train_form(state), xs=12, xl=5)],
+                className="mt-3"),
+    ], className="fs-page", id="runs-page")
+
+
+# -- the list and a run's card ---------------------------------------------------------------------------
+
+@callback(Output("runs-table-wrap", "children"), Output("runs-alerts", "children"),
+          Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"), Input("runs-selected", "data"))
+def table(_refresh: int, _reload: Any, selected: str | None) -> tuple[Any, Any]:
+    return runs_table(context.client(), selected)
+
+
+def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any]:
+    try:
+        runs = client.runs()
+    except BackendError as err:
+        return None, create_error_alert(err, "list the runs")
+    if not runs:
+        return html.P("No runs yet: train one with the form below.", className="text-muted"), None
+    return create_runs_table(runs, metrics_by_run(client, runs), selected), None
+
+
+@callback(Output("runs-selected", "data"), Input({"type": "run-select", "run": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def select(clicks: list[int | None]) -> str:
+    if not any(clicks) or not isinstance(ctx.triggered_id, Mapping):
+        raise PreventUpdate
+    return str(ctx.triggered_id["run"])
+
+
+@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-refresh", "data"))
+def card(selected: str | None, _refresh: int) -> Any:
+    return run_card(context.client(), selected)
+
+
+def run_card(client: BackendClient, run_id: str | None) -> Any:
+    if not run_id:
+        return dbc.Card(dbc.CardBody("Click a run's name to see its config, training curve and metrics.",
+                                     className="text-muted"), className="mb-3")
+    try:
+        run = client.run(run_id)
+    except BackendError as err:
+        return create_error_alert(err, f"load run {run_id}")
+    header = [html.Span(run.run_id, className="fw-semibold me-2"),
+              html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {run.status}",
+                        className="text-muted small")]
+    return dbc.Card([
+        dbc.CardHeader(header),
+        dbc.CardBody([
+            run_links(run),
+            dcc.Graph(figure=training_figure(run.history), config={"displaylogo": False}, id="runs-curve"),
+            dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config)], md=5),
+                     dbc.Col([html.H2("Metrics", className="h6"), create_metrics_table(run.metrics)], md=7)]),
+        ]),
+    ], className="mb-3", id="runs-run-card")
+
+
+# -- the training form -----------------------------------------------------------------------------------
+
+@callback(Output("runs-families", "data"), Output("runs-family", "options"), Output("runs-family", "value"),
+          Output("runs-dataset", "options"), Output("runs-dataset", "value"), Output("runs-form-alert", "children"),
+          Input("runs-initial", "data"))
+def catalogue(initial: str) -> tuple[Any, ...]:
+    return load_catalogue(context.client(), RunsState.from_query(parse_search(initial)))
+
+
+def load_catalogue(client: BackendClient, state: RunsState) -> tuple[Any, ...]:
+    try:
+        families, datasets = client.families(), client.datasets()
+    except BackendError as err:
+        return None, [], None, [], None, create_error_alert(err, "load the families and datasets")
+    names = [f.name for f in families]
+    family = state.family if state.family in names else (names[0] if names else None)
+    sets = [d.name for d in datasets]
+    dataset = state.dataset if state.dataset in sets else ("digits" if "digits" in sets else (sets or [None])[0])
+    return (families_data(families), [{"label": n, "value": n} for n in names], family,
+            [{"label": f"{d.name} ({d.n_items} items)", "value": d.name} for d in datasets], dataset, None)
+
+
+@callback(Output("runs-config-fields", "children"), Output("runs-family-summary", "children"),
+          Input("runs-family", "value"), State("runs-families", "data"))
+def config_fields(family: str | None, families: Mapping[str, Any] | None) -> tuple[Any, str]:
+    spec = (families or {}).get(family or "")
+    if not spec:
+        return [], ""
+    return create_config_form(spec["schema"], spec["defaults"], "config-field"), spec["summary"]
+
+
+@callback(Output("runs-job-store", "data"), Output("runs-form-alert", "children", allow_duplicate=True),
+          Output("runs-poll", "disabled"), Output("runs-refresh", "data", allow_duplicate=True),
+          Output("runs-job", "style"), Output("runs-job-alert", "children", allow_duplicate=True),
+          Input("runs-submit", "n_clicks"), State("runs-family", "value"), State("runs-dataset", "value"),
+          State(CONFIG, "id"), State(CONFIG, "value"), State(TRAIN, "id"), State(TRAIN, "value"),
+          State("runs-families", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+def submit(_clicks: int, family: str | None, dataset: str | None, config_ids: list[dict[str, str]],
+           config_values: list[Any], train_ids: list[dict[str, str]], train_values: list[Any],
+           families: Mapping[str, Any] | None, refresh: int) -> tuple[Any, ...]:
+    schema = ((families or {}).get(family or "") or {}).get("schema", {})
+    config, errors = form_values(schema, config_ids, config_values)
+    train, train_errors = form_values(TRAIN_SCHEMA, train_ids, train_values)
+    return start_training(context.client(), family, dataset, config, train, errors + train_errors, refresh)
+
+
+def start_training(client: BackendClient, family: str | None, dataset: str | None, config: dict[str, Any],
+                   train: dict[str, Any], errors: list[str], refresh: int) -> tuple[Any, ...]:
+    """POST the run; a 422's detail (or the form's own parse errors) shows under the button."""
+    if not family or not dataset:
+        errors = ["choose a family and a dataset", *errors]
+    hidden, shown, keep = {"display": "none"}, {"display": "block"}, dash.no_update
+    if errors:
+        return None, create_message("Fix the form: " + "; ".join(errors), "danger"), True, keep, hidden, None
+    try:
+        accepted = client.create_run(family or "", dataset or "", config, train)
+    except BackendError as err:
+        return None, create_error_alert(err, "start training"), True, keep, hidden, None
+    note = create_message(f"Training run {accepted.run_id} (job {accepted.job_id}).", "info")
+    return {"job_id": accepted.job_id, "run_id": accepted.run_id}, note, False, (refresh or 0) + 1, shown, None
+
+
+@callback(Output("runs-progress", "value"), Output("runs-progress", "label"), Output("runs-job-status", "children"),
+          Output("runs-job-alert", "children"), Output("runs-poll", "disabled", allow_duplicate=True),
+          Output("runs-refresh", "data", allow_duplicate=True), Output("runs-progress", "animated"),
+          Input("runs-poll", "n_intervals"), State("runs-job-store", "data"), State("runs-refresh", "data"),
+          prevent_initial_call=True)
+def poll(_tick: int, job: Mapping[str, str] | None, refresh: int) -> tuple[Any, ...]:
+    if not job:
+        raise PreventUpdate
+    return poll_job(context.client(), job, refresh)
+
+
+def poll_job(client: BackendClient, job: Mapping[str, str], refresh: int) -> tuple[Any, ...]:
+    """One poll: progress while it runs; at the end, a message, and the list refreshed once the run is in it."""
+    try:
+        state = client.job(job["job_id"])
+    except BackendError as err:
+        keep = dash.no_update
+        return keep, keep, "", create_error_alert(err, "follow the job"), True, keep, False
+    percent, label, status = progress_view(state)
+    if state.state in ("failed", "cancelled"):
+        alert = create_message(f"Training {state.state}: {state.error or state.message}", "danger")
+        return percent, label, status, alert, True, (refresh or 0) + 1, False
+    if state.state == "succeeded":
+        try:
+            listed = run_listed(client.runs(), job["run_id"])
+        except BackendError:
+            listed = False
+        if listed:
+            done = dbc.Alert([f"Run {job['run_id']} is trained. ", run_links(RunSummary(
+                run_id=job["run_id"], version=(state.result or {}).get("version"), family="", dataset=""))],
+                color="success", className="fs-alert", id="runs-job-done")
+            return 100, "100%", status, done, True, (refresh or 0) + 1, False
+    return percent, label, status, None, False, dash.no_update, True
+
+
+@callback(Output("runs-query", "data"), Input("runs-selected", "data"), Input("runs-family", "value"),
+          Input("runs-dataset", "value"))
+def query(selected: str | None, family: str | None, dataset: str | None) -> str:
+    return RunsState(run=selected, family=family, dataset=dataset).to_query()
+
+
+register_url_sync("runs")

@@ -1,0 +1,226 @@
+"""Each page's whole view state <-> its URL query. Pure: no Dash, no HTTP.
+
+Parsing is lenient: a missing or malformed value falls back to its default (a shared link never breaks
+a page), numbers are clamped to what the controls offer. ``to_query`` writes every set field, so a link
+keeps meaning the same view even if defaults change later.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlencode
+
+Query = Mapping[str, Any]  # what Dash passes a page layout: str values, lists for repeated keys
+
+RUN_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+VERSION_RE = re.compile(r"^[0-9a-f]{1,64}$")
+BASE_RE = re.compile(r"^(?:(item):([0-9]{1,9})|(prior):([0-9]{1,10})|(zero))$")
+
+STEPS = (3, 15, 9)  # min, max, default
+SPAN = (0.25, 5.0, 2.5)
+MAX_DIMS = 20  # rows in one traversal (x 15 steps stays under the backend's 400 cells)
+EMBED_N = (50, 5000, 500)
+MAX_Z = 512
+
+
+def first(query: Query, key: str) -> str | None:
+    value = query.get(key)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return None if value is None else str(value).strip()
+
+
+def as_run(text: str | None) -> str | None:
+    return text if text and RUN_RE.fullmatch(text) else None
+
+
+def as_version(text: str | None) -> str | None:
+    return text if text and VERSION_RE.fullmatch(text) else None
+
+
+def as_int(text: str | None, low: int, high: int, default: int) -> int:
+    try:
+        return min(max(int(str(text)), low), high)
+    except (TypeError, ValueError):
+        return default
+
+
+def as_float(text: str | None, low: float, high: float, default: float) -> float:
+    try:
+        value = float(str(text))
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(value) else min(max(value, low), high)
+
+
+def as_dims(text: str | None) -> tuple[int, ...]:
+    """"3,0,5" -> (3, 0, 5): distinct non-negative ints in the given order, at most MAX_DIMS."""
+    out: list[int] = []
+    for part in (text or "").split(","):
+        if part.strip().isdigit() and int(part) not in out:
+            out.append(int(part))
+    return tuple(out[:MAX_DIMS])
+
+
+def as_floats(text: str | None) -> tuple[float, ...]:
+    try:
+        values = tuple(float(p) for p in (text or "").split(",") if p.strip())
+    except ValueError:
+        return ()
+    return values[:MAX_Z] if all(abs(v) < 1e6 for v in values) else ()
+
+
+def as_choice(text: str | None, choices: tuple[str, ...], default: str) -> str:
+    return text if text in choices else default
+
+
+def fmt(value: float) -> str:
+    """Short, stable text for a float in a URL (2.5 -> '2.5', 3.0 -> '3')."""
+    return f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class Base:
+    """The traversal's centre: a dataset item's code, a seeded prior draw, or the origin."""
+
+    kind: Literal["item", "prior", "zero"] = "zero"
+    index: int = 0
+    seed: int = 0
+
+    def __str__(self) -> str:
+        return {"item": f"item:{self.index}", "prior": f"prior:{self.seed}"}.get(self.kind, "zero")
+
+    @classmethod
+    def parse(cls, text: str | None) -> Base:
+        match = BASE_RE.fullmatch(text or "")
+        if match is None or match.group(5):
+            return cls()
+        if match.group(1):
+            return cls("item", index=int(match.group(2)))
+        return cls("prior", seed=min(int(match.group(4)), 2**32 - 1))
+
+    @classmethod
+    def of(cls, kind: str | None, index: Any, seed: Any) -> Base:
+        """From the base controls (kind radio, index and seed inputs)."""
+        if kind == "item":
+            return cls("item", index=as_int(index, 0, 10**9 - 1, 0))
+        if kind == "prior":
+            return cls("prior", seed=as_int(seed, 0, 2**32 - 1, 0))
+        return cls()
+
+
+class PageState:
+    """Shared by the page states: ``from_query`` / ``to_query`` over the dataclass fields."""
+
+    PATH: ClassVar[str] = "/"
+
+    def pairs(self) -> list[tuple[str, str]]:
+        out = []
+        for f in fields(self):  # type: ignore[arg-type]
+            text = self.text(f.name, getattr(self, f.name))
+            if text is not None:
+                out.append((f.name, text))
+        return out
+
+    @staticmethod
+    def text(name: str, value: Any) -> str | None:
+        if value is None or value == () or value == "":
+            return None
+        if isinstance(value, tuple):
+            return ",".join(fmt(v) if isinstance(v, float) else str(v) for v in value)
+        return fmt(value) if isinstance(value, float) else str(value)
+
+    def to_query(self) -> str:
+        pairs = self.pairs()
+        return "?" + urlencode(pairs, safe=",:") if pairs else ""
+
+    def href(self) -> str:
+        return self.PATH + self.to_query()
+
+    def with_version(self, v: str | None) -> Any:
+        return replace(self, v=v)  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class ExploreState(PageState):
+    PATH: ClassVar[str] = "/explore"
+
+    run: str | None = None
+    v: str | None = None
+    dims: tuple[int, ...] = ()  # () = the most informative dims, chosen once the factors are known
+    steps: int = STEPS[2]
+    span: float = SPAN[2]
+    base: Base = field(default_factory=Base)
+    z: tuple[float, ...] = ()  # the playground's latent vector; () = the base point
+
+    @classmethod
+    def from_query(cls, query: Query) -> ExploreState:
+        return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
+                   dims=as_dims(first(query, "dims")), steps=as_int(first(query, "steps"), *STEPS),
+                   span=as_float(first(query, "span"), *SPAN), base=Base.parse(first(query, "base")),
+                   z=as_floats(first(query, "z")))
+
+
+Estimator = Literal["mi_gaussian", "mi_monte_carlo"]
+ESTIMATORS: tuple[str, ...] = ("mi_gaussian", "mi_monte_carlo")
+
+
+@dataclass(frozen=True)
+class FactorsState(PageState):
+    PATH: ClassVar[str] = "/factors"
+
+    run: str | None = None
+    v: str | None = None
+    est: str = "mi_gaussian"
+
+    @classmethod
+    def from_query(cls, query: Query) -> FactorsState:
+        return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
+                   est=as_choice(first(query, "est"), ESTIMATORS, "mi_gaussian"))
+
+
+METHODS: tuple[str, ...] = ("pca", "mi")
+
+
+@dataclass(frozen=True)
+class EmbeddingState(PageState):
+    PATH: ClassVar[str] = "/embedding"
+
+    run: str | None = None
+    v: str | None = None
+    method: str = "pca"
+    n: int = EMBED_N[2]
+    color: str = ""  # "factor:<name>" or "attribute:<name>"; "" = one colour
+
+    @classmethod
+    def from_query(cls, query: Query) -> EmbeddingState:
+        color = first(query, "color") or ""
+        return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
+                   method=as_choice(first(query, "method"), METHODS, "pca"),
+                   n=as_int(first(query, "n"), *EMBED_N),
+                   color=color if re.fullmatch(r"(factor|attribute):[\w .-]{1,64}", color) else "")
+
+
+@dataclass(frozen=True)
+class RunsState(PageState):
+    PATH: ClassVar[str] = "/"
+
+    run: str | None = None  # the run whose card is open
+    family: str | None = None  # the training form's family
+    dataset: str | None = None
+
+    @classmethod
+    def from_query(cls, query: Query) -> RunsState:
+        name = re.compile(r"^[a-z0-9_]{1,64}$")
+        family, dataset = first(query, "family"), first(query, "dataset")
+        return cls(run=as_run(first(query, "run")), family=family if family and name.fullmatch(family) else None,
+                   dataset=dataset if dataset and name.fullmatch(dataset) else None)
+
+
+def explore_href(run: str, v: str | None, *, dims: tuple[int, ...] = (), base: Base | None = None) -> str:
+    """A link that opens Explore on ``run`` with the given dims and base (others at their defaults)."""
+    return ExploreState(run=run, v=v, dims=dims, base=base or Base()).href()

@@ -1,0 +1,82 @@
+"""Browser tests on the real stack (see e2e_stack.py): one tiny trained run, the API, the worker and the
+dashboard started once per session; a fresh browser context (empty cache, 1280x800) per test.
+
+Without /usr/bin/chromium they skip, except under CI=true where they fail (CI must install it)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_stack import CHROMIUM, ROOT, Stack, launch_browser, make_tiny_run, running_stack
+
+SHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing: CI must install Chromium (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); browser tests skipped outside CI")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    require_chromium()
+    home = tmp_path_factory.mktemp("e2e-home")
+    make_tiny_run(home)
+    with running_stack(home, home / "logs") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(stack: Stack) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, stack: Stack) -> Iterator[Any]:
+    """``new_page(**context options)``: a page in a fresh context; page errors fail the test."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def page(new_page: Any) -> Any:
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def shot() -> Any:
+    """``shot(page, name)``: save docs/screenshots/<name>.png (the whole page)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page: Any, name: str) -> Path:
+        path = SHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -1,0 +1,225 @@
+"""The dashboard in headless Chromium against the real API and worker: traversal images, URL state and
+share links, the version banner, Factors click-through, Embedding click-through, training from the form
+with progress, readable backend errors, and layouts at 1280x800 and phone width."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+from e2e_stack import RUN, Stack
+
+from backend.convert import GAP, MIN_SIDE
+
+pytestmark = pytest.mark.browser
+CELL = 8 * math.ceil(MIN_SIDE / 8)  # a digits item (8x8) as the backend draws it
+
+
+def current_version(stack: Stack) -> str:
+    return str(httpx.get(f"{stack.api_url}/api/v1/runs/{RUN}").json()["version"])
+
+
+def traversal(page: Any, contains: str = "") -> dict[str, Any]:
+    """Wait until the traversal <img> (its src containing ``contains``) has loaded; its src and size."""
+    page.wait_for_function(
+        """(part) => { const i = document.querySelector('#explore-traversal');
+                       return i && i.src && i.src.includes(part) && i.complete && i.naturalWidth > 0; }""",
+        arg=contains)
+    return page.evaluate("""() => { const i = document.querySelector('#explore-traversal');
+                                    return {src: i.src, width: i.naturalWidth, height: i.naturalHeight}; }""")
+
+
+def location(page: Any) -> str:
+    return str(page.evaluate("() => window.location.href"))
+
+
+def wait_url(page: Any, *parts: str) -> str:
+    page.wait_for_function("(parts) => parts.every(p => window.location.href.includes(p))", arg=list(parts))
+    return location(page)
+
+
+def controls(page: Any) -> dict[str, Any]:
+    """What the Explore controls show, once the run has loaded (sliders drawn, rows labelled with MI)."""
+    page.wait_for_function("""() => document.querySelectorAll('.fs-z-slider').length > 0
+        && [...document.querySelectorAll('#explore-row-labels .fs-row-mi')].every(e => e.textContent.includes('MI'))""")
+    return page.evaluate("""() => ({
+        steps: document.querySelector('#explore-steps [role=slider]').getAttribute('aria-valuenow'),
+        span: document.querySelector('#explore-span [role=slider]').getAttribute('aria-valuenow'),
+        base: document.querySelector('#explore-base-kind input:checked').value,
+        index: document.querySelector('#explore-base-index').value,
+        seed: document.querySelector('#explore-base-seed').value,
+        rows: [...document.querySelectorAll('#explore-row-labels .fs-row-dim')].map(e => e.textContent),
+        z: [...document.querySelectorAll('.fs-z-slider [role=slider]')].map(e => e.getAttribute('aria-valuenow')),
+    })""")
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_explore_shows_the_traversal_with_one_row_per_dim(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=2,0,3&steps=5")
+    image = traversal(page, "dims=2,0,3")
+    assert f"{stack.api_url}/api/v1/runs/{RUN}/traversal.png?" in image["src"] and "steps=5" in image["src"]
+    assert (image["height"], image["width"]) == (3 * (CELL + GAP) + GAP, 5 * (CELL + GAP) + GAP)
+    assert controls(page)["rows"] == ["z2", "z0", "z3"]
+    assert all("MI" in t for t in page.locator("#explore-row-labels .fs-row-mi").all_inner_texts())
+    page.wait_for_function("() => document.querySelector('#explore-decoded').naturalWidth > 0")
+    download = page.locator("#explore-download")
+    assert download.get_attribute("download") == f"traversal-{RUN}-dims2-0-3.png"
+    png = page.request.get(f"{stack.ui_url}{download.get_attribute('href')}")
+    assert png.status == 200 and png.headers["content-type"] == "image/png" and png.body()[:4] == b"\x89PNG"
+    assert page.locator("#explore-image-url").input_value() == image["src"]
+    assert no_horizontal_scroll(page)
+    shot(page, "explore")
+
+
+def test_a_changed_control_is_in_the_url_and_the_link_restores_the_view(stack: Stack, new_page: Any) -> None:
+    page = new_page()
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=3,1&steps=5")
+    traversal(page, "dims=3,1")
+    page.locator('button[title^="item 4:"]').click()  # a gallery thumbnail: the base
+    page.locator("#explore-steps [role=slider]").press("ArrowRight")
+    page.locator("#explore-steps [role=slider]").press("ArrowRight")
+    wait_url(page, "base=item:4", "steps=7")
+    page.wait_for_function("""() => {  // the playground has moved to the new base, and the URL with it
+        const z = (new URLSearchParams(location.search).get('z') || '').split(',').map(Number);
+        const sliders = [...document.querySelectorAll('.fs-z-slider [role=slider]')];
+        return sliders.length === z.length && z.some(v => v !== 0)
+            && sliders.every((s, i) => Math.abs(Number(s.getAttribute('aria-valuenow')) - z[i]) < 1e-6);
+    }""")
+    url = location(page)
+    image = traversal(page, "base=item:4&")
+    assert "steps=7" in image["src"] and f"v={current_version(stack)}" in url
+    page.wait_for_function("(u) => document.querySelector('#explore-share').value === u", arg=url)
+    shown = controls(page)
+    assert shown["steps"] == "7" and shown["base"] == "item" and shown["index"] == "4"
+
+    fresh = new_page()  # another browser context: no cache, no session storage
+    fresh.goto(url)
+    assert traversal(fresh, "base=item:4&")["src"] == image["src"]
+    assert controls(fresh) == shown
+    assert location(fresh) == url
+
+
+def test_copy_link_and_playing_a_dim(stack: Stack, new_page: Any) -> None:
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=3&steps=5")
+    traversal(page, "dims=3")
+    page.wait_for_function("() => document.querySelector('#explore-share').value.includes('dims=3')")
+    page.locator("#explore-copy").click()
+    page.wait_for_function("(u) => navigator.clipboard.readText().then(t => t === u)", arg=location(page))
+    page.locator("#explore-play").click()  # animate z3: its slider sweeps and the decoded image follows
+    sources = set()
+    for _ in range(40):
+        sources.add(page.locator("#explore-decoded").get_attribute("src"))
+        time.sleep(0.1)
+    page.locator("#explore-play").click()
+    assert len(sources) >= 3, sources
+    page.wait_for_function("() => new URLSearchParams(location.search).get('z') !== '0,0,0,0'")
+
+
+def test_a_link_for_an_older_version_says_so(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&v=0123456789ab&dims=3&steps=5")
+    banner = page.locator("#version-banner")
+    banner.wait_for()
+    version = current_version(stack)
+    assert "0123456789ab" in banner.inner_text() and version in banner.inner_text()
+    traversal(page, f"v={version}")  # the images show the current version
+    shot(page, "explore-version-banner")
+    page.locator("#version-banner-link").click()
+    wait_url(page, f"v={version}", "dims=3")
+    page.locator("#version-banner").wait_for(state="detached")
+
+
+def test_factors_shows_k_bars_and_a_click_opens_explore(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/factors?run={RUN}")
+    bars = page.locator("#factors-bars .barlayer .trace").first.locator(".point path")
+    page.wait_for_function("() => document.querySelectorAll('#factors-bars .barlayer .trace').length > 0")
+    assert bars.count() == 4  # K = 4 latent dims
+    page.locator("#metrics-table, #factors-metrics p").first.wait_for()
+    assert no_horizontal_scroll(page)
+    shot(page, "factors")
+    dim = page.evaluate("() => document.querySelector('#factors-bars .js-plotly-plot').data[0].customdata[0]")
+    box = bars.first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_url(page, "/explore?", f"dims={dim}&")
+    image = traversal(page, f"dims={dim}&")
+    assert image["height"] == CELL + 2 * GAP and controls(page)["rows"] == [f"z{dim}"]
+
+
+def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=attribute:thickness")
+    page.wait_for_function("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
+                                      return gd && gd.data && gd.data.length && gd.data[0].x.length === 200; }""")
+    assert page.evaluate("() => document.querySelector('#embedding-graph .js-plotly-plot').data[0].type") == "scattergl"
+    shot(page, "embedding")
+    point = page.evaluate("""() => {
+        const gd = document.querySelector('#embedding-graph .js-plotly-plot');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+        return {x: box.left + xa._offset + xa.l2p(gd.data[0].x[0]), y: box.top + ya._offset + ya.l2p(gd.data[0].y[0]),
+                items: gd.data[0].customdata};
+    }""")
+    page.mouse.move(point["x"], point["y"])
+    page.mouse.click(point["x"], point["y"])
+    url = wait_url(page, "/explore?", "base=item:")
+    item = int(re.search(r"base=item:(\d+)", url).group(1))
+    assert item in point["items"]
+    traversal(page, f"base=item:{item}")
+    assert controls(page)["base"] == "item"
+
+
+def test_training_from_the_form_shows_progress_and_lists_the_run(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/")
+    page.locator("#runs-table").wait_for()
+    page.locator("#runs-family").select_option("vae")
+    page.locator("#runs-dataset").select_option("digits")
+    page.get_by_label("Latent Dim").fill("2")
+    page.get_by_label("Hidden").fill("16")
+    page.get_by_label("Training steps").fill("300")
+    page.locator("#runs-submit").click()
+    seen: set[str] = set()
+    done = page.locator("#runs-job-done")
+    deadline = time.monotonic() + 240
+    while not done.is_visible() and time.monotonic() < deadline:
+        seen.add(page.locator("#runs-job-status").inner_text())
+        assert not page.locator("#runs-form-alert .alert-danger, #runs-job-alert .alert-danger").count()
+        time.sleep(0.25)
+    assert done.is_visible(), f"training did not finish; statuses seen: {sorted(seen)}"
+    assert any(s.startswith(("queued", "running")) for s in seen), seen
+    assert page.locator("#runs-progress [role=progressbar]").get_attribute("aria-valuenow") == "100"
+    new_run = re.search(r"Run (\S+) is trained", done.inner_text()).group(1)
+    row = page.locator(f'#runs-table tr[data-run="{new_run}"]')
+    row.wait_for()
+    assert "ready" in row.inner_text() and "digits" in row.inner_text()
+    assert no_horizontal_scroll(page)
+    shot(page, "runs")
+
+
+def test_backend_errors_are_readable_messages(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(f"{stack.ui_url}/explore?run=nope")
+    alert = page.locator("#explore-alerts .alert-danger")
+    alert.wait_for()
+    assert "Not Found" in alert.inner_text() and "nope" in alert.inner_text()
+    page.wait_for_timeout(1500)  # the page stays on the error (it does not quietly switch to another run)
+    assert alert.is_visible() and "nope (not found)" in page.locator("#explore-run-select").inner_text()
+    shot(page, "error-unknown-run")
+    page.goto(f"{stack.ui_url}/?family=vae&dataset=digits")
+    page.get_by_label("Latent Dim").fill("0")
+    page.locator("#runs-submit").click()
+    problem = page.locator("#runs-form-alert .alert-danger")
+    problem.wait_for()
+    assert "Unprocessable" in problem.inner_text() and "latent_dim" in problem.inner_text()
+    assert "Traceback" not in page.content()
+
+
+def test_narrow_screens_stack_the_controls(stack: Stack, new_page: Any, shot: Any) -> None:
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=3,2&steps=7")
+    traversal(page, "dims=3,2")
+    assert no_horizontal_scroll(page)
+    shot(page, "explore-narrow")

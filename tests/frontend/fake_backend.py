@@ -1,0 +1,110 @@
+"""A fake /api/v1: recorded JSON answers for run "tiny", problems like the real API's, a train job."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from copy import deepcopy
+from typing import Any
+
+import httpx
+
+PROBLEM = "application/problem+json"
+VERSION = "470e055819f7"
+RUN: dict[str, Any] = {
+    "run_id": "tiny", "version": VERSION, "family": "vae", "dataset": "digits", "created": "2026-11-23T18:47:56+00:00",
+    "status": "ready", "latent_dim": 4, "capabilities": ["prior_sampling", "reconstruction", "traversal"],
+}
+DETAIL: dict[str, Any] = {
+    **RUN,
+    "config": {"architecture": "auto", "beta": 1.0, "hidden": [32], "latent_dim": 4, "likelihood": "auto"},
+    "train": {"batch_size": 64, "steps": 100, "lr": 0.001, "seed": 0},
+    "metrics": {"training": {"steps": 100, "val_loss": 31.15, "train_terms": {"kl": 1.6, "loss": 31.8}},
+                "report": {"factors": {"total_mi_gaussian": 0.98},
+                           "log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500},
+                           "reconstruction": {"mse": 0.08, "n_items": 500},
+                           "metrics": {"mig_dlib": {"variant": "mig_dlib", "value": 0.12,
+                                                    "scores": {"mig_dlib": 0.12, "gap_mean": 0.1}},
+                                       "sap": {"variant": "sap_dlib", "value": 0.05, "scores": {}}}}},
+    "history": [{"step": 50, "train_loss": 37.3, "val_loss": 36.4, "train_kl": 0.97},
+                {"step": 100, "train_loss": 31.8, "val_loss": 31.2, "train_kl": 1.61}],
+}
+FACTORS: dict[str, Any] = {
+    "run_id": "tiny", "version": VERSION, "n_items": 1797, "seed": 0, "order": [3, 2, 1, 0],
+    "total_mi_gaussian": 0.98,
+    "dims": [{"dim": 0, "mi_gaussian": 0.005, "mi_monte_carlo": 0.04, "kl": 0.08, "variance": 0.01},
+             {"dim": 1, "mi_gaussian": 0.034, "mi_monte_carlo": 0.0, "kl": 0.06, "variance": 0.02},
+             {"dim": 2, "mi_gaussian": 0.039, "mi_monte_carlo": 0.009, "kl": 0.06, "variance": 0.007},
+             {"dim": 3, "mi_gaussian": 0.90, "mi_monte_carlo": 0.05, "kl": 1.39, "variance": 0.034}],
+    "topk": [{"k": 0, "mse": 0.128, "kept_mi": 0.0, "kept_fraction": 0.0},
+             {"k": 1, "mse": 0.085, "kept_mi": 0.90, "kept_fraction": 0.92},
+             {"k": 4, "mse": 0.084, "kept_mi": 0.98, "kept_fraction": 1.0}],
+}
+EMBEDDING: dict[str, Any] = {
+    "run_id": "tiny", "version": VERSION, "method": "pca", "axes": ["PC1", "PC2"],
+    "explained_variance": [0.64, 0.34], "index": [484, 553, 917], "x": [0.23, -0.16, 0.18], "y": [-0.04, -0.27, 0.13],
+    "factors": {"label": [3, 9, 2]}, "attributes": {"label": [3.0, 9.0, 2.0], "thickness": [1.7, 1.74, 1.67]},
+}
+FAMILIES: dict[str, Any] = {"families": [{
+    "name": "vae", "summary": "beta-VAE", "capabilities": ["traversal"],
+    "config_schema": {"type": "object", "title": "VAEConfig", "properties": {
+        "latent_dim": {"type": "integer", "default": 10, "title": "Latent Dim"},
+        "hidden": {"type": "array", "items": {"type": "integer"}, "default": [256, 256], "title": "Hidden"},
+        "likelihood": {"enum": ["auto", "bernoulli", "gaussian"], "type": "string", "default": "auto",
+                       "title": "Likelihood"},
+        "beta": {"type": "number", "default": 1.0, "title": "Beta"}}},
+    "defaults": {"latent_dim": 10, "hidden": [256, 256], "likelihood": "auto", "beta": 1.0}}]}
+DATASETS: dict[str, Any] = {"datasets": [
+    {"name": "digits", "kind": "image", "shape": [1, 8, 8], "n_items": 1797, "likelihood": "bernoulli",
+     "description": "8x8 digits", "factor_names": ["label"], "factor_sizes": [10],
+     "attribute_names": ["label", "thickness"], "attribute_kinds": ["categorical", "continuous"], "groups": [],
+     "extra": {}, "item_url": "/api/v1/datasets/digits/items/{index}.png"}]}
+PNG = b"\x89PNG\r\n\x1a\nfake"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> httpx.Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": "/x", **extra}
+    return httpx.Response(status, content=json.dumps(body), headers={"content-type": PROBLEM})
+
+
+class FakeBackend:
+    """Answers like the real API for run "tiny"; ``calls`` records (method, path, query, body)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, str], Any]] = []
+        self.runs = [deepcopy(RUN)]
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.overrides: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        path = request.url.path
+        self.calls.append((request.method, path, dict(request.url.params), body))
+        if (request.method, path) in self.overrides:
+            return self.overrides[(request.method, path)](request)
+        return self.route(request.method, path.removeprefix("/api/v1"), body)
+
+    def route(self, method: str, path: str, body: Any) -> httpx.Response:
+        json_routes = {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
+                       "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
+                       "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": DETAIL["metrics"]},
+                       "/runs/tiny/traversal": {"run_id": "tiny", "version": VERSION, "dims": [0],
+                                                "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-1, 1]]},
+                       "/health": {"status": "ok", "version": "0.1.0"}}
+        if method == "POST" and path == "/runs":
+            return self.create(body)
+        if method == "GET" and path in json_routes:
+            return httpx.Response(200, json=json_routes[path])
+        if method == "GET" and path.startswith("/jobs/") and path[6:] in self.jobs:
+            return httpx.Response(200, json=self.jobs[path[6:]])
+        if method == "GET" and path.endswith(".png") and path.startswith("/runs/tiny/"):
+            return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
+        return problem(404, "Not Found", f"no run or route {path!r}; expected one of the ids listed by GET /runs")
+
+    def create(self, body: dict[str, Any]) -> httpx.Response:
+        if body["config"].get("latent_dim", 1) < 1:
+            return problem(422, "Unprocessable Entity", "config: latent_dim must be in 1..512, got 0")
+        self.jobs["ab12"] = {"job_id": "ab12", "kind": "train", "state": "queued", "progress": 0.0, "message": "",
+                             "payload": {"run_id": "new-run"}, "result": None, "result_url": None, "error": None,
+                             "created": "", "updated": "", "cancel_requested": False, "job_url": "/api/v1/jobs/ab12"}
+        return httpx.Response(202, json={"job_id": "ab12", "run_id": "new-run", "job_url": "/api/v1/jobs/ab12"})

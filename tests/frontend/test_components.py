@@ -1,0 +1,84 @@
+"""Component factories and their pure parts: the schema form, run choice, tables' numbers."""
+
+from __future__ import annotations
+
+from fake_backend import DETAIL, FAMILIES, RUN
+
+from frontend.api_client import RunSummary
+from frontend.components.controls import (
+    TRAIN_SCHEMA,
+    create_config_form,
+    create_latent_sliders,
+    dom_id,
+    field_kind,
+    form_values,
+    pick_run,
+    run_options,
+)
+from frontend.components.tables import create_runs_table, key_metrics, metric_rows
+
+SCHEMA = FAMILIES["families"][0]["config_schema"]
+
+
+def ids_of(node: object) -> list[object]:
+    """Every id in a component tree, in document order."""
+    if isinstance(node, list | tuple):
+        return [i for child in node for i in ids_of(child)]
+    own = [node.id] if getattr(node, "id", None) is not None else []
+    children = getattr(node, "children", None)
+    return own + (ids_of(children) if children is not None else [])
+
+
+def test_field_kinds() -> None:
+    props = SCHEMA["properties"]
+    assert [field_kind(props[k]) for k in props] == ["integer", "int_list", "enum", "number"]
+    assert field_kind({"anyOf": [{"type": "integer"}, {"type": "null"}]}) == "integer"
+    assert field_kind({"type": "array", "items": {"type": "string"}}) == "json"
+    assert field_kind({"type": "boolean"}) == "boolean"
+
+
+def test_the_form_has_one_labelled_control_per_property() -> None:
+    form = create_config_form(SCHEMA, {"latent_dim": 10, "hidden": [256, 256]}, "config-field")
+    ids = [i for i in ids_of(form) if isinstance(i, dict)]
+    assert [i["field"] for i in ids] == ["latent_dim", "hidden", "likelihood", "beta"]
+    assert dom_id({"type": "config-field", "field": "beta"}) == '{"field":"beta","type":"config-field"}'
+
+
+def test_form_values_parse_and_report() -> None:
+    ids = [{"type": "c", "field": f} for f in ("latent_dim", "hidden", "likelihood", "beta")]
+    config, errors = form_values(SCHEMA, ids, [4, "64, 32", "gaussian", "0.5"])
+    assert config == {"latent_dim": 4, "hidden": [64, 32], "likelihood": "gaussian", "beta": 0.5} and not errors
+    config, errors = form_values(SCHEMA, ids, [None, "", "auto", None])
+    assert config == {"likelihood": "auto"}
+    _, errors = form_values(SCHEMA, ids, [2.5, "a, b", "auto", "x"])
+    assert len(errors) == 3 and any("hidden: expected comma-separated whole numbers" in e for e in errors)
+    train, errors = form_values(TRAIN_SCHEMA, [{"type": "t", "field": "steps"}], [300])
+    assert train == {"steps": 300} and not errors
+
+
+def test_run_choice_prefers_ready_runs() -> None:
+    runs = [RunSummary(run_id="new", family="vae", dataset="d", status="training"),
+            RunSummary.model_validate(RUN)]
+    assert pick_run(runs, None) == "tiny" and pick_run(runs, "new") == "tiny" and pick_run([], None) is None
+    options = run_options(runs)
+    assert options[0]["disabled"] and "(training)" in options[0]["label"] and not options[1]["disabled"]
+
+
+def test_sliders_clamp_to_their_range() -> None:
+    sliders = create_latent_sliders([0.5, 9.0])
+    values = [row.children[1].children.value for row in sliders]
+    assert values == [0.5, 3.0]
+
+
+def test_key_metrics_and_metric_rows() -> None:
+    assert key_metrics(DETAIL["metrics"]) == {"val loss": 31.15, "IW-ELBO": -30.5, "MIG": 0.12, "MI total": 0.98}
+    assert key_metrics(None) == {}
+    rows = metric_rows(DETAIL["metrics"])
+    assert [(r["metric"], r["variant"], r["value"]) for r in rows] == [("mig_dlib", "mig_dlib", "0.12"),
+                                                                        ("sap", "sap_dlib", "0.05")]
+    assert rows[0]["scores"] == "gap_mean 0.1"
+
+
+def test_runs_table_rows() -> None:
+    table = create_runs_table([RunSummary.model_validate(RUN)], {"tiny": DETAIL["metrics"]}, "tiny")
+    assert {"type": "run-select", "run": "tiny"} in ids_of(table)

@@ -1,0 +1,302 @@
+"""Page callbacks called as plain functions against the fake backend (no browser, no server)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import httpx
+import pytest
+from dash import Dash, no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from dash.exceptions import PreventUpdate
+from fake_backend import PNG, VERSION, FakeBackend, problem
+
+from frontend.api_client import BackendClient, ImageUrls
+from frontend.state import Base
+
+IMAGES = ImageUrls("http://localhost:8000")
+
+
+@pytest.fixture(scope="module")
+def pages(app: Dash) -> dict[str, ModuleType]:
+    """The page modules the app discovered (importing them needs the app to exist first)."""
+    return {name: importlib.import_module(f"frontend.pages.{name}") for name in ("explore", "factors", "embedding",
+                                                                                 "runs")}
+
+
+@contextmanager
+def triggered(component_id: Any, prop: str = "n_clicks") -> Iterator[None]:
+    """Run a callback as if ``component_id.prop`` had fired (for ctx.triggered_id)."""
+    key = (component_id if isinstance(component_id, str) else
+           "{" + ",".join(f'"{k}":{v!r}'.replace("'", '"') for k, v in sorted(component_id.items())) + "}")
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{key}.{prop}", "value": 1}]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)
+
+
+def text_of(component: Any) -> str:
+    if isinstance(component, list | tuple):
+        return " ".join(text_of(c) for c in component)
+    if isinstance(component, str | int | float):
+        return str(component)
+    children = getattr(component, "children", None)
+    return text_of(children) if children is not None else ""
+
+
+# -- Explore ---------------------------------------------------------------------------------------------
+
+def test_explore_loads_the_newest_run_ranked_by_mi(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    data, options, value, banner, alerts, remembered = pages["explore"].load_explore(client, None, {}, None)
+    assert value == remembered == "tiny" and options[0]["value"] == "tiny" and banner is None and alerts == []
+    assert data["version"] == VERSION and data["order"] == [3, 2, 1, 0] and data["n_items"] == 1797
+    assert data["mi"][3] == 0.90 and data["latent_dim"] == 4
+
+
+def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    initial = {"run": "tiny", "v": "0123456789ab", "dims": "1", "steps": "5"}
+    _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)
+    assert isinstance(banner, dbc.Alert) and "0123456789ab" in text_of(banner) and VERSION in text_of(banner)
+    link = banner.children[-1]
+    assert link.href == f"/explore?run=tiny&v={VERSION}&dims=1&steps=5&span=2.5&base=zero"
+
+
+def test_an_unknown_run_is_a_readable_error(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    data, options, value, _, alerts, _ = pages["explore"].load_explore(client, "nope", {"run": "nope"}, None)
+    assert data is None and value == "nope" and options[-1]["label"] == "nope (not found)"
+    assert "Not Found" in text_of(alerts) and "no run or route" in text_of(alerts)
+    assert "Traceback" not in text_of(alerts)
+
+
+def test_without_factors_rows_keep_index_order(pages: dict[str, ModuleType], client: BackendClient,
+                                               backend: FakeBackend) -> None:
+    backend.overrides[("GET", "/api/v1/runs/tiny/factors")] = lambda r: problem(503, "Service Unavailable", "busy")
+    data, *_, alerts, _ = pages["explore"].load_explore(client, "tiny", {}, None)
+    assert data["mi"] is None and data["order"] == [0, 1, 2, 3] and "busy" in text_of(alerts)
+
+
+def run_store(pages: dict[str, ModuleType]) -> dict[str, Any]:
+    return pages["explore"].run_data("tiny", VERSION, 4, "digits", 1797, [0.005, 0.034, 0.039, 0.9], [3, 2, 1, 0])
+
+
+def test_traversal_view_builds_the_backend_url(pages: dict[str, ModuleType]) -> None:
+    out = pages["explore"].traversal_view(IMAGES, run_store(pages), [3, 1], 7, 2.0, Base("item", index=5))
+    src, labels, caption, download, name, direct, note, style = out
+    assert src == direct == (f"http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=3,1&steps=7&span=2.0"
+                             f"&base=item:5&v={VERSION}")
+    assert [text_of(label) for label in labels] == ["z3 MI 0.90", "z1 MI 0.03"]
+    assert "7 values from −2 to +2 around dataset item 5" in caption and note is None
+    assert download.startswith("/download/traversal.png?run=tiny&v=") and "dims=3,1" in download
+    assert name == "traversal-tiny-dims3-1.png" and style == {"maxWidth": "616px"}
+
+
+@pytest.mark.parametrize(("dims", "base", "words"), [
+    ([], Base(), "at least one"), (list(range(21)), Base(), "at most 20"),
+    ([0], Base("item", index=5000), "items 0..1796"),
+])
+def test_traversal_view_explains_what_is_wrong(pages: dict[str, ModuleType], dims: list[int], base: Base,
+                                               words: str) -> None:
+    src, *_, note, _ = pages["explore"].traversal_view(IMAGES, run_store(pages), dims, 9, 2.5, base)
+    assert src is None and words in text_of(note)
+
+
+def test_a_full_link_draws_its_image_with_the_page(pages: dict[str, ModuleType]) -> None:
+    from frontend.state import ExploreState
+
+    state = ExploreState(run="tiny", v=VERSION, dims=(3, 1), steps=5)
+    first = pages["explore"].first_view(IMAGES, state)
+    assert first["src"] == IMAGES.traversal("tiny", [3, 1], 5, 2.5, "zero", VERSION)
+    assert [text_of(label) for label in first["labels"]] == ["z3 ", "z1 "]
+    assert pages["explore"].first_view(IMAGES, ExploreState(run="tiny", dims=(3,)))["src"] is None  # no version
+    assert pages["explore"].first_view(None, state)["src"] is None
+    assert pages["explore"].traversal_view(IMAGES, None, [3], 5, 2.5, Base()) == (no_update,) * 8
+
+
+def test_run_controls_restore_the_link(pages: dict[str, ModuleType], with_client: Dash) -> None:
+    run = run_store(pages)
+    options, dims, _play, play_dim, sliders = pages["explore"].run_controls(run, "?run=tiny&dims=2,0&z=1,2,3,-1",
+                                                                          "zero", 0, 0)
+    assert dims == [2, 0] and play_dim == "2" and [o["value"] for o in options] == [3, 2, 1, 0]
+    assert [row.children[1].children.value for row in sliders] == [1.0, 2.0, 3.0, -1.0]
+    _, dims, _, _, sliders = pages["explore"].run_controls(run, "?run=other&dims=9", "item", 3, 0)
+    assert dims == [3, 2, 1, 0]  # another run's link: the most informative dims
+    assert [row.children[1].children.value for row in sliders] == [0.1, -0.2, 0.3, 3.0]  # base_z, clamped
+
+
+def test_the_url_query_follows_the_controls(pages: dict[str, ModuleType]) -> None:
+    run = run_store(pages)
+    query = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], True)
+    assert query == f"?run=tiny&v={VERSION}&dims=3&steps=5&span=1&base=prior:7&z=0.5,0,0,0"
+    with pytest.raises(PreventUpdate):  # playing: no URL write per frame
+        pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False)
+
+
+def test_playground_decodes_the_sliders(pages: dict[str, ModuleType], with_client: Dash) -> None:
+    src = pages["explore"].decoded([0.5, -1, 0, 2], run_store(pages))
+    assert src == f"http://localhost:8000/api/v1/runs/tiny/decode.png?z=0.5,-1,0,2&v={VERSION}"
+    assert pages["explore"].decoded([0.5], run_store(pages)) is None
+
+
+def test_gallery_and_picking_an_item(pages: dict[str, ModuleType], with_client: Dash) -> None:
+    explore = pages["explore"]
+    assert explore.gallery_indices(1790, 1797, 12)[:8] == [1790, 1791, 1792, 1793, 1794, 1795, 1796, 0]
+    with triggered("explore-gallery-next"):
+        thumbs, start = explore.gallery(run_store(pages), None, 1, 5, "item", 0)
+    assert start == 12 and thumbs[0].id == {"type": "gallery-item", "index": 12}
+    assert thumbs[0].children.src == "http://localhost:8000/api/v1/datasets/digits/items/12.png"
+    with triggered({"type": "gallery-item", "index": 17}):
+        assert explore.pick_item([0, 1, 0]) == ("item", 17)
+    with pytest.raises(PreventUpdate):
+        explore.pick_item([0, 0])
+
+
+def test_the_playground_follows_the_base(pages: dict[str, ModuleType], with_client: Dash,
+                                         backend: FakeBackend) -> None:
+    assert pages["explore"].follow_base("item", 3, 0, None, run_store(pages)) == [0.1, -0.2, 0.3, 3.0]
+    assert backend.calls[-1][2]["base"] == "item:3"
+    assert pages["explore"].follow_base("zero", 3, 0, None, run_store(pages)) == [0.0] * 4
+
+
+def test_animation_steps_one_slider(pages: dict[str, ModuleType]) -> None:
+    explore = pages["explore"]
+    assert [explore.triangle(p, 4, 2.0) for p in range(9)] == [-2.0, -1.0, 0.0, 1.0, 2.0, 1.0, 0.0, -1.0, -2.0]
+    values, phase = explore.animate(3, "1", 0, [0.0, 0.0, 0.0])
+    assert values[0] is no_update and values[2] is no_update and values[1] == explore.triangle(1) and phase == 1
+    assert explore.toggle_play(1, True) == (False, "■ Stop")
+    with pytest.raises(PreventUpdate):
+        explore.animate(3, None, 0, [0.0])
+
+
+def test_a_broken_image_is_explained(pages: dict[str, ModuleType], client: BackendClient,
+                                     backend: FakeBackend) -> None:
+    backend.overrides[("GET", "/api/v1/runs/tiny/traversal.png")] = lambda r: problem(
+        422, "Unprocessable Entity", "query.dims: dims [9] are out of range")
+    src = "http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=9"
+    alert = pages["explore"].explain_image(client, IMAGES, {"src": src})
+    assert "dims [9] are out of range" in text_of(alert)
+    assert pages["explore"].explain_image(client, IMAGES, None) is None
+    backend.overrides[("GET", "/api/v1/runs/tiny/traversal.png")] = lambda r: problem(
+        409, "Conflict", "run 'tiny' is at version b, not a", current_version="b")
+    assert pages["explore"].explain_image(client, IMAGES, {"src": src}) is None  # the banner covers it
+    assert pages["explore"].explain_image(client, IMAGES, {"src": "http://other/x.png"}) is None
+
+
+# -- Factors and Embedding -------------------------------------------------------------------------------
+
+def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    data, _, value, banner, alerts, topk, metrics, _ = pages["factors"].load_factors(client, None, {}, None)
+    assert value == "tiny" and banner is None and not alerts
+    assert data["factors"]["order"] == [3, 2, 1, 0] and list(topk.data[0].x) == [0, 1, 4]
+    assert "mig_dlib" in text_of(metrics) and "sap_dlib" in text_of(metrics)
+    fig = pages["factors"].bars(data, "mi_monte_carlo")
+    assert list(fig.data[0].x) == ["z3", "z0", "z2", "z1"]
+    assert pages["factors"].query(data, "mi_monte_carlo") == f"?run=tiny&v={VERSION}&est=mi_monte_carlo"
+
+
+def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) -> None:
+    click = {"points": [{"x": "z2", "y": 0.04, "customdata": 2, "curveNumber": 0}]}
+    href = pages["factors"].open_dim(click, {"run_id": "tiny", "version": VERSION})
+    assert href == f"/explore?run=tiny&v={VERSION}&dims=2&steps=9&span=2.5&base=zero"
+    with pytest.raises(PreventUpdate):
+        pages["factors"].open_dim({"points": []}, {"run_id": "tiny", "version": VERSION})
+
+
+def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client: BackendClient,
+                                            backend: FakeBackend) -> None:
+    run = {"run_id": "tiny", "version": VERSION}
+    data, options, alert = pages["embedding"].load_points(client, run, "mi", 300)
+    assert data["index"] == [484, 553, 917] and alert is None
+    assert [o["value"] for o in options] == ["", "factor:label", "attribute:label", "attribute:thickness"]
+    assert backend.calls[-1][2] == {"method": "mi", "n": "300", "v": VERSION}
+    href = pages["embedding"].open_item({"points": [{"customdata": 553}]}, run)
+    assert href.startswith("/explore?run=tiny&v=") and "base=item:553" in href
+    backend.overrides[("GET", "/api/v1/runs/tiny/embedding")] = lambda r: problem(
+        422, "Unprocessable Entity", "n is 9000, over the limit max_embedding_n = 5000")
+    data, _, alert = pages["embedding"].load_points(client, run, "pca", 9000)
+    assert data is None and "max_embedding_n" in text_of(alert)
+
+
+# -- Runs ------------------------------------------------------------------------------------------------
+
+def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    table, alert = pages["runs"].runs_table(client, "tiny")
+    assert alert is None and "31.15" in text_of(table) and "0.12" in text_of(table)
+    card = pages["runs"].run_card(client, "tiny")
+    assert "vae on digits" in text_of(card) and "mig_dlib" in text_of(card)
+    assert "Not Found" in text_of(pages["runs"].run_card(client, "nope"))
+
+
+def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    families, fam_options, family, _ds_options, dataset, alert = pages["runs"].load_catalogue(
+        client, pages["runs"].RunsState())
+    assert family == "vae" and dataset == "digits" and alert is None and fam_options[0]["value"] == "vae"
+    fields, summary = pages["runs"].config_fields("vae", families)
+    assert len(fields) == 4 and summary == "beta-VAE"
+
+
+def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    start = pages["runs"].start_training
+    job, _note, paused, refresh, style, _ = start(client, "vae", "digits", {"latent_dim": 2}, {"steps": 50}, [], 0)
+    assert job == {"job_id": "ab12", "run_id": "new-run"} and not paused and refresh == 1
+    assert style == {"display": "block"}
+    job, alert, paused, *_ = start(client, "vae", "digits", {"latent_dim": 0}, {}, [], 0)
+    assert job is None and paused and "latent_dim must be in 1..512" in text_of(alert)
+    job, alert, *_ = start(client, "vae", "digits", {}, {}, ["hidden: expected comma-separated whole numbers"], 0)
+    assert job is None and "hidden: expected" in text_of(alert)
+
+
+def test_polling_shows_progress_until_the_run_is_listed(pages: dict[str, ModuleType], client: BackendClient,
+                                                        backend: FakeBackend) -> None:
+    poll = pages["runs"].poll_job
+    client.create_run("vae", "digits", {}, {})
+    job = {"job_id": "ab12", "run_id": "new-run"}
+    backend.jobs["ab12"].update(state="running", progress=0.42, message="step 42/100 loss 31")
+    percent, label, status, alert, paused, _, animated = poll(client, job, 1)
+    assert (percent, label, paused, animated) == (42, "42%", False, True) and "step 42/100" in status
+    backend.jobs["ab12"].update(state="succeeded", progress=1.0, result={"version": "abc"})
+    assert poll(client, job, 1)[4] is False  # succeeded but not listed yet: keep polling
+    backend.runs.insert(0, {**backend.runs[0], "run_id": "new-run"})
+    percent, _, _, alert, paused, refresh, _ = poll(client, job, 1)
+    assert percent == 100 and paused and refresh == 2 and "new-run is trained" in text_of(alert)
+    backend.jobs["ab12"].update(state="failed", error="ConfigError: boom")
+    _, _, _, alert, paused, _, _ = poll(client, job, 1)
+    assert paused and "failed: ConfigError: boom" in text_of(alert)
+
+
+# -- the app ---------------------------------------------------------------------------------------------
+
+def test_every_page_renders_from_any_query(pages: dict[str, ModuleType]) -> None:
+    for module in pages.values():
+        assert module.layout() is not None
+        assert module.layout(run="../../x", dims="a,b", steps="-1", v="zz", est="x", n="y", color="<b>") is not None
+
+
+def test_the_download_route_proxies_the_png(app: Dash) -> None:
+    http = app.server.test_client()
+    response = http.get("/download/traversal.png?run=tiny&v=abc&dims=1,2&steps=5")
+    assert response.status_code == 200 and response.data == PNG
+    assert response.headers["Content-Disposition"] == 'attachment; filename="traversal-tiny-dims1-2.png"'
+    assert http.get("/download/traversal.png?dims=1").status_code == 400
+    missing = http.get("/download/traversal.png?run=nope&dims=1")
+    assert missing.status_code == 404 and b"Not Found" in missing.data
+
+
+def test_the_server_serves_the_shell(app: Dash) -> None:
+    http = app.server.test_client()
+    page = http.get("/explore?run=tiny")
+    assert page.status_code == 200 and b"factorscope" in page.data
+    layout = http.get("/_dash-layout").get_json()
+    assert "current-run" in str(layout)
+
+
+def test_the_client_is_injected(app: Dash) -> None:
+    from frontend.context import EXTENSION
+
+    assert isinstance(app.server.extensions[EXTENSION].client.http, httpx.Client)

@@ -1,0 +1,73 @@
+"""URL query <-> view state: round trips, lenient parsing, clamping."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontend.components.pagekit import parse_search
+from frontend.state import (
+    MAX_DIMS,
+    Base,
+    EmbeddingState,
+    ExploreState,
+    FactorsState,
+    RunsState,
+    explore_href,
+)
+
+
+def test_explore_round_trip() -> None:
+    state = ExploreState(run="tiny", v="470e055819f7", dims=(3, 0, 2), steps=7, span=1.5,
+                         base=Base("item", index=12), z=(0.5, -1.25, 0.0, 2.0))
+    query = state.to_query()
+    assert query == "?run=tiny&v=470e055819f7&dims=3,0,2&steps=7&span=1.5&base=item:12&z=0.5,-1.25,0,2"
+    assert ExploreState.from_query(parse_search(query)) == state
+    assert state.href() == "/explore" + query
+
+
+def test_explore_defaults_and_garbage() -> None:
+    assert ExploreState.from_query({}) == ExploreState()
+    bad = ExploreState.from_query({"run": "../etc", "v": "XYZ", "dims": "a,1,1,-2,4", "steps": "1000",
+                                   "span": "nan", "base": "item:-3", "z": "1,boom"})
+    assert bad == ExploreState(dims=(1, 4), steps=15)
+    assert ExploreState.from_query({"steps": "0", "span": "99"}).steps == 3
+    assert ExploreState.from_query({"span": "99"}).span == 5.0
+    many = ",".join(str(i) for i in range(40))
+    assert len(ExploreState.from_query({"dims": many}).dims) == MAX_DIMS
+
+
+def test_repeated_keys_take_the_first_value() -> None:
+    assert ExploreState.from_query({"run": ["a", "b"], "dims": ["1", "2"]}).run == "a"
+
+
+@pytest.mark.parametrize(("text", "base"), [
+    ("item:7", Base("item", index=7)), ("prior:42", Base("prior", seed=42)), ("zero", Base()),
+    ("item:x", Base()), ("prior:99999999999", Base()), (None, Base()),
+])
+def test_base_parse(text: str | None, base: Base) -> None:
+    assert Base.parse(text) == base
+
+
+def test_base_from_controls() -> None:
+    assert str(Base.of("item", 5, None)) == "item:5"
+    assert str(Base.of("prior", None, "3")) == "prior:3"
+    assert str(Base.of("item", None, None)) == "item:0"
+    assert str(Base.of("zero", 5, 5)) == "zero"
+
+
+def test_other_pages() -> None:
+    factors = FactorsState(run="tiny", v="abc", est="mi_monte_carlo")
+    assert FactorsState.from_query(parse_search(factors.to_query())) == factors
+    assert FactorsState.from_query({"est": "other"}).est == "mi_gaussian"
+    emb = EmbeddingState(run="tiny", v="abc", method="mi", n=300, color="attribute:thickness")
+    assert EmbeddingState.from_query(parse_search(emb.to_query())) == emb
+    assert EmbeddingState.from_query({"color": "<script>", "n": "1"}) == EmbeddingState(n=50)
+    runs = RunsState(run="tiny", family="beta_tcvae", dataset="digits")
+    assert RunsState.from_query(parse_search(runs.to_query())) == runs
+    assert RunsState().href() == "/"
+
+
+def test_with_version_and_explore_href() -> None:
+    assert ExploreState(run="a", v="1").with_version("2").v == "2"
+    assert explore_href("tiny", "ab", dims=(3,)) == "/explore?run=tiny&v=ab&dims=3&steps=9&span=2.5&base=zero"
+    assert "base=item:17" in explore_href("tiny", "ab", base=Base("item", index=17))
