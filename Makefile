@@ -21,7 +21,7 @@ install: $(STAMP)
 ## make demo: install, prepare the default runs, start what exists, print the URL.
 demo: install
 	$(BIN)/factorscope prepare
-	@echo "factorscope: the default runs are ready in $(FACTORSCOPE_HOME)/runs. The API server (issue 4) and the dashboard (issue 5) are not built yet, so there is nothing to start or open."
+	$(BIN)/factorscope demo
 
 ## make test: install and run every test.
 test: install

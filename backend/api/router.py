@@ -1,0 +1,12 @@
+"""``api_router``: every resource's routes, mounted under /api/v1 by ``create_app``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .responses import problems
+from .routes import analysis, datasets, families, health, jobs, latents, metrics, runs
+
+api_router = APIRouter(responses=problems(400, 500))  # 400: an unreadable body or Content-Length
+for module in (health, families, datasets, runs, latents, analysis, metrics, jobs):
+    api_router.include_router(module.router)

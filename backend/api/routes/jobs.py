@@ -1,0 +1,26 @@
+"""Jobs: state, progress and result link; cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from ...deps import JobsDep
+from ...schemas import JobPublic
+from ...services.jobs import job_view
+from ..responses import problems
+
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422))
+JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id from a 202 answer")]
+
+
+@router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
+def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
+    return JobPublic.model_validate(job_view(jobs.get(job_id)))
+
+
+@router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
+               "progress report)")
+def cancel_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
+    return JobPublic.model_validate(job_view(jobs.cancel(job_id)))

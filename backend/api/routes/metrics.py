@@ -1,0 +1,31 @@
+"""The run's metrics report (metrics.json) and the job that recomputes it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ...deps import JobsDep, RunId, StoreDep
+from ...errors import NotFound
+from ...schemas import JobAccepted, MetricsPublic
+from ...services.jobs import accepted
+from ..responses import problems
+
+router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"], responses=problems(404, 409, 422))
+
+
+@router.get("", response_model=MetricsPublic, summary="The cached report from metrics.json")
+def get_metrics(run_id: RunId, store: StoreDep) -> MetricsPublic:
+    record = store.ready(run_id)
+    metrics = store.read(run_id, "metrics.json")
+    if metrics is None:
+        raise NotFound(f"run {run_id!r} has no metrics.json yet; expected POST to this URL to compute it")
+    return MetricsPublic(run_id=run_id, version=record.version or "", metrics=metrics)
+
+
+@router.post("", status_code=202, response_model=JobAccepted, responses=problems(413),
+             summary="Queue an evaluation job that rewrites the report")
+def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
+    store.ready(run_id)
+    job = accepted(jobs.submit("evaluate", {"run_id": run_id}), run_id)
+    response.headers["Location"] = job.job_url
+    return job

@@ -1,0 +1,76 @@
+"""``factorscope demo``: start the API, the job worker and the dashboard on localhost, print the URL,
+and stop all three with Ctrl-C. (``factorscope prepare`` trains the default runs first.)"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from .cli_serve import port_in_use
+from .config import get_settings
+from .jobs.process import ROOT, start_worker_process, stop_worker_process
+
+
+def add_demo_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="start API + worker + dashboard on 127.0.0.1 and print the URL")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the servers to answer")
+    p.set_defaults(handler=run_demo)
+
+
+def _python(module: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", module, *([] if module == "frontend" else ["serve"])],
+                            env=env, cwd=ROOT)
+
+
+def _wait_for(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a server exited during start-up (its message is above)")
+        try:
+            if httpx.get(url, timeout=2.0).status_code < 500:
+                return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    s = get_settings()
+    busy = [p for p in (s.api_port, s.ui_port) if port_in_use("127.0.0.1", p)]
+    if busy:
+        print(f"factorscope demo: port(s) {busy} on 127.0.0.1 already in use; stop what listens there or set "
+              "FACTORSCOPE_API_PORT / FACTORSCOPE_UI_PORT to free ports", file=sys.stderr)
+        return 2
+    env = {**os.environ, "FACTORSCOPE_HOME": str(s.home.resolve()),
+           "FACTORSCOPE_BACKEND_URL": f"http://127.0.0.1:{s.api_port}"}
+    procs = [_python("backend.cli", env), start_worker_process(env), _python("frontend", env)]
+    try:
+        _wait_for(f"http://127.0.0.1:{s.api_port}/api/v1/health", procs, args.timeout)
+        _wait_for(f"http://127.0.0.1:{s.ui_port}/", procs, args.timeout)
+        print(f"\nfactorscope is running: open http://127.0.0.1:{s.ui_port}/  (API http://127.0.0.1:{s.api_port}/docs)"
+              "\nCtrl-C stops it.", flush=True)
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as err:
+        print(f"factorscope demo: {err}", file=sys.stderr)
+        return 1
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        stop_worker_process(procs[1])
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -1,0 +1,35 @@
+"""Typed dependencies: ``SettingsDep``, ``StoreDep``, ``ExecutorDep``, ``JobsDep`` and shared parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from .config import Settings, get_settings
+from .inference import InferenceExecutor
+from .jobs import JobStore
+from .schemas.common import RUN_ID_PATTERN
+from .store import RunStore
+
+
+def get_run_store(request: Request) -> RunStore:
+    return request.app.state.run_store
+
+
+def get_executor(request: Request) -> InferenceExecutor:
+    return request.app.state.executor
+
+
+def get_jobs(request: Request) -> JobStore:
+    return request.app.state.jobs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[RunStore, Depends(get_run_store)]
+ExecutorDep = Annotated[InferenceExecutor, Depends(get_executor)]
+JobsDep = Annotated[JobStore, Depends(get_jobs)]
+
+RunId = Annotated[str, Path(pattern=RUN_ID_PATTERN, description="a run id from GET /api/v1/runs")]
+IfNoneMatch = Annotated[str | None, Header(max_length=2048, description="ETags already held: a match answers "
+                                           "304 without any work")]

@@ -1,0 +1,178 @@
+"""Every error the API answers is an RFC 9457 problem (``application/problem+json``).
+
+Services raise ``Problem`` subclasses (plain exceptions, no FastAPI); the models' own errors are mapped
+here by type. Unexpected exceptions become a 500 problem that never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from models.checkpoint import CheckpointError
+from models.config import ConfigError
+from models.datasets import UnknownDatasetError
+from models.registry import UnknownFamilyError
+from models.runs import RunNotFoundError
+
+from .convert import ConversionError
+from .jobs import JobNotFoundError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "tag:factorscope.dev,2025:problems/"  # RFC 9457 3.1.1: a non-resolvable (tag) type URI
+log = logging.getLogger("factorscope.api")
+
+
+class Problem(Exception):
+    """An error with an HTTP status; ``detail`` says what was expected, ``extra`` adds members."""
+
+    status = 400
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail, self.headers, self.extra = detail, headers or {}, extra
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class InvalidInput(Problem):
+    """A well-formed request whose values do not fit (a dim out of range, a vector of the wrong length)."""
+
+    status, slug = 422, "invalid-input"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}", errors=[{"loc": field.split("."), "msg": detail}])
+
+
+class LimitExceeded(Problem):
+    status, slug = 422, "limit-exceeded"
+
+    def __init__(self, limit: str, value: int, maximum: int, what: str) -> None:
+        super().__init__(f"{what} is {value}, over the limit {limit} = {maximum}; expected at most {maximum}",
+                         limit=limit, maximum=maximum)
+
+
+class StillTraining(Problem):
+    status, slug = 409, "still-training"
+
+
+class VersionMismatch(Problem):
+    status, slug = 409, "version-mismatch"
+
+    def __init__(self, run_id: str, asked: str, current: str) -> None:
+        super().__init__(f"run {run_id!r} is at version {current}, not {asked}; expected v={current} "
+                         "(or no v to follow the latest)", current_version=current)
+
+
+class ServiceBusy(Problem):
+    status, slug = 503, "busy"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)}, retry_after=retry_after_s)
+
+
+class BodyTooLarge(Problem):
+    status, slug = 413, "body-too-large"
+
+
+# The models' errors, by type: (status, slug). Lookup walks the MRO, so subclasses map too.
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    RunNotFoundError: (404, "run-not-found"),
+    JobNotFoundError: (404, "job-not-found"),
+    ConversionError: (422, "invalid-input"),
+    UnknownDatasetError: (404, "dataset-not-found"),
+    UnknownFamilyError: (422, "unknown-family"),
+    ConfigError: (422, "invalid-config"),
+    CheckpointError: (500, "broken-run"),
+}
+
+
+def problem_response(request: Request, status: int, detail: str, slug: str | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase
+    body = {"type": TYPE_PREFIX + slug if slug else "about:blank", "title": phrase, "status": status,
+            "detail": detail, "instance": request.url.path, **extra}
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(request, exc.status, exc.detail, exc.slug, exc.headers, **exc.extra)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    status, slug = next(DOMAIN_ERRORS[t] for t in type(exc).__mro__ if t in DOMAIN_ERRORS)
+    if status >= 500:
+        log.error("server-side error on %s: %s", request.url.path, exc)
+        return problem_response(request, status, f"the server could not use its stored data: {exc}", slug)
+    return problem_response(request, status, str(exc), slug)
+
+
+def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's error list without the raw input (it may be bytes or huge)."""
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e), "type": str(e.get("type", ""))}
+            for e in errors]
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return f"malformed JSON ({error.get('ctx', {}).get('error', 'unreadable')}); expected a JSON document"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc.errors())
+    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "the request is not valid"
+    return problem_response(request, 422, detail, "validation-error", errors=errors)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route {request.url.path}; expected a path under /api/v1 (see /docs)"
+    elif exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = "the body could not be read (not UTF-8 text or not JSON); expected a JSON document"
+    elif exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        detail = f"method {request.method} is not allowed here; expected one of: {headers['Allow']}"
+    return problem_response(request, exc.status_code, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette's own Allow lists only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(request, 500, "an unexpected error happened on the server; it was logged "
+                            "(no details are shown to clients)", "internal")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    for exc_type in DOMAIN_ERRORS:
+        app.add_exception_handler(exc_type, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

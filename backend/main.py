@@ -1,0 +1,85 @@
+"""``create_app(settings)``: the FastAPI application. Run it with ``factorscope serve`` or
+``uvicorn --factory backend.main:create_app``.
+
+The lifespan opens the RunStore, starts the inference executor's thread, opens the JobStore (and, with
+``start_worker``, the job worker process), and closes them in reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from models.training import select_device
+
+from .api.body_limit import BodySizeLimit
+from .api.router import api_router
+from .config import Settings, get_settings
+from .errors import install_error_handlers
+from .inference import InferenceExecutor
+from .jobs import JobStore, start_worker_process, stop_worker_process
+from .schemas import Problem
+from .services.health import package_version
+from .store import RunStore
+
+API_PREFIX = "/api/v1"
+
+
+def open_executor(settings: Settings) -> InferenceExecutor:
+    return InferenceExecutor(settings.inference_queue_size, settings.inference_max_batch,
+                             settings.inference_chunk_rows, settings.inference_timeout_s,
+                             settings.retry_after_s).start()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = app_settings(app)
+    app.state.run_store = RunStore(settings.home, select_device(settings.device), settings.model_cache_size)
+    app.state.executor = open_executor(settings)
+    app.state.jobs = JobStore(settings.database_url)
+    worker = None
+    if settings.start_worker:
+        worker = start_worker_process({"FACTORSCOPE_HOME": str(settings.home),
+                                       "FACTORSCOPE_DATABASE_URL": settings.database_url})
+    try:
+        yield
+    finally:
+        if worker is not None:
+            stop_worker_process(worker)
+        app.state.executor.close()
+        app.state.jobs.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API; ``settings`` (default: from the environment) also override ``get_settings`` in routes."""
+    app = FastAPI(title="factorscope", version=package_version(), lifespan=lifespan,
+                  description="Latent factors of deep generative models: runs, traversals, information, jobs. "
+                  "Errors are RFC 9457 problems (application/problem+json).")
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=app_settings(app).max_body_bytes)
+    app.include_router(api_router, prefix=API_PREFIX)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_settings(app: FastAPI) -> Settings:
+    """The settings routes see: ``get_settings`` or its override in ``app.dependency_overrides``."""
+    return app.dependency_overrides.get(get_settings, get_settings)()
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the Problem schema that every error response refers to."""
+    if app.openapi_schema is None:
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        app.openapi_schema = doc
+    return app.openapi_schema

@@ -1,0 +1,48 @@
+"""Pydantic schemas at the API boundary, named by role: *Create (request bodies), *Query (query
+parameters), *Public (responses), Problem (errors)."""
+
+from .analysis import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQuery, MetricsPublic
+from .common import Problem, RunRef
+from .datasets import DatasetList, DatasetPublic
+from .families import FamilyList, FamilyPublic
+from .health import HealthPublic, ReadyPublic
+from .jobs import JobAccepted, JobPublic
+from .latents import (
+    DecodePngQuery,
+    DecodePublic,
+    DecodeRequest,
+    ReconstructQuery,
+    TraversalJsonQuery,
+    TraversalPublic,
+    TraversalQuery,
+)
+from .runs import RunCreate, RunList, RunPublic, RunSummary
+
+__all__ = [
+    "DatasetList",
+    "DatasetPublic",
+    "DecodePngQuery",
+    "DecodePublic",
+    "DecodeRequest",
+    "EmbeddingPublic",
+    "EmbeddingQuery",
+    "FactorsPublic",
+    "FactorsQuery",
+    "FamilyList",
+    "FamilyPublic",
+    "HealthPublic",
+    "JobAccepted",
+    "JobPublic",
+    "MetricsPublic",
+    "Problem",
+    "ReadyPublic",
+    "ReconstructQuery",
+    "RunCreate",
+    "RunList",
+    "RunPublic",
+    "RunRef",
+    "RunSummary",
+    "TraversalJsonQuery",
+    "TraversalPublic",
+    "TraversalQuery",
+]

@@ -1,0 +1,62 @@
+"""Factors (per-dim information), embedding (2-D coordinates) and the metrics report."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .common import RunRef, Seed, Version
+
+
+class FactorsQuery(BaseModel):
+    n: int = Field(2000, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
+    seed: Seed = 0
+    v: Version = None
+
+
+class FactorDim(BaseModel):
+    dim: int
+    mi_gaussian: float = Field(description="I(x; z_j), closed form with a Gaussian aggregate posterior (nats)")
+    mi_monte_carlo: float = Field(description="I(x; z_j), Monte Carlo over the aggregate posterior (nats)")
+    kl: float = Field(description="E_x KL(q(z_j|x) || p(z_j)) (nats)")
+    variance: float = Field(description="Var_x of the posterior mean")
+
+
+class TopKRow(BaseModel):
+    k: int
+    mse: float = Field(description="reconstruction MSE keeping the k most informative dims (others at 0)")
+    kept_mi: float
+    kept_fraction: float
+
+
+class FactorsPublic(RunRef):
+    n_items: int
+    seed: int
+    dims: list[FactorDim]
+    order: list[int] = Field(description="dims sorted by mi_gaussian, most informative first")
+    total_mi_gaussian: float
+    topk: list[TopKRow] | None = Field(description="the top-k curve (when the evaluation module provides it)")
+
+
+class EmbeddingQuery(BaseModel):
+    method: Literal["pca", "mi"] = Field("pca", description="pca: first two principal components of the posterior "
+                                         "means; mi: the two most informative dims")
+    n: int = Field(500, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
+    seed: Seed = 0
+    v: Version = None
+
+
+class EmbeddingPublic(RunRef):
+    method: Literal["pca", "mi"]
+    axes: list[str] = Field(description="what x and y are, e.g. ['PC1', 'PC2'] or ['z3', 'z0']")
+    explained_variance: list[float] | None = Field(description="fraction of variance per axis (pca)")
+    index: list[int] = Field(description="dataset index of each point")
+    x: list[float]
+    y: list[float]
+    factors: dict[str, list[int]] = Field(description="ground-truth factor values by name")
+    attributes: dict[str, list[float]] = Field(description="side-information values by name")
+
+
+class MetricsPublic(RunRef):
+    metrics: dict[str, Any] = Field(description="metrics.json: training summary and the evaluation report")

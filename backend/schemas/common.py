@@ -1,0 +1,64 @@
+"""Shared schema pieces: the problem document, constrained types, the run reference every response carries."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+RUN_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+VERSION_PATTERN = r"^[0-9a-f]{1,64}$"
+INT_LIST_PATTERN = r"^[0-9]{1,9}(,[0-9]{1,9}){0,1023}$"
+NUMBER = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
+FLOAT_LIST_PATTERN = rf"^{NUMBER}(,{NUMBER}){{0,511}}$"
+
+
+
+def matching(pattern: str, expected: str) -> Any:
+    """A string type documented with ``pattern`` whose error says ``expected`` in words (not the regex)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"expected {expected}, got {value[:60]!r}")
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"pattern": pattern})]
+
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed: the same seed gives the same result")]
+VersionStr = matching(VERSION_PATTERN, "a run version (hex digits)")
+Version = Annotated[VersionStr | None, Field(description="the run version this link was made for; another current "
+                                             "version answers 409")]
+
+
+class ProblemField(BaseModel):
+    loc: list[str] = Field(description="where the bad value is, e.g. ['query', 'steps']")
+    msg: str = Field(description="what was expected")
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (media type application/problem+json)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="a URI naming the kind of problem ('about:blank' for plain HTTP errors)")
+    title: str = Field(description="the HTTP status phrase")
+    status: int = Field(description="the HTTP status code")
+    detail: str = Field(description="what went wrong and what was expected")
+    instance: str = Field(description="the request path")
+    errors: list[ProblemField] | None = Field(None, description="the fields at fault (validation problems)")
+    limit: str | None = Field(None, description="the setting that limits the request (limit problems)")
+    maximum: int | None = Field(None, description="that setting's value")
+    current_version: str | None = Field(None, description="the run's current version (version mismatches)")
+    retry_after: int | None = Field(None, description="seconds to wait (503)")
+
+
+class RunRef(BaseModel):
+    """Every response about a run names it and the version of the weights it was computed from."""
+
+    run_id: str
+    version: str

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    run_id: str
+    job_url: str = Field(description="poll this for state, progress and the result link")
+
+
+class JobPublic(BaseModel):
+    job_id: str
+    kind: str
+    state: JobState
+    progress: float = Field(ge=0, le=1)
+    message: str
+    payload: dict[str, Any]
+    result: dict[str, Any] | None
+    result_url: str | None = Field(description="where the result is, once the job succeeded")
+    error: str | None
+    created: str
+    updated: str
+    cancel_requested: bool
+    job_url: str

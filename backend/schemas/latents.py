@@ -1,0 +1,66 @@
+"""Traversal, decode and reconstruct: query models (documented in OpenAPI) and responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from .common import FLOAT_LIST_PATTERN, INT_LIST_PATTERN, FiniteFloat, RunRef, Version, matching
+
+BASE_PATTERN = r"^(item:[0-9]{1,9}|prior:[0-9]{1,10}|zero)$"
+IntList = matching(INT_LIST_PATTERN, "comma-separated non-negative integers like 0,2,5")
+Base = matching(BASE_PATTERN, "item:<index>, prior:<seed> or zero")
+FloatList = matching(FLOAT_LIST_PATTERN, "comma-separated finite numbers like 0.5,-1,2e-3")
+
+
+class TraversalQuery(BaseModel):
+    dims: IntList | None = Field(None, description="comma-separated latent dims, e.g. 0,2,5; "
+                             "default: the first min(K, 10)")
+    steps: int = Field(9, ge=2, le=100_000, description="values per dim (limit: setting max_steps)")
+    span: float = Field(2.5, gt=0, le=1000, allow_inf_nan=False, description="half-width of the range")
+    span_mode: Literal["sd", "abs"] = Field("sd", description="sd: centre +- span x standard deviation (the base "
+                                            "item's posterior sd, or the prior's); abs: centre +- span")
+    base: Base = Field("zero", description="the point traversed around: item:<index> (its "
+                      "posterior mean), prior:<seed> (a seeded prior draw) or zero")
+    v: Version = None
+
+
+class TraversalJsonQuery(TraversalQuery):
+    outputs: bool = Field(True, description="include the decoded outputs (false: only the latent values)")
+
+
+class TraversalPublic(RunRef):
+    dims: list[int]
+    steps: int
+    span: float
+    span_mode: Literal["sd", "abs"]
+    base: str
+    base_z: list[float] = Field(description="the centre point, K numbers")
+    values: list[list[float]] = Field(description="dims x steps: the value the traversed dim takes")
+    shape: list[int] = Field(description="one output item's shape")
+    outputs: list[list[list[float]]] | None = Field(description="dims x steps x features (flattened item)")
+
+
+LatentVector = Annotated[list[FiniteFloat], Field(min_length=1, max_length=512)]
+
+
+class DecodeRequest(BaseModel):
+    z: list[LatentVector] = Field(min_length=1, max_length=100_000, description="latent vectors, K numbers each "
+                                  "(limit: setting max_decode_batch)", examples=[[[0.0, 0.5, -1.0, 0.0]]])
+
+
+class DecodePublic(RunRef):
+    shape: list[int] = Field(description="one output item's shape")
+    outputs: list[list[float]] = Field(description="one flattened output per latent vector (the mean of p(x|z))")
+
+
+class DecodePngQuery(BaseModel):
+    z: FloatList = Field(description="one latent vector: K comma-separated numbers")
+    v: Version = None
+
+
+class ReconstructQuery(BaseModel):
+    items: IntList = Field(description="comma-separated dataset indices "
+                       "(limit: setting max_items)")
+    v: Version = None

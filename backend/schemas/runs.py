@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+RunStatus = Literal["training", "ready"]
+
+
+class RunCreate(BaseModel):
+    family: str = Field(description="a family name from GET /api/v1/families", examples=["vae"])
+    dataset: str = Field(description="a dataset name from GET /api/v1/datasets", examples=["digits"])
+    config: dict[str, Any] = Field(default_factory=dict, description="family config fields; defaults fill the rest",
+                                   examples=[{"latent_dim": 4, "hidden": [32]}])
+    train: dict[str, Any] = Field(default_factory=dict, description="training fields (steps, batch_size, lr, seed, "
+                                  "...); defaults fill the rest", examples=[{"steps": 100}])
+
+
+class RunSummary(BaseModel):
+    run_id: str
+    version: str | None = Field(description="short sha256 of the weights; null while training")
+    family: str
+    dataset: str
+    created: str
+    status: RunStatus
+    latent_dim: int | None
+    capabilities: list[str]
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary]
+
+
+class RunPublic(RunSummary):
+    config: dict[str, Any]
+    train: dict[str, Any]
+    metrics: dict[str, Any] | None = Field(description="metrics.json (training summary, evaluation report)")
+    history: list[dict[str, Any]] | None = Field(description="validation history from training")

@@ -1,0 +1,1 @@
+"""What the routes call: plain functions over the RunStore, the executor and the models library."""

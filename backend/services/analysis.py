@@ -1,0 +1,113 @@
+"""Per-dim information (factors) and 2-D embeddings of encoded items; results are cached per run version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.datasets import Dataset
+from models.estimators import factor_mutual_information, kl_per_dim, mean_variance
+
+from ..config import Settings
+from ..convert import to_int_lists, to_lists, to_numpy
+from ..errors import LimitExceeded
+from ..inference import InferenceExecutor
+from ..store import LoadedRun, RunStore
+
+
+def check_n(n: int, settings: Settings) -> None:
+    if n > settings.max_embedding_n:
+        raise LimitExceeded("max_embedding_n", n, settings.max_embedding_n, "n")
+
+
+def sample_items(dataset: Dataset, n: int, seed: int) -> np.ndarray:
+    """min(n, N) distinct item indices, sorted; a pure function of (N, n, seed)."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(len(dataset), size=min(n, len(dataset)), replace=False))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    index: np.ndarray  # (N,)
+    mu: np.ndarray  # (N, K) float64
+    logvar: np.ndarray  # (N, K) float64
+
+
+def encoded(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int) -> Encoded:
+    def compute() -> Encoded:
+        index = sample_items(loaded.dataset, n, seed)
+        mu, logvar = executor.run(loaded, "encode", torch.from_numpy(loaded.dataset.items(index)))
+        return Encoded(index, to_numpy(mu).astype(np.float64), to_numpy(logvar).astype(np.float64))
+
+    return store.memo((loaded.run_id, loaded.version, "encoded", n, seed), compute)
+
+
+def factor_table(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int
+                 ) -> dict[str, Any]:
+    """models.evaluation.factor_table on the inference thread when it exists; else the same numbers here."""
+    try:
+        from models.evaluation import factor_table as evaluate
+    except ImportError:
+        evaluate = None
+
+    def compute() -> dict[str, Any]:
+        if evaluate is not None:
+            return executor.call(loaded, lambda model: evaluate(model, loaded.dataset, n=n, seed=seed))
+        return _factor_table_here(encoded(store, loaded, executor, n, seed), seed)
+
+    return store.memo((loaded.run_id, loaded.version, "factors", n, seed), compute)
+
+
+def _factor_table_here(enc: Encoded, seed: int) -> dict[str, Any]:
+    mi_g = factor_mutual_information(enc.mu, enc.logvar, "gaussian")
+    mi_mc = factor_mutual_information(enc.mu, enc.logvar, "monte_carlo", rng=seed)
+    kl, var = kl_per_dim(enc.mu, enc.logvar), mean_variance(enc.mu)
+    dims = [{"dim": j, "mi_gaussian": float(mi_g[j]), "mi_monte_carlo": float(mi_mc[j]), "kl": float(kl[j]),
+             "variance": float(var[j])} for j in range(len(mi_g))]
+    return {"n_items": len(enc.index), "seed": seed, "dims": dims, "order": np.argsort(-mi_g).tolist(),
+            "total_mi_gaussian": float(mi_g.sum()), "topk": None}
+
+
+@dataclass(frozen=True)
+class Embedding:
+    axes: list[str]
+    explained: list[float] | None
+    coords: np.ndarray  # (N, 2)
+
+
+def embed(enc: Encoded, method: str) -> Embedding:
+    """2-D coordinates of the posterior means: PCA (numpy SVD) or the two most informative dims."""
+    if method == "mi":
+        top = np.argsort(-factor_mutual_information(enc.mu, enc.logvar, "gaussian"), kind="stable")[:2]
+        coords = _two_columns(enc.mu[:, top])
+        return Embedding([f"z{d}" for d in top] + ([] if len(top) == 2 else ["(none)"]), None, coords)
+    centred = enc.mu - enc.mu.mean(axis=0)  # (N, K)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    vt = vt * np.where(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)] < 0, -1.0, 1.0)[:, None]  # sign: fixed
+    coords = _two_columns(centred @ vt[:2].T)
+    power = s**2
+    explained = (power / power.sum() if power.sum() > 0 else np.zeros_like(power))[:2].tolist()
+    return Embedding(["PC1", "PC2"], explained + [0.0] * (2 - len(explained)), coords)
+
+
+def _two_columns(a: np.ndarray) -> np.ndarray:
+    """(N, 1 or 2) -> (N, 2), a zero column added for one-dim latents."""
+    return a if a.shape[1] == 2 else np.concatenate([a, np.zeros((len(a), 2 - a.shape[1]))], axis=1)
+
+
+def labels(dataset: Dataset, index: np.ndarray) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
+    info = dataset.info
+    factors, attributes = dataset.factors(index), dataset.attributes(index)
+    return ({name: to_int_lists(factors[:, j]) for j, name in enumerate(info.factor_names)},
+            {name: to_lists(attributes[:, j]) for j, name in enumerate(info.attribute_names)})
+
+
+def embedding_view(loaded: LoadedRun, enc: Encoded, method: str) -> dict[str, Any]:
+    emb = embed(enc, method)
+    factors, attributes = labels(loaded.dataset, enc.index)
+    return {"run_id": loaded.run_id, "version": loaded.version, "method": method, "axes": emb.axes,
+            "explained_variance": emb.explained, "index": to_int_lists(enc.index), "x": to_lists(emb.coords[:, 0]),
+            "y": to_lists(emb.coords[:, 1]), "factors": factors, "attributes": attributes}

@@ -1,0 +1,59 @@
+"""Families, datasets and runs as the API lists them (plain dicts the response schemas validate)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter
+
+from models.datasets import dataset_names, get_dataset
+from models.registry import UnknownFamilyError, families, get_family
+from models.runs import RunRecord
+
+from ..store import RunStore
+
+ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
+
+
+def family_views() -> list[dict[str, Any]]:
+    return [{"name": spec.name, "summary": spec.summary, "capabilities": sorted(spec.capabilities),
+             "config_schema": config_schema(spec.name), "defaults": spec.defaults()} for spec in families().values()]
+
+
+@lru_cache(maxsize=64)
+def config_schema(family: str) -> dict[str, Any]:
+    return TypeAdapter(get_family(family).config_cls).json_schema()
+
+
+def dataset_views() -> list[dict[str, Any]]:
+    return [dataset_view(name) for name in dataset_names()]
+
+
+def dataset_view(name: str) -> dict[str, Any]:
+    return {**get_dataset(name).info.to_json(), "item_url": ITEM_URL.format(name=name)}
+
+
+def capabilities(record: RunRecord) -> list[str]:
+    try:
+        return sorted(get_family(record.family).capabilities)
+    except UnknownFamilyError:
+        return []
+
+
+def run_summary(record: RunRecord) -> dict[str, Any]:
+    return {"run_id": record.run_id, "version": record.version, "family": record.family, "dataset": record.dataset,
+            "created": record.created, "status": "ready" if record.finished else "training",
+            "latent_dim": record.config.get("latent_dim"), "capabilities": capabilities(record)}
+
+
+def run_detail(store: RunStore, record: RunRecord) -> dict[str, Any]:
+    return {**run_summary(record), "config": record.config, "train": record.train,
+            "metrics": store.read(record.run_id, "metrics.json"), "history": store.read(record.run_id, "history.json")}
+
+
+def dataset_item(name: str, index: int) -> np.ndarray | None:
+    """(1, *shape) item ``index`` of dataset ``name``, or None when the index is out of range."""
+    dataset = get_dataset(name)
+    return dataset.items(np.array([index])) if 0 <= index < len(dataset) else None

@@ -1,0 +1,188 @@
+"""RunStore: the runs under FACTORSCOPE_HOME/runs, with trained models loaded lazily into a bounded
+LRU cache. A run's version is read from its config.json on every request, so a model whose weights
+changed on disk is reloaded, and a deleted run is evicted. Knows nothing of requests or routes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+
+from models.base import LatentModel
+from models.checkpoint import CONFIG_FILE, CheckpointError, read_json
+from models.config import ConfigError, config_from_dict
+from models.datasets import Dataset, UnknownDatasetError, get_dataset
+from models.registry import UnknownFamilyError, get_family
+from models.runs import RunNotFoundError, RunRecord, create_run, delete_run, list_runs, load_run, record_of, run_dir
+from models.training import TrainConfig
+
+from .errors import InvalidInput, StillTraining, VersionMismatch
+
+T = TypeVar("T")
+PRIOR_STD_SAMPLES = 4096  # draws used to measure a non-standard prior's spread (seeded)
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    """A finished run ready for inference: its record, model (eval mode, on the device) and dataset."""
+
+    record: RunRecord
+    model: LatentModel
+    dataset: Dataset
+    prior_std: np.ndarray  # (K,) spread of p(z) per dim, for span_mode=sd around a prior or zero base
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def version(self) -> str:
+        assert self.record.version is not None
+        return self.record.version
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.latent_dim
+
+
+def prior_std(model: LatentModel) -> np.ndarray:
+    """1 per dim for the standard-normal prior; otherwise measured from seeded prior draws."""
+    if type(model).sample_prior is LatentModel.sample_prior:
+        return np.ones(model.latent_dim)
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        z = model.sample_prior(PRIOR_STD_SAMPLES, torch.Generator(device=device).manual_seed(0))
+    return z.double().std(0).cpu().numpy()
+
+
+class LRU:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._items, self._lock = size, OrderedDict[Hashable, Any](), threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def drop(self, match: Callable[[Hashable], bool]) -> None:
+        with self._lock:
+            for key in [k for k in self._items if match(k)]:
+                del self._items[key]
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class RunStore:
+    def __init__(self, home: Path, device: torch.device, cache_size: int, results_cache_size: int = 32) -> None:
+        self.home, self.device = home, device
+        self.models = LRU(cache_size)  # run_id -> LoadedRun
+        self.results = LRU(results_cache_size)  # (run_id, version, ...) -> derived arrays
+        self._load_lock = threading.Lock()
+        (home / "runs").mkdir(parents=True, exist_ok=True)
+
+    # -- records -------------------------------------------------------------------------------------
+    def records(self) -> list[RunRecord]:
+        return list_runs(self.home)
+
+    def record(self, run_id: str) -> RunRecord:
+        path = run_dir(self.home, run_id) / CONFIG_FILE
+        if not path.is_file():
+            raise RunNotFoundError(f"no run {run_id!r}; expected one of the ids listed by GET /api/v1/runs")
+        try:
+            return replace(record_of(read_json(path)), run_id=run_id)  # the folder names the run
+        except KeyError as err:
+            raise CheckpointError(f"config.json of run {run_id!r} lacks {err}") from err
+
+    def ready(self, run_id: str, version: str | None = None) -> RunRecord:
+        """The record of a finished run; 409 while it trains or when ``version`` is not the current one."""
+        record = self.record(run_id)
+        if record.version is None:
+            raise StillTraining(f"run {run_id!r} is still training; expected a finished run (poll its job)")
+        if version is not None and version != record.version:
+            raise VersionMismatch(run_id, version, record.version)
+        return record
+
+    def read(self, run_id: str, name: str) -> Any | None:
+        """A run's metrics.json / history.json content, or None when it is not written yet."""
+        path = run_dir(self.home, run_id) / name
+        try:
+            return read_json(path) if path.is_file() else None
+        except CheckpointError:
+            return None
+
+    # -- models --------------------------------------------------------------------------------------
+    def load(self, record: RunRecord) -> LoadedRun:
+        """The loaded model of ``record`` (a finished run); reloaded when its version on disk changed."""
+        cached = self.models.get(record.run_id)
+        if cached is not None and cached.record.version == record.version:
+            return cached
+        with self._load_lock:
+            cached = self.models.get(record.run_id)
+            if cached is not None and cached.record.version == record.version:
+                return cached
+            model, fresh = load_run(self.home, record.run_id, self.device)
+            fresh = replace(fresh, run_id=record.run_id)
+            loaded = LoadedRun(fresh, model, get_dataset(fresh.dataset), prior_std(model))
+            self.models.put(record.run_id, loaded)
+            self.results.drop(lambda key: key[0] == record.run_id and key[1] != fresh.version)  # type: ignore[index]
+            return loaded
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """Cache a derived result under ``(run_id, version, ...)``."""
+        value = self.results.get(key)
+        if value is None:
+            value = compute()
+            self.results.put(key, value)
+        return value
+
+    # -- create / delete -----------------------------------------------------------------------------
+    def create(self, family: str, dataset: str, config: dict[str, Any], train: dict[str, Any]) -> RunRecord:
+        """Validate everything (422 naming the field) and write the run's config.json."""
+        try:
+            get_family(family)
+        except UnknownFamilyError as err:
+            raise InvalidInput("body.family", str(err)) from err
+        try:
+            get_dataset(dataset)
+        except UnknownDatasetError as err:
+            raise InvalidInput("body.dataset", str(err)) from err
+        try:
+            train_config = config_from_dict(TrainConfig, train)
+        except ConfigError as err:
+            raise InvalidInput("body.train", str(err)) from err
+        try:
+            return create_run(self.home, family, config, dataset, train_config)
+        except (ConfigError, ValueError, TypeError) as err:
+            raise InvalidInput("body.config", str(err)) from err
+
+    def delete(self, run_id: str) -> None:
+        delete_run(self.home, run_id)
+        self.evict(run_id)
+
+    def evict(self, run_id: str) -> None:
+        self.models.drop(lambda key: key == run_id)
+        self.results.drop(lambda key: key[0] == run_id)  # type: ignore[index]

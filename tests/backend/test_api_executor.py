@@ -1,0 +1,131 @@
+"""The inference executor under the API: concurrent requests are batched (fewer forwards than requests,
+identical bytes), a full queue answers 503 with Retry-After, and errors never kill the thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import torch
+from fastapi.testclient import TestClient
+
+from backend.config import Settings
+from backend.inference import InferenceExecutor
+from backend.main import create_app
+
+API = "/api/v1"
+RUN = "tiny"
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the executor"
+        time.sleep(0.005)
+
+
+def test_concurrent_decodes_share_forward_passes(client: TestClient) -> None:
+    executor: InferenceExecutor = client.app.state.executor
+    urls = [f"{API}/runs/{RUN}/decode.png?z={i / 4},{-i / 8},0.5,{i}" for i in range(8)]
+    solo = [client.get(u).content for u in urls]  # one request at a time (also loads the model)
+    forwards, completed = executor.forwards, executor.completed
+    with ThreadPoolExecutor(len(urls)) as pool:
+        with executor.paused():  # hold the thread so that every request is queued before it runs
+            futures = [pool.submit(client.get, u) for u in urls]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == len(urls) - 1)
+        batched = [f.result() for f in futures]
+    assert [r.status_code for r in batched] == [200] * len(urls)
+    assert executor.completed - completed == len(urls)
+    assert executor.forwards - forwards == 1 < len(urls)  # one forward pass for all eight requests
+    assert [r.content for r in batched] == solo  # batching does not change a single byte
+
+
+def test_batches_only_join_the_same_run_and_operation(client: TestClient) -> None:
+    executor: InferenceExecutor = client.app.state.executor
+    urls = [f"{API}/runs/{RUN}/decode.png?z=0,0,0,{i}" for i in range(3)] + \
+           [f"{API}/runs/{RUN}/reconstruct.png?items={i}" for i in range(3)]
+    solo = [client.get(u).content for u in urls]
+    forwards = executor.forwards
+    with ThreadPoolExecutor(len(urls)) as pool:
+        with executor.paused():
+            futures = [pool.submit(client.get, u) for u in urls]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == len(urls) - 1)
+        assert [f.result().content for f in futures] == solo
+    assert executor.forwards - forwards == 2  # one decode batch, one reconstruct batch
+
+
+def test_max_batch_1_never_combines_requests(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(trained_home, inference_max_batch=1))) as c:
+        executor: InferenceExecutor = c.app.state.executor
+        c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0")
+        forwards = executor.forwards
+        with ThreadPoolExecutor(4) as pool, executor.paused():
+            futures = [pool.submit(c.get, f"{API}/runs/{RUN}/decode.png?z=0,0,0,{i}") for i in range(4)]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == 3)
+        assert all(f.result().status_code == 200 for f in futures)
+        assert executor.forwards - forwards == 4
+
+
+def test_full_queue_answers_503_with_retry_after(trained_home: Path, settings_for: Callable[..., Settings],
+                                                 problem: Callable[..., Any]) -> None:
+    settings = settings_for(trained_home, inference_queue_size=1, retry_after_s=3)
+    with TestClient(create_app(settings)) as c, ThreadPoolExecutor(2) as pool:
+        executor: InferenceExecutor = c.app.state.executor
+        url = f"{API}/runs/{RUN}/decode.png?z=0,0,0,"
+        c.get(url + "0")  # model loaded
+        with executor.paused():
+            held = pool.submit(c.get, url + "1")  # taken by the thread, held before it runs
+            wait_for(lambda: executor.in_flight == 1)
+            queued = pool.submit(c.get, url + "2")  # fills the queue (size 1)
+            wait_for(lambda: executor.queued == 1)
+            busy = c.get(url + "3")
+            body = problem(busy, 503, "queue is full", "retry")
+            assert busy.headers["retry-after"] == "3" and body["retry_after"] == 3
+            assert c.get(f"{API}/health").status_code == 200  # only inference is busy
+        assert held.result().status_code == 200 and queued.result().status_code == 200
+        assert c.get(url + "3").status_code == 200  # room again
+
+
+def test_a_failing_forward_reaches_the_request_and_the_thread_lives_on(client: TestClient) -> None:
+    executor: InferenceExecutor = client.app.state.executor
+    store = client.app.state.run_store
+    loaded = store.load(store.ready(RUN))
+    bad = torch.zeros(2, 7)  # wrong width for the decoder
+    try:
+        executor.run(loaded, "decode", bad)
+    except RuntimeError as err:
+        assert "shape" in str(err) or "size" in str(err)
+    else:
+        raise AssertionError("expected the shape error")
+    assert executor.alive and client.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0").status_code == 200
+
+
+def test_executor_results_match_direct_model_calls(client: TestClient) -> None:
+    store = client.app.state.run_store
+    loaded = store.load(store.ready(RUN))
+    z = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
+    (out,) = client.app.state.executor.run(loaded, "decode", z)
+    with torch.inference_mode():
+        direct = loaded.model.decode(z)
+    assert out.shape == (50, 1, 8, 8) and torch.allclose(out, direct, atol=1e-6)
+
+
+def test_requests_over_chunk_rows_are_split(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(trained_home, inference_chunk_rows=16))) as c:
+        executor: InferenceExecutor = c.app.state.executor
+        before = executor.forwards
+        r = c.post(f"{API}/runs/{RUN}/decode", json={"z": [[0.1 * i, 0, 0, 0] for i in range(40)]})
+        assert r.status_code == 200 and len(r.json()["outputs"]) == 40
+        assert executor.forwards - before == 3  # 16 + 16 + 8 rows
+
+
+def test_transport_error_free_under_parallel_load(client: TestClient) -> None:
+    urls = [f"{API}/runs/{RUN}/traversal.png?base=item:{i}&steps=5" for i in range(24)]
+    with ThreadPoolExecutor(12) as pool:
+        results: list[httpx.Response] = list(pool.map(client.get, urls))
+    assert all(r.status_code == 200 for r in results)
+    assert results[0].content == client.get(urls[0]).content

@@ -1,0 +1,81 @@
+"""Health, readiness, families, datasets, and the error contract (404 routes, 405, 500 without leaks)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from backend.config import Settings
+from backend.main import create_app
+from models.registry import families
+
+API = "/api/v1"
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get(f"{API}/health").json()["status"] == "ok"
+    ready = client.get(f"{API}/ready").json()
+    assert ready == {"status": "ready", "checks": {"runs": True, "inference": True, "jobs": True}}
+
+
+def test_families_list_every_registered_family_with_schema_and_defaults(client: TestClient) -> None:
+    listed = {f["name"]: f for f in client.get(f"{API}/families").json()["families"]}
+    assert set(listed) == set(families())
+    vae = listed["vae"]
+    assert vae["config_schema"]["properties"]["latent_dim"]["type"] == "integer"
+    assert vae["defaults"]["latent_dim"] == 10 and "traversal" in vae["capabilities"]
+
+
+def test_datasets_list_and_item_png(client: TestClient) -> None:
+    datasets = {d["name"]: d for d in client.get(f"{API}/datasets").json()["datasets"]}
+    assert datasets["digits"]["shape"] == [1, 8, 8] and datasets["digits"]["n_items"] == 1797
+    assert datasets["breast_cancer"]["groups"][0] == {"name": "radius", "start": 0, "stop": 3}
+    r = client.get(datasets["digits"]["item_url"].format(index=3))
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(r.content)).size == (36, 36)  # 8 px x 4 + 2 x 2 gap
+    strip = client.get(f"{API}/datasets/breast_cancer/items/0.png")
+    assert strip.status_code == 200 and strip.content.startswith(b"\x89PNG")
+    again = client.get(f"{API}/datasets/digits/items/3.png", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_dataset_errors_are_problems(client: TestClient, problem: Callable[..., Any]) -> None:
+    problem(client.get(f"{API}/datasets/nope/items/0.png"), 404, "unknown dataset 'nope'", "expected")
+    problem(client.get(f"{API}/datasets/digits/items/1797.png"), 404, "no item 1797")
+    problem(client.get(f"{API}/datasets/digits/items/-1.png"), 422, "greater than or equal to 0")
+    problem(client.get(f"{API}/datasets/digits/items/abc.png"), 422, "integer")
+
+
+def test_unknown_route_and_wrong_method_are_problems(client: TestClient, problem: Callable[..., Any]) -> None:
+    problem(client.get(f"{API}/nowhere"), 404, "no route /api/v1/nowhere")
+    r = problem(client.put(f"{API}/runs"), 405, "PUT")
+    assert r["type"] == "about:blank"
+
+
+def test_unexpected_errors_answer_500_without_details(trained_home: Path, settings_for: Callable[..., Settings],
+                                                      problem: Callable[..., Any]) -> None:
+    app = create_app(settings_for(trained_home))
+
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internal state /etc/passwd")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/v1/boom")
+    body = problem(r, 500, "unexpected error")
+    assert "secret" not in r.text and "RuntimeError" not in r.text and body["type"].endswith("internal")
+
+
+def test_openapi_documents_problem_responses(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert "Problem" in doc["components"]["schemas"]
+    op = doc["paths"]["/api/v1/runs/{run_id}/traversal.png"]["get"]
+    assert "image/png" in op["responses"]["200"]["content"] and "304" in op["responses"]
+    for code in ("404", "409", "422", "500", "503"):
+        assert "application/problem+json" in op["responses"][code]["content"], code
+    assert "HTTPValidationError" not in doc["components"]["schemas"]

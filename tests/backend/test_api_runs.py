@@ -1,0 +1,107 @@
+"""Runs: list, detail, create (422 naming the field; 202 with a queued train job), delete, training runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.config import Settings
+from backend.main import create_app
+from models.runs import create_run
+from models.training import TrainConfig
+
+API = "/api/v1"
+RUN = "tiny"
+
+
+def test_list_and_detail(client: TestClient) -> None:
+    runs = {r["run_id"]: r for r in client.get(f"{API}/runs").json()["runs"]}
+    tiny = runs[RUN]
+    assert tiny["status"] == "ready" and tiny["latent_dim"] == 4 and len(tiny["version"]) == 12
+    detail = client.get(f"{API}/runs/{RUN}").json()
+    assert detail["version"] == tiny["version"] and detail["family"] == "vae" and detail["dataset"] == "digits"
+    assert detail["config"]["hidden"] == [32] and detail["train"]["steps"] == 100
+    assert detail["metrics"]["training"]["steps"] == 100 and detail["history"][-1]["step"] == 100
+    assert "traversal" in detail["capabilities"]
+
+
+def test_unknown_runs_are_404(client: TestClient, problem: Callable[..., Any]) -> None:
+    problem(client.get(f"{API}/runs/nope"), 404, "no run 'nope'")
+    problem(client.delete(f"{API}/runs/nope"), 404, "no run 'nope'")
+    problem(client.get(f"{API}/runs/Bad..Id"), 422, "pattern")
+
+
+def test_create_queues_a_train_job(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        r = c.post(f"{API}/runs", json={"family": "vae", "dataset": "bars", "config": {"latent_dim": 3},
+                                        "train": {"steps": 20}})
+        assert r.status_code == 202, r.text
+        body = r.json()
+        assert r.headers["location"] == body["job_url"] == f"{API}/jobs/{body['job_id']}"
+        job = c.get(body["job_url"]).json()
+        assert job["kind"] == "train" and job["state"] == "queued" and job["payload"] == {"run_id": body["run_id"]}
+        run = c.get(f"{API}/runs/{body['run_id']}").json()
+        assert run["status"] == "training" and run["version"] is None and run["config"]["latent_dim"] == 3
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"family": "nope", "dataset": "digits"}, "family", ["unknown family 'nope'", "expected one of"]),
+    ({"family": "vae", "dataset": "nope"}, "dataset", ["unknown dataset 'nope'", "expected one of"]),
+    ({"family": "vae", "dataset": "digits", "config": {"latent_dim": 0}}, "config", ["latent_dim must be in 1..512"]),
+    ({"family": "vae", "dataset": "digits", "config": {"colour": 1}}, "config", ["unknown field(s) ['colour']"]),
+    ({"family": "vae", "dataset": "digits", "config": {"latent_dim": "four"}}, "config", ["expected an integer"]),
+    ({"family": "vae", "dataset": "digits", "config": {"architecture": "conv"}}, "config", ["conv"]),
+    ({"family": "vae", "dataset": "digits", "train": {"steps": -1}}, "train", ["steps must be >= 1"]),
+    ({"dataset": "digits"}, "family", ["Field required"]),
+    ({"family": "vae", "dataset": "digits", "config": [1]}, "config", ["valid dictionary"]),
+])
+def test_create_rejects_bad_input_naming_the_field(client: TestClient, problem: Callable[..., Any],
+                                                   body: dict[str, Any], field: str, words: list[str]) -> None:
+    before = {r["run_id"] for r in client.get(f"{API}/runs").json()["runs"]}
+    detail = problem(client.post(f"{API}/runs", json=body), 422, *words)
+    assert detail["errors"][0]["loc"][:2] == ["body", field]
+    assert {r["run_id"] for r in client.get(f"{API}/runs").json()["runs"]} == before
+
+
+def test_malformed_json_and_huge_bodies(client: TestClient, problem: Callable[..., Any]) -> None:
+    problem(client.post(f"{API}/runs", content=b'{"family": ', headers={"content-type": "application/json"}),
+            422, "malformed JSON", "expected a JSON document")
+    huge = b'{"family": "vae", "dataset": "digits", "config": {"x": "' + b"a" * (2 << 20) + b'"}}'
+    body = problem(client.post(f"{API}/runs", content=huge, headers={"content-type": "application/json"}),
+                   413, "max_body_bytes")
+    assert body["limit"] == "max_body_bytes"
+
+    def chunks():  # no Content-Length: the limit still holds
+        for _ in range(40):
+            yield b"a" * 65536
+
+    problem(client.post(f"{API}/runs", content=chunks(), headers={"content-type": "application/json"}), 413,
+            "max_body_bytes")
+
+
+def test_delete_removes_the_run_and_evicts_it(fresh_home: Path, settings_for: Callable[..., Settings],
+                                              problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        assert c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0").status_code == 200  # loads the model
+        assert RUN in c.app.state.run_store.models
+        r = c.delete(f"{API}/runs/{RUN}")
+        assert r.status_code == 204 and r.content == b""
+        assert RUN not in c.app.state.run_store.models
+        assert not (fresh_home / "runs" / RUN).exists()
+        problem(c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0"), 404, "no run")
+
+
+def test_a_training_run_answers_409_still_training(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                   problem: Callable[..., Any]) -> None:
+    create_run(fresh_home, "vae", {"latent_dim": 2, "hidden": [8]}, "digits", TrainConfig(steps=5), run_id="busy")
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        for url in ("traversal.png", "traversal", "decode.png?z=0,0", "reconstruct.png?items=0", "factors",
+                    "embedding", "metrics"):
+            problem(c.get(f"{API}/runs/busy/{url}"), 409, "still training")
+        problem(c.post(f"{API}/runs/busy/decode", json={"z": [[0, 0]]}), 409, "still training")
+        problem(c.post(f"{API}/runs/busy/metrics"), 409, "still training")
+        assert c.get(f"{API}/runs/busy").json()["status"] == "training"

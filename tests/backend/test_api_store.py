@@ -1,0 +1,53 @@
+"""RunStore behind the API: lazy loading, a bounded LRU, reload when the weights on disk change."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from fastapi.testclient import TestClient
+
+from backend.config import Settings
+from backend.main import create_app
+from models.checkpoint import CONFIG_FILE, read_json, save_model, write_json
+from models.runs import load_run
+
+API = "/api/v1"
+RUN = "tiny"
+
+
+def test_models_load_lazily_into_a_bounded_cache(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
+    for name in ("copy-a", "copy-b"):
+        folder = fresh_home / "runs" / name
+        shutil.copytree(fresh_home / "runs" / RUN, folder)
+        write_json(folder / CONFIG_FILE, {**read_json(folder / CONFIG_FILE), "run_id": name})
+    with TestClient(create_app(settings_for(fresh_home, model_cache_size=2))) as c:
+        models = c.app.state.run_store.models
+        assert len(models) == 0 and c.get(f"{API}/runs").status_code == 200 and len(models) == 0
+        for name in (RUN, "copy-a", "copy-b"):
+            assert c.get(f"{API}/runs/{name}/decode.png?z=0,0,0,0").status_code == 200
+        assert len(models) == 2 and RUN not in models and "copy-b" in models
+
+
+def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callable[..., Settings],
+                                          problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        url = f"{API}/runs/{RUN}/decode.png?z=0.5,0,0,0"
+        old_version = c.get(f"{API}/runs/{RUN}").json()["version"]
+        old = c.get(url)
+        model, _ = load_run(fresh_home, RUN)  # retrain stand-in: change the weights, save the run again
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.5)
+        header = read_json(fresh_home / "runs" / RUN / CONFIG_FILE)
+        save_model(model, fresh_home / "runs" / RUN, {k: v for k, v in header.items() if k != "weights_sha256"})
+        new_version = c.get(f"{API}/runs/{RUN}").json()["version"]
+        assert new_version != old_version
+        new = c.get(url)
+        assert new.status_code == 200 and new.content != old.content and new.headers["etag"] != old.headers["etag"]
+        assert c.get(url, headers={"If-None-Match": old.headers["etag"]}).status_code == 200
+        assert c.app.state.run_store.models.get(RUN).version == new_version
+        problem(c.get(f"{url}&v={old_version}"), 409, new_version)
