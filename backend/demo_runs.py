@@ -14,7 +14,7 @@ class DemoRun:
     family: str
     dataset: str
     config: dict[str, Any] = field(default_factory=dict)
-    train: TrainConfig = TrainConfig()
+    train: TrainConfig = field(default_factory=TrainConfig)
 
 
 DEMO_RUNS = (

@@ -33,7 +33,8 @@ def run_one(home: Path, label: str, family: str, config: dict, seed: int, steps:
     train_run(home, run_id)
     train_s = time.perf_counter() - start
     cfg = EvalConfig.full() if full else EvalConfig()
-    report = evaluate_run(home, run_id, EvalConfig(**{**cfg.__dict__, "seed": seed}), device=str(select_device("auto")))
+    cfg = EvalConfig(**{**cfg.__dict__, "seed": seed})
+    report = evaluate_run(home, run_id, cfg, device=str(select_device("auto")))
     return {"label": label, "seed": seed, "run_id": run_id, "train_s": round(train_s), "report": report}
 
 
@@ -46,7 +47,7 @@ def row(r: dict) -> str:
 
 
 HEADER = ("| model | seed | MIG (dlib) | MIG (Chen) | SAP (dlib, discrete) | DCI disent. | FactorVAE | "
-          "recon. NLL (nats) | IW log p(x) (S=100) | MI per dim, sorted (nats) |\n|---|---|---|---|---|---|---|---|---|---|")
+          "recon. NLL (nats) | IW log p(x) (S=100) | MI per dim, sorted (nats) |\n" + "|---" * 10 + "|")
 
 
 def main() -> None:
@@ -57,11 +58,12 @@ def main() -> None:
     p.add_argument("--full", action="store_true")
     p.add_argument("--out", type=Path, default=None, help="also write the rows as JSON here")
     args = p.parse_args()
-    results = [run_one(args.home, label, fam, cfg, seed, args.steps, args.full)
-               for seed in args.seeds for label, fam, cfg in MODELS]
-    print(HEADER)
-    for r in results:
-        print(row(r))
+    print(HEADER, flush=True)
+    results = []
+    for seed in args.seeds:
+        for label, fam, cfg in MODELS:
+            results.append(run_one(args.home, label, fam, cfg, seed, args.steps, args.full))
+            print(row(results[-1]), flush=True)
     if args.out:
         args.out.write_text(json.dumps([{k: v for k, v in r.items()} for r in results], indent=1))
 

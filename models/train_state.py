@@ -85,7 +85,7 @@ def save_loop(directory: Path, model: torch.nn.Module, opts: list[torch.optim.Op
     digests = {name: save_tensors(parts[name], directory / files[name]) for name in parts}
     write_json(directory / "state.json", {"loop": asdict(loop), "optimizers": opt_meta, "files": files,
                                           "sha256": digests})
-    for stale in set(p.name for p in directory.glob("*.safetensors")) - set(files.values()):
+    for stale in {p.name for p in directory.glob("*.safetensors")} - set(files.values()):
         (directory / stale).unlink(missing_ok=True)
 
 
