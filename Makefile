@@ -13,7 +13,7 @@ export FACTORSCOPE_UI_PORT ?= 8050
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e ".[backend,frontend,postgres,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[backend,frontend,postgres,mocap,dev]"
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)

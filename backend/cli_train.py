@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from models.checkpoint import CheckpointError
 from models.config import ConfigError, config_from_dict
-from models.datasets import UnknownDatasetError, dataset_names
+from models.datasets import MissingExtraError, UnknownDatasetError, dataset_names
 from models.registry import UnknownFamilyError, families
 from models.runs import RunNotFoundError, RunRecord, create_run, run_dir, train_run
 from models.training import Progress, TrainConfig
@@ -39,8 +39,8 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         run_id = args.resume or _create(args, home, parse_assignments(args.set))
         record = train_with_bar(home, run_id)
-    except (ConfigError, UnknownFamilyError, UnknownDatasetError, RunNotFoundError, CheckpointError,
-            FileExistsError, ValueError) as err:
+    except (ConfigError, UnknownFamilyError, UnknownDatasetError, MissingExtraError, RunNotFoundError,
+            CheckpointError, FileExistsError, ValueError) as err:
         print(f"factorscope train: {err}", file=sys.stderr)
         return 2
     print(f"run {record.run_id} version {record.version} saved in {run_dir(home, record.run_id)}")

@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from models.checkpoint import CheckpointError
 from models.config import ConfigError
-from models.datasets import UnknownDatasetError
+from models.datasets import MissingExtraError, UnknownDatasetError
 from models.registry import UnknownFamilyError
 from models.runs import RunNotFoundError
 
@@ -93,6 +93,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     JobNotFoundError: (404, "job-not-found"),
     ConversionError: (422, "invalid-input"),
     UnknownDatasetError: (404, "dataset-not-found"),
+    MissingExtraError: (409, "dataset-unavailable"),
     UnknownFamilyError: (422, "unknown-family"),
     ConfigError: (422, "invalid-config"),
     CheckpointError: (500, "broken-run"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .responses import problems
-from .routes import analysis, datasets, families, health, jobs, latents, metrics, runs
+from .routes import analysis, datasets, families, groups, health, jobs, latents, metrics, runs
 
 api_router = APIRouter(responses=problems(400, 500))  # 400: an unreadable body or Content-Length
-for module in (health, families, datasets, runs, latents, analysis, metrics, jobs):
+for module in (health, families, datasets, runs, latents, analysis, groups, metrics, jobs):
     api_router.include_router(module.router)

@@ -5,6 +5,7 @@ from .analysis import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQue
 from .common import Problem, RunRef
 from .datasets import DatasetList, DatasetPublic
 from .families import FamilyList, FamilyPublic
+from .groups import GroupHeatmapPublic, HeatmapQuery, TopGroups
 from .health import HealthPublic, ReadyPublic
 from .jobs import JobAccepted, JobPublic
 from .latents import (
@@ -30,7 +31,9 @@ __all__ = [
     "FactorsQuery",
     "FamilyList",
     "FamilyPublic",
+    "GroupHeatmapPublic",
     "HealthPublic",
+    "HeatmapQuery",
     "JobAccepted",
     "JobPublic",
     "MetricsPublic",
@@ -42,6 +45,7 @@ __all__ = [
     "RunPublic",
     "RunRef",
     "RunSummary",
+    "TopGroups",
     "TraversalJsonQuery",
     "TraversalPublic",
     "TraversalQuery",

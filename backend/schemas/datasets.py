@@ -27,5 +27,11 @@ class DatasetPublic(BaseModel):
     item_url: str = Field(description="template of an item's thumbnail URL ({index} to fill in)")
 
 
+class DatasetUnavailable(BaseModel):
+    name: str
+    reason: str = Field(description="why it cannot load here, e.g. the optional extra to install")
+
+
 class DatasetList(BaseModel):
     datasets: list[DatasetPublic]
+    unavailable: list[DatasetUnavailable] = Field(default_factory=list)

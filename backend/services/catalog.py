@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from models.datasets import dataset_names, get_dataset
+from models.datasets import MissingExtraError, dataset_names, get_dataset
 from models.registry import UnknownFamilyError, families, get_family
 from models.runs import RunRecord
 
@@ -27,8 +27,15 @@ def config_schema(family: str) -> dict[str, Any]:
     return TypeAdapter(get_family(family).config_cls).json_schema()
 
 
-def dataset_views() -> list[dict[str, Any]]:
-    return [dataset_view(name) for name in dataset_names()]
+def dataset_views() -> dict[str, list[dict[str, Any]]]:
+    """{"datasets": views of those that load here, "unavailable": [{name, reason}] for missing extras}."""
+    views: dict[str, list[dict[str, Any]]] = {"datasets": [], "unavailable": []}
+    for name in dataset_names():
+        try:
+            views["datasets"].append(dataset_view(name))
+        except MissingExtraError as err:
+            views["unavailable"].append({"name": name, "reason": str(err)})
+    return views
 
 
 def dataset_view(name: str) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Datasets served by name; all generated or bundled, none downloaded."""
 
 from .base import Dataset, DatasetInfo, FactorGrid, Group
-from .registry import UnknownDatasetError, dataset_names, get_dataset, register_dataset
+from .registry import MissingExtraError, UnknownDatasetError, dataset_names, get_dataset, register_dataset
 
 __all__ = [
     "Dataset",
     "DatasetInfo",
     "FactorGrid",
     "Group",
+    "MissingExtraError",
     "UnknownDatasetError",
     "dataset_names",
     "get_dataset",

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import ArrayDataset, Dataset, DatasetInfo, Group
-from .registry import register_dataset
+from .registry import MissingExtraError, register_dataset
 
 INSTALL_HINT = "pip install 'factorscope[mocap]'"
 # (joint, values per frame) in file order after the leading frame duration: 3 + 4 * 9 + 1 * 4 = 43
@@ -26,10 +26,6 @@ JOINTS: tuple[tuple[str, int], ...] = (
 )
 N_VALUES = sum(n for _, n in JOINTS)  # 43
 HELD_OUT_CLIPS = ("run", "spinkick")  # variations of training clips (walk; spin and kick), as seed 000's brisk walk
-
-
-class MissingExtraError(ImportError):
-    """An optional dataset whose package is not installed."""
 
 
 def motions_dir() -> Path:

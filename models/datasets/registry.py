@@ -20,6 +20,10 @@ class UnknownDatasetError(KeyError):
         return str(self.args[0])
 
 
+class MissingExtraError(ImportError):
+    """A dataset whose optional package is not installed; the message names the extra to install."""
+
+
 def register_dataset(name: str) -> Callable[[Loader], Loader]:
     """Decorator: ``@register_dataset("bars") def load() -> Dataset``."""
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from backend.config import Settings
 from backend.main import create_app
+from models.datasets import get_dataset
 from models.registry import families
 
 API = "/api/v1"
@@ -49,6 +52,20 @@ def test_dataset_errors_are_problems(client: TestClient, problem: Callable[..., 
     problem(client.get(f"{API}/datasets/digits/items/1797.png"), 404, "no item 1797")
     problem(client.get(f"{API}/datasets/digits/items/-1.png"), 422, "greater than or equal to 0")
     problem(client.get(f"{API}/datasets/digits/items/abc.png"), 422, "integer")
+
+
+def test_a_dataset_whose_extra_is_missing_is_listed_as_unavailable_and_refused_with_409(
+        client: TestClient, problem: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    get_dataset.cache_clear()
+    monkeypatch.setitem(sys.modules, "pybullet_data", None)  # as if the `mocap` extra were not installed
+    try:
+        body = client.get(f"{API}/datasets").json()
+        assert "humanoid_mocap" not in {d["name"] for d in body["datasets"]}
+        (missing,) = [u for u in body["unavailable"] if u["name"] == "humanoid_mocap"]
+        assert "factorscope[mocap]" in missing["reason"]
+        problem(client.get(f"{API}/datasets/humanoid_mocap/items/0.png"), 409, "factorscope[mocap]")
+    finally:
+        get_dataset.cache_clear()
 
 
 def test_unknown_route_and_wrong_method_are_problems(client: TestClient, problem: Callable[..., Any]) -> None:

@@ -14,12 +14,12 @@ from ...schemas import DatasetList
 from ...services.catalog import dataset_item, dataset_views
 from ..responses import PNG_RESPONSES, PNGResponse, etag, matches, not_modified, png, problems
 
-router = APIRouter(prefix="/datasets", tags=["datasets"], responses=problems(404, 422))
+router = APIRouter(prefix="/datasets", tags=["datasets"], responses=problems(404, 409, 422))
 
 
 @router.get("", response_model=DatasetList, summary="Every dataset: shape, kind, factors, attributes, groups")
 def list_datasets() -> DatasetList:
-    return DatasetList.model_validate({"datasets": dataset_views()})
+    return DatasetList.model_validate(dataset_views())
 
 
 @router.get("/{name}/items/{index}.png", response_class=PNGResponse, responses=PNG_RESPONSES,

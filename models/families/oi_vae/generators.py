@@ -1,7 +1,13 @@
-"""oi-VAE's generative side: per group g, x^(g) = f_g(W^(g) z) (seed 000, Sec. 4; SCIENCE.md section 4)."""
+"""oi-VAE's generative side: per group g, x^(g) = f_g(W^(g) z) (seed 000, Sec. 4; SCIENCE.md section 4).
+
+All G generators run as one batched MLP: layer l holds a (G, n_in, n_out) weight, and groups smaller than
+the largest are padded with output weights that start at zero and stay zero (they never reach the output,
+so no gradient moves them, and the weight prior keeps zeros at zero).
+"""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -9,7 +15,6 @@ from torch import Tensor, nn
 
 from ...base import DataSpec
 from ...datasets import Group
-from ...nn import mlp
 
 
 def resolve_groups(data: DataSpec) -> tuple[Group, ...]:
@@ -25,6 +30,12 @@ def resolve_groups(data: DataSpec) -> tuple[Group, ...]:
     return groups
 
 
+def _uniform(shape: tuple[int, ...], fan_in: int) -> nn.Parameter:
+    """nn.Linear's default initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
+
+
 class GroupedGenerator(nn.Module):
     """z (B, K) -> raw output (B, D): the concatenated f_g(W^(g) z) over groups in feature order.
 
@@ -34,17 +45,29 @@ class GroupedGenerator(nn.Module):
     def __init__(self, groups: tuple[Group, ...], latent_dim: int, group_input_dim: int,
                  hidden: tuple[int, ...], w_init_std: float) -> None:
         super().__init__()
-        self.W = nn.Parameter(w_init_std * torch.randn(len(groups), group_input_dim, latent_dim))
-        self.nets = nn.ModuleList(mlp([group_input_dim, *hidden, g.stop - g.start]) for g in groups)
+        n_groups, sizes = len(groups), torch.tensor([g.stop - g.start for g in groups])
+        self.W = nn.Parameter(w_init_std * torch.randn(n_groups, group_input_dim, latent_dim))
+        widths = [group_input_dim, *hidden, int(sizes.max())]
+        self.weights = nn.ParameterList(_uniform((n_groups, a, b), a) for a, b in itertools.pairwise(widths))
+        self.biases = nn.ParameterList(_uniform((n_groups, 1, b), a) for a, b in itertools.pairwise(widths))
+        valid = torch.arange(widths[-1]) < sizes[:, None]  # (G, d_max): real outputs of each group
+        with torch.no_grad():
+            self.weights[-1].mul_(valid[:, None, :])
+            self.biases[-1].mul_(valid[:, None, :])
+        self.register_buffer("columns", valid.flatten().nonzero().squeeze(1), persistent=False)  # (D,)
 
     def forward(self, z: Tensor) -> Tensor:
         h = torch.einsum("gpk,bk->gbp", self.W, z)  # (G, B, p): W^(g) z for every group
-        return torch.cat([f(h_g) for f, h_g in zip(self.nets, h, strict=True)], dim=1)  # (B, D)
+        for i, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = torch.baddbmm(bias, h, weight)  # (G, B, n_out)
+            h = torch.relu(h) if i < len(self.weights) - 1 else h
+        return h.transpose(0, 1).flatten(1)[:, self.columns]  # (B, G * d_max) -> (B, D)
 
     def column_norms(self) -> Tensor:
         """(G, K): ||W^(g)[:, j]||_2 (exact zeros stay exactly zero)."""
         return torch.linalg.vector_norm(self.W, dim=1)
 
     def theta_sq_norm(self) -> Tensor:
-        """||theta||^2 over the generator nets' weights and biases (not W): -log N(theta; 0, I) + const, x2."""
-        return sum((p.pow(2).sum() for p in self.nets.parameters()), torch.zeros((), device=self.W.device))
+        """||theta||^2 over the generator MLPs' weights and biases (not W); -log N(theta; 0, I) = this / 2 + c."""
+        params = [*self.weights, *self.biases]
+        return torch.stack([p.pow(2).sum() for p in params]).sum()

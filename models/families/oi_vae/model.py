@@ -30,6 +30,7 @@ class OIVAE(LatentModel):
         self.generator = GroupedGenerator(self.groups, config.latent_dim, config.group_input_dim,
                                           config.generator_hidden, config.w_init_std)
         self.likelihood = build_likelihood(config, data)  # Gaussian: learned per-feature log-scale (the D_g)
+        self.register_buffer("steps_taken", torch.zeros((), dtype=torch.long))  # for prox_warmup; checkpointed
 
     @property
     def group_names(self) -> tuple[str, ...]:
@@ -67,16 +68,20 @@ class OIVAE(LatentModel):
         terms = {"loss": total, "recon": recon.mean(), "kl": kl.mean(), "theta_prior": theta, "group_lasso": lasso}
         return LossOutput(total, {k: v.detach() for k, v in terms.items()})
 
-    def w_lr(self, lr: float) -> float:
+    def w_step(self, lr: float) -> float:
+        """eta_W: the SGD step size on W (config.w_lr, else the training lr)."""
         return self.config.w_lr if self.config.w_lr is not None else lr
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
         """Adam on everything but W; plain SGD (no momentum) on W, so the prox step is a true prox-gradient."""
         rest = [p for n, p in self.named_parameters() if n != "generator.W"]
-        return [torch.optim.Adam(rest, lr=lr), torch.optim.SGD([self.generator.W], lr=self.w_lr(lr), momentum=0.0)]
+        return [torch.optim.Adam(rest, lr=lr), torch.optim.SGD([self.generator.W], lr=self.w_step(lr), momentum=0.0)]
 
     def after_optimizer_step(self, lr: float) -> None:
-        """W^(g)[:, j] <- prox_{eta_W lam ||.||}(W^(g)[:, j]): exact zeros below the threshold."""
-        if self.config.lam > 0:
-            with torch.no_grad():
-                self.generator.W.copy_(group_soft_threshold(self.generator.W, self.w_lr(lr) * self.config.lam))
+        """W^(g)[:, j] <- prox_{eta_W lam ||.||}(W^(g)[:, j]) once ``prox_warmup`` steps have passed: columns
+        with norm below eta_W * lam become exactly zero, the others shrink by it (seed 000, Alg. 1)."""
+        self.steps_taken += 1
+        if self.config.lam == 0 or (self.config.prox_warmup and int(self.steps_taken) <= self.config.prox_warmup):
+            return
+        with torch.no_grad():
+            self.generator.W.copy_(group_soft_threshold(self.generator.W, self.w_step(lr) * self.config.lam))
