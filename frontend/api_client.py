@@ -128,17 +128,50 @@ class Traversal(Model):
     version: str
     dims: list[int]
     base_z: list[float]
-    values: list[list[float]] = Field(default_factory=list)
+    values: list[list[float]] = Field(default_factory=list)  # dims x steps: the traversed dim's value
+    shape: list[int] = Field(default_factory=list)  # one output item's shape
+    outputs: list[list[list[float]]] | None = None  # dims x steps x features (flattened item), when asked for
+
+
+class GroupSlice(Model):
+    """One output group: features ``start:stop`` of the flattened item."""
+
+    name: str
+    start: int
+    stop: int
+
+
+class TopGroups(Model):
+    dim: int
+    groups: list[str]  # up to 3, largest norm first; pruned (exactly zero) links left out
+    norms: list[float]
+
+
+class GroupHeatmap(Model):
+    """Latent-to-group link strengths of a grouped run: ``norms[g][j] = ||W^(g)[:, j]||_2`` (G x K)."""
+
+    run_id: str
+    version: str
+    groups: list[str]  # G names
+    group_slices: list[GroupSlice]
+    dims: list[int]  # K dims
+    norms: list[list[float]]  # G x K; a pruned link is exactly 0.0
+    n_zero: int = 0
+    top_groups: list[TopGroups] = Field(default_factory=list)  # one per dim
 
 
 class BackendError(Exception):
     """A problem answered by the backend (or about reaching it), ready to show: ``title`` and ``detail``."""
 
     def __init__(self, status: int, title: str, detail: str, *, current_version: str | None = None,
-                 errors: list[dict[str, Any]] | None = None) -> None:
+                 errors: list[dict[str, Any]] | None = None, problem_type: str = "about:blank") -> None:
         super().__init__(f"{title}: {detail}")
         self.status, self.title, self.detail = status, title, detail
-        self.current_version, self.errors = current_version, errors or []
+        self.current_version, self.errors, self.problem_type = current_version, errors or [], problem_type
+
+    def is_a(self, slug: str) -> bool:
+        """Whether the problem's type names ``slug``, e.g. ``is_a("no-groups")`` for ".../problems/no-groups"."""
+        return self.problem_type.endswith(f"problems/{slug}")
 
 
 def problem_of(response: httpx.Response) -> BackendError:
@@ -156,7 +189,8 @@ def problem_of(response: httpx.Response) -> BackendError:
     if not isinstance(detail, str):  # e.g. FastAPI's default {"detail": [...]} shape
         detail = "; ".join(str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in detail or []) or phrase
     return BackendError(status, str(body.get("title") or phrase), detail,
-                        current_version=body.get("current_version"), errors=body.get("errors"))
+                        current_version=body.get("current_version"), errors=body.get("errors"),
+                        problem_type=str(body.get("type") or "about:blank"))
 
 
 def _path(*parts: str | int) -> str:
@@ -250,6 +284,15 @@ class BackendClient:
         """The numbers of a one-dim traversal around ``base``: its ``base_z`` is the base point's code."""
         params = {"base": base, "dims": [0], "steps": 2, "outputs": "false", "v": v}
         return Traversal.model_validate(self._json("GET", _path("runs", run_id, "traversal"), params))
+
+    def dim_traversal(self, run_id: str, dim: int, steps: int, span: float, v: str | None = None) -> Traversal:
+        """Dim ``dim`` traversed around zero with its decoded outputs (1 x steps x features)."""
+        params = {"dims": [dim], "steps": steps, "span": span, "base": "zero", "outputs": "true", "v": v}
+        return Traversal.model_validate(self._json("GET", _path("runs", run_id, "traversal"), params))
+
+    def group_heatmap(self, run_id: str, v: str | None = None) -> GroupHeatmap:
+        """The run's latent-to-group norms; a run without groups answers 409 (problem type "no-groups")."""
+        return GroupHeatmap.model_validate(self._json("GET", _path("runs", run_id, "groups", "heatmap"), {"v": v}))
 
     # -- images fetched server-side (downloads, explaining a broken <img>) -------------------------
     def traversal_png(self, run_id: str, params: Mapping[str, Any]) -> bytes:

@@ -18,6 +18,7 @@ Query = Mapping[str, Any]  # what Dash passes a page layout: str values, lists f
 
 RUN_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 VERSION_RE = re.compile(r"^[0-9a-f]{1,64}$")
+NAME_RE = re.compile(r"^[\w .-]{1,64}$")
 BASE_RE = re.compile(r"^(?:(item):([0-9]{1,9})|(prior):([0-9]{1,10})|(zero))$")
 
 STEPS = (3, 15, 9)  # min, max, default
@@ -61,7 +62,7 @@ def as_dims(text: str | None) -> tuple[int, ...]:
     """"3,0,5" -> (3, 0, 5): distinct non-negative ints in the given order, at most MAX_DIMS."""
     out: list[int] = []
     for part in (text or "").split(","):
-        if part.strip().isdigit() and int(part) not in out:
+        if part.strip().isdecimal() and int(part) not in out:
             out.append(int(part))
     return tuple(out[:MAX_DIMS])
 
@@ -76,6 +77,16 @@ def as_floats(text: str | None) -> tuple[float, ...]:
 
 def as_choice(text: str | None, choices: tuple[str, ...], default: str) -> str:
     return text if text in choices else default
+
+
+def as_index(text: str | None, size: int) -> int | None:
+    """"3" -> 3 for an index in 0..size-1; None when missing or malformed."""
+    return int(text) if text and text.isdecimal() and int(text) < size else None
+
+
+def as_name(text: str | None) -> str | None:
+    """A group (or factor) name as datasets spell them: word characters, spaces, dots, dashes."""
+    return text if text and NAME_RE.fullmatch(text) else None
 
 
 def fmt(value: float) -> str:
@@ -203,6 +214,24 @@ class EmbeddingState(PageState):
                    method=as_choice(first(query, "method"), METHODS, "pca"),
                    n=as_int(first(query, "n"), *EMBED_N),
                    color=color if re.fullmatch(r"(factor|attribute):[\w .-]{1,64}", color) else "")
+
+
+@dataclass(frozen=True)
+class GroupsState(PageState):
+    PATH: ClassVar[str] = "/groups"
+
+    run: str | None = None
+    v: str | None = None
+    dim: int | None = None  # the selected heatmap cell's dim (its traversal is drawn); None = none selected
+    group: str | None = None  # the selected cell's group, emphasised in the traversal
+    steps: int = STEPS[2]
+    span: float = SPAN[2]
+
+    @classmethod
+    def from_query(cls, query: Query) -> GroupsState:
+        return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
+                   dim=as_index(first(query, "dim"), MAX_Z), group=as_name(first(query, "group")),
+                   steps=as_int(first(query, "steps"), *STEPS), span=as_float(first(query, "span"), *SPAN))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Control factories: labelled fields, the run picker, the form generated from a config JSON schema, the
-latent sliders and the item gallery. ``form_values`` (the form's inverse) is pure."""
+"""Control factories: labelled fields, the run picker, the traversal sliders, the form generated from a
+config JSON schema, the latent sliders and the item gallery. ``form_values`` (the form's inverse) is pure."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ..api_client import ImageUrls, RunSummary
+from ..state import SPAN, STEPS
 
 SLIDER_RANGE = 3.0  # playground sliders: -3..3 (prior standard deviations for the usual N(0, I) prior)
 
@@ -39,6 +40,18 @@ def create_run_picker(component_id: str, value: str | None) -> html.Div:
     picker = dcc.Dropdown(id=component_id, value=value, options=options, clearable=False,
                           placeholder="choose a run", className="fs-run-picker")
     return create_field("Run", picker, component_id)
+
+
+def create_steps_slider(component_id: str, value: int) -> dcc.Slider:
+    """Values per traversed dim (STEPS: min, max)."""
+    return dcc.Slider(id=component_id, min=STEPS[0], max=STEPS[1], step=1, value=value,
+                      marks={s: str(s) for s in (STEPS[0], 9, STEPS[1])})
+
+
+def create_span_slider(component_id: str, value: float) -> dcc.Slider:
+    """Half-width of a traversal in standard deviations (SPAN: min, max)."""
+    return dcc.Slider(id=component_id, min=SPAN[0], max=SPAN[1], step=0.25, value=value,
+                      marks={v: f"{v:g}" for v in (0.5, 2.5, 5.0)})
 
 
 def run_options(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -32,7 +34,14 @@ def create_version_banner(run_id: str, linked: str | None, current: str | None, 
     ], color="warning", className="fs-banner", id="version-banner")
 
 
-def create_no_run_note(has_runs: bool) -> dbc.Alert:
-    text = ("Choose a run above." if has_runs else
-            "There are no runs yet: train one on the Runs page (or run `factorscope prepare`).")
+def create_no_run_note(has_runs: bool, capability: str | None = None, families: Sequence[str] = ()) -> dbc.Alert:
+    """'Choose a run', or why there is none: no runs at all, or none with the ``capability`` this page needs
+    (``families``: those that offer it)."""
+    if has_runs:
+        text = "Choose a run above."
+    elif capability:
+        which = f" of family {' or '.join(families)}" if families else ""
+        text = f"No run offers a {capability.replace('_', ' ')} yet: train one{which} on the Runs page."
+    else:
+        text = "There are no runs yet: train one on the Runs page (or run `factorscope prepare`)."
     return dbc.Alert(text, color="info", className="fs-alert")

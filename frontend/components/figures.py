@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 
-from ..api_client import Embedding, FactorDim, TopKRow
+from ..api_client import Embedding, FactorDim, GroupHeatmap, GroupSlice, TopKRow, Traversal
 
 MI_LABELS = {"mi_gaussian": "MI (Gaussian)", "mi_monte_carlo": "MI (Monte Carlo)"}
 HISTORY_SERIES = {"train_loss": "train loss", "val_loss": "validation loss", "train_recon": "train recon",
@@ -121,3 +121,99 @@ def _axis_title(emb: Embedding, i: int) -> str:
     name = emb.axes[i] if i < len(emb.axes) else ""
     explained = emb.explained_variance
     return f"{name} ({explained[i]:.0%} of variance)" if explained and i < len(explained) else name
+
+
+# -- grouped runs -------------------------------------------------------------------------------------
+
+ZERO_GREY = "#c8c8c8"
+PICKED = "#dc3545"  # the clicked cell / group
+TOP = "#fd7e14"  # a dim's top groups
+
+
+def masked(norms: Sequence[Sequence[float]], zeros: bool) -> list[list[float | None]]:
+    """G x K norms with the exact zeros (``zeros=False``) or the nonzero cells (``zeros=True``) blanked."""
+    return [[(1.0 if zeros else None) if v == 0.0 else (None if zeros else v) for v in row] for row in norms]
+
+
+def cell_text(hm: GroupHeatmap) -> list[list[str]]:
+    """G x K hover texts with the exact value (``repr`` of the float, so nothing is rounded away)."""
+    return [[f"group {g}<br>dim z{j}<br>‖W‖ = {'0 (pruned)' if v == 0.0 else repr(v)}"
+             for j, v in zip(hm.dims, row, strict=True)] for g, row in zip(hm.groups, hm.norms, strict=True)]
+
+
+def cell_box(x: float, y: float, colour: str, width: float, half: tuple[float, float] = (0.5, 0.5)) -> dict[str, Any]:
+    """An outline around the cell (x, y) of a heatmap drawn on index axes."""
+    return {"type": "rect", "x0": x - half[0], "x1": x + half[0], "y0": y - half[1], "y1": y + half[1],
+            "line": {"color": colour, "width": width}, "layer": "above"}
+
+
+def group_heatmap_figure(hm: GroupHeatmap, dim: int | None = None, group: str | None = None) -> go.Figure:
+    """Groups (rows, y = group index) x latent dims (columns, x = dim): ``||W^(g)[:, j]||``, exact zeros in
+    grey by a second trace. A click gives the cell's (x, y) = (dim, group index); the selection is boxed."""
+    if not hm.groups or not hm.dims:
+        return empty_figure("no groups")
+    ys, text = list(range(len(hm.groups))), cell_text(hm)
+    common = {"x": hm.dims, "y": ys, "text": text, "hovertemplate": "%{text}<extra></extra>", "hoverongaps": False,
+              "xgap": 1, "ygap": 1}
+    fig = go.Figure([
+        go.Heatmap(z=masked(hm.norms, False), colorscale="Viridis", colorbar={"title": "‖W‖₂"}, zmin=0,
+                   name="norm", **common),
+        go.Heatmap(z=masked(hm.norms, True), colorscale=[[0, ZERO_GREY], [1, ZERO_GREY]], showscale=False,
+                   name="exactly zero (pruned)", **common),
+    ])
+    if dim in hm.dims:  # the selected dim's column, and the clicked cell in it
+        fig.add_shape(cell_box(dim, (len(ys) - 1) / 2, PICKED, 1, (0.5, len(ys) / 2)))
+        if group in hm.groups:
+            fig.add_shape(cell_box(dim, hm.groups.index(group), PICKED, 3))
+    fig.update_layout(clickmode="event", hovermode="closest",
+                      xaxis={"title": "latent dim", "tickvals": hm.dims, "ticktext": [f"z{j}" for j in hm.dims]},
+                      yaxis={"title": "output group", "tickvals": ys, "ticktext": hm.groups, "autorange": "reversed"})
+    title = f"‖W⁽ᵍ⁾[:, j]‖₂ per group and dim — grey = exactly zero (pruned), {hm.n_zero} of {len(ys) * len(hm.dims)}"
+    return base_layout(fig, title, height=max(320, 60 + 28 * len(ys)))
+
+
+def group_label(name: str, affected: bool, picked: bool) -> str:
+    """A y tick: the clicked group marked, groups linked to the dim in bold, pruned ones in grey."""
+    if picked:
+        return f"<b style='color:{PICKED}'>▶ {name}</b>"
+    return f"<b>{name}</b>" if affected else f"<span style='color:#8c8c8c'>{name}</span>"
+
+
+def group_axis(slices: Sequence[GroupSlice], affected: Collection[str], group: str | None) -> dict[str, Any]:
+    """The y axis of a features plot: one tick per group, at its middle feature."""
+    return {"title": "", "autorange": "reversed", "tickvals": [(s.start + s.stop - 1) / 2 for s in slices],
+            "ticktext": [group_label(s.name, s.name in affected, s.name == group) for s in slices]}
+
+
+def mark_groups(fig: go.Figure, slices: Sequence[GroupSlice], n_steps: int, top: Collection[str],
+                group: str | None) -> None:
+    """White lines between groups; ``top`` groups boxed in orange, the clicked ``group`` in red."""
+    for s in slices:
+        if s.start > 0:
+            fig.add_hline(y=s.start - 0.5, line={"color": "white", "width": 2})
+        if s.name == group or s.name in top:
+            picked = s.name == group
+            fig.add_shape(cell_box((n_steps - 1) / 2, (s.start + s.stop - 1) / 2, PICKED if picked else TOP,
+                                   4 if picked else 2, (n_steps / 2, (s.stop - s.start) / 2)))
+
+
+def group_traversal_figure(tr: Traversal, slices: Sequence[GroupSlice], affected: Collection[str],
+                           top: Collection[str], group: str | None = None) -> go.Figure:
+    """One dim's traversal as features (y, in groups) x steps (x): the decoded value of every feature.
+    ``affected`` groups (a nonzero link to the dim) get bold labels; see ``mark_groups`` for the boxes."""
+    if not tr.outputs or not tr.values:
+        return empty_figure("no traversal outputs")
+    values, dim = tr.values[0], tr.dims[0]  # values: the S values z_dim takes; tr.outputs[0]: S x F
+    z = [list(feature) for feature in zip(*tr.outputs[0], strict=True)]  # F x S
+    owner = [next((s.name for s in slices if s.start <= f < s.stop), "") for f in range(len(z))]
+    fig = go.Figure(go.Heatmap(
+        x=list(range(len(values))), z=z, colorscale="Cividis", colorbar={"title": "output"},
+        customdata=[[name] * len(values) for name in owner], text=[[f"{v:.3g}" for v in values]] * len(z),
+        hovertemplate=f"group %{{customdata}}, feature %{{y}}<br>z{dim} = %{{text}}<br>output %{{z:.4g}}"
+                      "<extra></extra>"))
+    mark_groups(fig, slices, len(values), top, group)
+    fig.update_layout(yaxis=group_axis(slices, affected, group),
+                      xaxis={"title": f"z{dim}", "tickvals": list(range(len(values))),
+                             "ticktext": [f"{v:.2g}" for v in values]})
+    return base_layout(fig, f"Traversal of z{dim}: each group's outputs across {len(values)} steps",
+                       height=max(360, 80 + 7 * len(z)))

@@ -47,21 +47,29 @@ def create_share_box(prefix: str, extra: Any = None) -> html.Div:
 
 @dataclass
 class RunView:
-    """What a run page loaded: the runs (for the picker), the run shown, and messages to show."""
+    """What a run page loaded: the runs (for the picker), the run shown, and messages to show. A page that
+    needs a ``capability`` (e.g. "group_heatmap") offers only the runs that have it."""
 
     runs: list[RunSummary] = field(default_factory=list)
     run: Run | None = None
     dataset: Dataset | None = None
     alerts: list[Any] = field(default_factory=list)
     asked: str | None = None
+    capability: str | None = None
+
+    @property
+    def offered(self) -> list[RunSummary]:
+        return [r for r in self.runs if self.capability is None or self.capability in r.capabilities]
 
     @property
     def options(self) -> list[dict[str, Any]]:
-        """The runs, plus a run the link asked for that is not among them (a Dash 4 dropdown would clear a
-        value missing from its options, and the page would silently switch runs under its error message)."""
-        options = run_options(self.runs)
+        """The runs offered, plus a run the link asked for that is not among them (a Dash 4 dropdown would
+        clear a value missing from its options, and the page would silently switch runs under its message)."""
+        options = run_options(self.offered)
         if self.asked and all(o["value"] != self.asked for o in options):
-            options.append({"label": f"{self.asked} (not found)", "value": self.asked, "disabled": True})
+            known = any(r.run_id == self.asked for r in self.runs)
+            why = f"no {self.capability.replace('_', ' ')}" if self.capability and known else "not found"
+            options.append({"label": f"{self.asked} ({why})", "value": self.asked, "disabled": True})
         return options
 
     @property
@@ -70,15 +78,15 @@ class RunView:
 
 
 def load_run_view(client: BackendClient, asked: str | None, remembered: str | None,
-                  with_dataset: bool = False) -> RunView:
+                  with_dataset: bool = False, capability: str | None = None) -> RunView:
     """The run asked for (a problem if it does not exist or is still training), else the one remembered
-    from the session, else the newest ready run."""
-    view = RunView(asked=asked)
+    from the session, else the newest ready run (among those with ``capability``, when given)."""
+    view = RunView(asked=asked, capability=capability)
     try:
         view.runs = client.runs()
-        chosen = asked if asked else pick_run(view.runs, remembered)
+        chosen = asked if asked else pick_run(view.offered, remembered)
         if chosen is None:
-            view.alerts.append(create_no_run_note(bool(view.runs)))
+            view.alerts.append(no_run_note(client, view))
             return view
         run = client.run(chosen)
         if run.status != "ready" or not run.version:
@@ -91,6 +99,14 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
     except BackendError as err:
         view.alerts.append(create_error_alert(err, "load the run"))
     return view
+
+
+def no_run_note(client: BackendClient, view: RunView) -> dbc.Alert:
+    """Why no run is shown; for a page needing a capability, which families have it (one more call)."""
+    if view.capability is None or view.offered:
+        return create_no_run_note(bool(view.offered))
+    families = [f.name for f in client.families() if view.capability in f.capabilities]
+    return create_no_run_note(False, view.capability, families)
 
 
 def version_banner(view: RunView, initial: Mapping[str, Any], current_href: str) -> Any:

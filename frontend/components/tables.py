@@ -8,8 +8,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from ..api_client import RunSummary
-from ..state import EmbeddingState, ExploreState, FactorsState
+from ..api_client import RunSummary, TopGroups
+from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
 
 KEY_METRICS = ("val loss", "IW-ELBO", "MIG", "MI total")
 
@@ -92,6 +92,8 @@ def run_links(run: RunSummary) -> html.Div:
     links = [("Explore", ExploreState(run=run.run_id, v=run.version).href()),
              ("Factors", FactorsState(run=run.run_id, v=run.version).href()),
              ("Embedding", EmbeddingState(run=run.run_id, v=run.version).href())]
+    if "group_heatmap" in run.capabilities:
+        links.append(("Groups", GroupsState(run=run.run_id, v=run.version).href()))
     return html.Div([dcc.Link(text, href=href, className="me-2") for text, href in links], className="text-nowrap")
 
 
@@ -115,3 +117,20 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[
                             **{"data-run": run.run_id}))
     return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True, id="runs-table",
                      className="fs-runs")
+
+
+def top_groups_text(row: TopGroups) -> str:
+    """'row3 1.21 · row4 0.502' (largest first), or a note when every link of the dim is pruned."""
+    if not row.groups:
+        return "— (every link pruned)"
+    return " · ".join(f"{g} {number(v)}" for g, v in zip(row.groups, row.norms, strict=True))
+
+
+def create_top_groups_table(top: Sequence[TopGroups], selected: int | None) -> dbc.Table:
+    """Dim -> its (up to) three most strongly linked groups with their norms; the selected dim highlighted."""
+    head = html.Thead(html.Tr([html.Th("Dim"), html.Th("Top groups (‖W‖₂, largest first)")]))
+    body = html.Tbody([html.Tr([html.Td(f"z{row.dim}", className="font-monospace"), html.Td(top_groups_text(row))],
+                               className="table-active" if row.dim == selected else "", **{"data-dim": row.dim})
+                       for row in top])
+    return dbc.Table([head, body], size="sm", hover=True, responsive=True, id="groups-top-table",
+                     className="fs-metrics")

@@ -19,11 +19,13 @@ from frontend.components.controls import (
     create_gallery,
     create_latent_sliders,
     create_run_picker,
+    create_span_slider,
+    create_steps_slider,
 )
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
 from frontend.components.shell import CURRENT_RUN
-from frontend.state import MAX_DIMS, SPAN, STEPS, Base, ExploreState
+from frontend.state import MAX_DIMS, Base, ExploreState
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore — factorscope", order=1, nav=True)
 
@@ -122,10 +124,6 @@ def base_code(client: BackendClient, run: Mapping[str, Any], base: Base) -> list
 # -- layout ---------------------------------------------------------------------------------------------
 
 def controls(state: ExploreState) -> html.Div:
-    steps = dcc.Slider(id="explore-steps", min=STEPS[0], max=STEPS[1], step=1, value=state.steps,
-                       marks={s: str(s) for s in (STEPS[0], 9, STEPS[1])})
-    span = dcc.Slider(id="explore-span", min=SPAN[0], max=SPAN[1], step=0.25, value=state.span,
-                      marks={v: f"{v:g}" for v in (0.5, 2.5, 5.0)})
     dims = dcc.Dropdown(id="explore-dims", multi=True, value=list(state.dims), placeholder="most informative dims",
                         options=[{"label": f"z{d}", "value": d} for d in state.dims])  # kept until the run loads
     base = dbc.RadioItems(id="explore-base-kind", options=BASE_OPTIONS, value=state.base.kind, inline=True)
@@ -136,8 +134,8 @@ def controls(state: ExploreState) -> html.Div:
     return html.Div([
         create_run_picker("explore-run-select", state.run),
         create_field("Rows: latent dims", dims, "explore-dims"),
-        create_field("Steps per dim", steps, "explore-steps"),
-        create_field("Span (± standard deviations)", span, "explore-span"),
+        create_field("Steps per dim", create_steps_slider("explore-steps", state.steps), "explore-steps"),
+        create_field("Span (± standard deviations)", create_span_slider("explore-span", state.span), "explore-span"),
         create_field("Base point", base, "explore-base-kind"),
         dbc.Row([
             dbc.Col(create_field("Item index", dbc.Input(id="explore-base-index", type="number", min=0, step=1,

@@ -1,5 +1,6 @@
-"""Browser tests on the real stack (see e2e_stack.py): one tiny trained run, the API, the worker and the
-dashboard started once per session; a fresh browser context (empty cache, 1280x800) per test.
+"""Browser tests on the real stack (see e2e_stack.py): two tiny trained runs (a vae on digits, an oi_vae on
+bars), the API, the worker and the dashboard started once per session; a fresh browser context (empty cache,
+1280x800) per test.
 
 Without /usr/bin/chromium they skip, except under CI=true where they fail (CI must install it)."""
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_stack import CHROMIUM, ROOT, Stack, launch_browser, make_tiny_run, running_stack
+from e2e_stack import CHROMIUM, ROOT, Stack, launch_browser, make_tiny_grouped_run, make_tiny_run, running_stack
 
 SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -30,6 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     require_chromium()
     home = tmp_path_factory.mktemp("e2e-home")
     make_tiny_run(home)
+    make_tiny_grouped_run(home)
     with running_stack(home, home / "logs") as running:
         yield running
 

@@ -1,4 +1,4 @@
-"""The real stack for browser tests and bench/ui_load.py: a tiny trained run in a temporary
+"""The real stack for browser tests and bench/ui_load.py: tiny trained runs in a temporary
 FACTORSCOPE_HOME, the API (uvicorn), the job worker and the dashboard, each its own process on a free
 loopback port, and headless Chromium."""
 
@@ -24,6 +24,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 RUN = "tiny"
 K = 4
+GROUPED_RUN = "grouped"
+GROUPED_K = 8  # bars: 8 groups (its rows) of 8 pixels
 
 
 def free_port() -> int:
@@ -39,6 +41,19 @@ def make_tiny_run(home: Path, run_id: str = RUN) -> None:
 
     train = TrainConfig(steps=100, eval_every=50, checkpoint_every=0, seed=0, device="cpu")
     create_run(home, "vae", {"latent_dim": K, "hidden": [32]}, "digits", train, run_id=run_id)
+    train_run(home, run_id)
+
+
+def make_tiny_grouped_run(home: Path, run_id: str = GROUPED_RUN) -> None:
+    """oi_vae on bars, K = 8, 300 steps with the group-lasso prox from step 100, so some latent-to-group
+    links are pruned to exactly zero (about 15 s on a CPU)."""
+    from models.runs import create_run, train_run
+    from models.training import TrainConfig
+
+    train = TrainConfig(steps=300, lr=1e-2, eval_every=150, checkpoint_every=0, seed=0, device="cpu")
+    config = {"latent_dim": GROUPED_K, "hidden": [32], "generator_hidden": [], "lam": 4.0, "w_lr": 3e-4,
+              "w_init_std": 0.3, "prox_warmup": 100}
+    create_run(home, "oi_vae", config, "bars", train, run_id=run_id)
     train_run(home, run_id)
 
 

@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium against the real API and worker: traversal images, URL state and
-share links, the version banner, Factors click-through, Embedding click-through, training from the form
-with progress, readable backend errors, and layouts at 1280x800 and phone width."""
+share links, the version banner, Factors click-through, Embedding click-through, the Groups heatmap and its
+click-through traversal, training from the form with progress, readable backend errors, and layouts at
+1280x800 and phone width."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_stack import RUN, Stack
+from e2e_stack import GROUPED_K, GROUPED_RUN, RUN, Stack
 
 from backend.convert import GAP, MIN_SIDE
 
@@ -171,6 +172,71 @@ def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any, shot:
     assert item in point["items"]
     traversal(page, f"base=item:{item}")
     assert controls(page)["base"] == "item"
+
+
+def plot(page: Any, graph: str, ready: str) -> dict[str, Any]:
+    """Wait until the Plotly figure in ``#graph`` satisfies the JS expression ``ready`` (over ``gd``); its data
+    and layout as JSON."""
+    page.wait_for_function(f"""() => {{ const gd = document.querySelector('#{graph} .js-plotly-plot');
+                                        return gd && gd.data && gd.layout && ({ready}); }}""")
+    return page.evaluate(f"""() => {{ const gd = document.querySelector('#{graph} .js-plotly-plot');
+                                      return {{data: gd.data, layout: gd.layout}}; }}""")
+
+
+def click_cell(page: Any, graph: str, x: int, y: int) -> None:
+    """Click the point (x, y) of the first trace's axes in ``#graph``."""
+    point = page.evaluate("""([graph, x, y]) => {
+        const gd = document.querySelector(`#${graph} .js-plotly-plot`), box = gd.getBoundingClientRect();
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        return {x: box.left + xa._offset + xa.l2p(x), y: box.top + ya._offset + ya.l2p(y)};
+    }""", [graph, x, y])
+    page.mouse.move(point["x"], point["y"])
+    page.mouse.click(point["x"], point["y"])
+
+
+GROUPS_READY = "gd.data.length === 2 && gd.data[0].type === 'heatmap'"
+
+
+def test_groups_heatmap_click_shows_the_traversal_and_the_link_restores_it(stack: Stack, new_page: Any,
+                                                                           shot: Any) -> None:
+    page = new_page()
+    page.goto(f"{stack.ui_url}/groups?run={GROUPED_RUN}&steps=5")
+    heatmap = plot(page, "groups-heatmap", GROUPS_READY)
+    norms = heatmap["data"][0]["z"]  # G x K, exact zeros blanked (drawn grey by the second trace)
+    assert (len(norms), len(norms[0])) == (8, GROUPED_K)
+    assert heatmap["layout"]["yaxis"]["ticktext"] == [f"row{r}" for r in range(8)]
+    assert "grey = exactly zero" in heatmap["layout"]["title"]["text"]
+    assert page.locator("#groups-heatmap g.hm").count() == 2  # both layers drawn
+    assert page.locator("#groups-top-table tbody tr").count() == GROUPED_K
+    dim, group = next((j, g) for j in range(GROUPED_K) for g in range(8) if norms[g][j] is not None)
+    click_cell(page, "groups-heatmap", dim, group)
+    url = wait_url(page, f"dim={dim}&", f"group=row{group}&", "steps=5")
+    traversal = plot(page, "groups-traversal", "gd.data.length === 1 && gd.data[0].z.length === 64")
+    assert len(traversal["data"][0]["z"][0]) == 5 and f"▶ row{group}" in traversal["layout"]["yaxis"]["ticktext"][group]
+    assert f"dims={dim}&" in page.locator("#groups-explore-link").get_attribute("href")
+    page.wait_for_function("(u) => document.querySelector('#groups-share').value === u", arg=url)
+    assert no_horizontal_scroll(page)
+    shot(page, "groups")
+
+    fresh = new_page()  # the link in another browser context: same selection, same traversal
+    fresh.goto(url)
+    restored = plot(fresh, "groups-traversal", "gd.data.length === 1 && gd.data[0].z.length === 64")
+    assert restored["layout"]["yaxis"]["ticktext"] == traversal["layout"]["yaxis"]["ticktext"]
+    assert len(plot(fresh, "groups-heatmap", GROUPS_READY)["layout"]["shapes"]) == 2  # column and cell boxed
+    assert location(fresh) == url
+
+
+def test_groups_offers_only_grouped_runs(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.ui_url}/groups?run={RUN}")
+    note = page.locator("#groups-alerts .alert-info")
+    note.wait_for()
+    assert f"Run {RUN} (vae on digits) has no output groups" in note.inner_text()
+    assert "(no group heatmap)" in page.locator("#groups-run-select").inner_text()
+    page.locator("#groups-run-select").click()
+    page.get_by_role("option").first.wait_for()
+    offered = page.get_by_role("option").all_inner_texts()
+    assert any(GROUPED_RUN in o for o in offered) and not any(o.startswith(f"{RUN} —") for o in offered), offered
+    assert "Traceback" not in page.content()
 
 
 def test_training_from_the_form_shows_progress_and_lists_the_run(stack: Stack, page: Any, shot: Any) -> None:

@@ -1,4 +1,5 @@
-"""A fake /api/v1: recorded JSON answers for run "tiny", problems like the real API's, a train job."""
+"""A fake /api/v1: recorded JSON answers for run "tiny" (a vae) and the grouped run "grouped" (an oi_vae,
+listed only when a test appends GROUPED_RUN to ``runs``), problems like the real API's, a train job."""
 
 from __future__ import annotations
 
@@ -60,6 +61,25 @@ DATASETS: dict[str, Any] = {"datasets": [
      "attribute_names": ["label", "thickness"], "attribute_kinds": ["categorical", "continuous"], "groups": [],
      "extra": {}, "item_url": "/api/v1/datasets/digits/items/{index}.png"}]}
 PNG = b"\x89PNG\r\n\x1a\nfake"
+GROUPED_RUN: dict[str, Any] = {
+    **RUN, "run_id": "grouped", "family": "oi_vae", "dataset": "parts", "latent_dim": 4,
+    "capabilities": ["group_heatmap", "prior_sampling", "reconstruction", "traversal"],
+}
+HEATMAP: dict[str, Any] = {  # 3 groups of 2 features x 4 dims; z3 is pruned from every group
+    "run_id": "grouped", "version": VERSION, "groups": ["head", "arm", "leg"],
+    "group_slices": [{"name": "head", "start": 0, "stop": 2}, {"name": "arm", "start": 2, "stop": 4},
+                     {"name": "leg", "start": 4, "stop": 6}],
+    "dims": [0, 1, 2, 3], "norms": [[1.2, 0.0, 0.05, 0.0], [0.0, 0.8, 0.0, 0.0], [0.3, 0.0, 1e-7, 0.0]], "n_zero": 7,
+    "top_groups": [{"dim": 0, "groups": ["head", "leg"], "norms": [1.2, 0.3]},
+                   {"dim": 1, "groups": ["arm"], "norms": [0.8]},
+                   {"dim": 2, "groups": ["head", "leg"], "norms": [0.05, 1e-7]},
+                   {"dim": 3, "groups": [], "norms": []}],
+}
+GROUPED_TRAVERSAL: dict[str, Any] = {  # z0 at 3 steps: outputs 1 dim x 3 steps x 6 features
+    "run_id": "grouped", "version": VERSION, "dims": [0], "steps": 3, "span": 2.5, "span_mode": "sd", "base": "zero",
+    "base_z": [0.0] * 4, "values": [[-2.5, 0.0, 2.5]], "shape": [6],
+    "outputs": [[[-1.0, -1.1, 0.0, 0.0, -0.2, -0.3], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 1.1, 0.0, 0.0, 0.2, 0.3]]],
+}
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> httpx.Response:
@@ -90,13 +110,18 @@ class FakeBackend:
                        "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": DETAIL["metrics"]},
                        "/runs/tiny/traversal": {"run_id": "tiny", "version": VERSION, "dims": [0],
                                                 "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-1, 1]]},
-                       "/health": {"status": "ok", "version": "0.1.0"}}
+                       "/health": {"status": "ok", "version": "0.1.0"},
+                       "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
+                       "/runs/grouped/traversal": GROUPED_TRAVERSAL}
         if method == "POST" and path == "/runs":
             return self.create(body)
         if method == "GET" and path in json_routes:
             return httpx.Response(200, json=json_routes[path])
         if method == "GET" and path.startswith("/jobs/") and path[6:] in self.jobs:
             return httpx.Response(200, json=self.jobs[path[6:]])
+        if method == "GET" and path == "/runs/tiny/groups/heatmap":
+            return problem(409, "Conflict", "run 'tiny' (family vae) has no output groups; expected a run of a "
+                           "family with group structure (oi_vae)", type="tag:factorscope.dev,2025:problems/no-groups")
         if method == "GET" and path.endswith(".png") and path.startswith("/runs/tiny/"):
             return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
         return problem(404, "Not Found", f"no run or route {path!r}; expected one of the ids listed by GET /runs")

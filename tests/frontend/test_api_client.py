@@ -36,6 +36,22 @@ def test_analysis_calls_send_their_parameters(client: BackendClient, backend: Fa
                                                    "v": VERSION}
 
 
+def test_group_heatmap_and_a_dims_outputs(client: BackendClient, backend: FakeBackend) -> None:
+    hm = client.group_heatmap("grouped", VERSION)
+    assert hm.groups == ["head", "arm", "leg"] and hm.norms[1] == [0.0, 0.8, 0.0, 0.0] and hm.n_zero == 7
+    assert hm.group_slices[2].start == 4 and hm.top_groups[0].groups == ["head", "leg"]
+    tr = client.dim_traversal("grouped", 0, 3, 2.5, VERSION)
+    assert tr.shape == [6] and tr.outputs and len(tr.outputs[0]) == 3 and len(tr.outputs[0][0]) == 6
+    sent = {path: query for _, path, query, _ in backend.calls}
+    assert sent["/api/v1/runs/grouped/groups/heatmap"] == {"v": VERSION}
+    assert sent["/api/v1/runs/grouped/traversal"] == {"dims": "0", "steps": "3", "span": "2.5", "base": "zero",
+                                                      "outputs": "true", "v": VERSION}
+    with pytest.raises(BackendError) as caught:
+        client.group_heatmap("tiny")
+    assert caught.value.status == 409 and caught.value.is_a("no-groups") and not caught.value.is_a("not-found")
+    assert "has no output groups" in caught.value.detail
+
+
 def test_create_run_posts_the_body(client: BackendClient, backend: FakeBackend) -> None:
     accepted = client.create_run("vae", "digits", {"latent_dim": 2}, {"steps": 10})
     assert (accepted.job_id, accepted.run_id) == ("ab12", "new-run")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fake_backend import DETAIL, FAMILIES, RUN
+from fake_backend import DETAIL, FAMILIES, GROUPED_RUN, HEATMAP, RUN
 
-from frontend.api_client import RunSummary
+from frontend.api_client import GroupHeatmap, RunSummary
 from frontend.components.controls import (
     TRAIN_SCHEMA,
     create_config_form,
@@ -15,7 +15,7 @@ from frontend.components.controls import (
     pick_run,
     run_options,
 )
-from frontend.components.tables import create_runs_table, key_metrics, metric_rows
+from frontend.components.tables import create_runs_table, create_top_groups_table, key_metrics, metric_rows, run_links
 
 SCHEMA = FAMILIES["families"][0]["config_schema"]
 
@@ -82,3 +82,17 @@ def test_key_metrics_and_metric_rows() -> None:
 def test_runs_table_rows() -> None:
     table = create_runs_table([RunSummary.model_validate(RUN)], {"tiny": DETAIL["metrics"]}, "tiny")
     assert {"type": "run-select", "run": "tiny"} in ids_of(table)
+
+
+def test_only_grouped_runs_link_to_the_groups_page() -> None:
+    grouped = [link.children for link in run_links(RunSummary.model_validate(GROUPED_RUN)).children]
+    assert grouped == ["Explore", "Factors", "Embedding", "Groups"]
+    assert "Groups" not in [link.children for link in run_links(RunSummary.model_validate(RUN)).children]
+
+
+def test_top_groups_table_marks_the_selected_dim() -> None:
+    table = create_top_groups_table(GroupHeatmap.model_validate(HEATMAP).top_groups, 1)
+    rows = table.children[1].children
+    assert [r.children[1].children for r in rows] == ["head 1.2 · leg 0.3", "arm 0.8", "head 0.05 · leg 1e-07",
+                                                      "— (every link pruned)"]
+    assert [r.className for r in rows] == ["", "table-active", "", ""]

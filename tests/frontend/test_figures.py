@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fake_backend import EMBEDDING, FACTORS
+from fake_backend import EMBEDDING, FACTORS, GROUPED_TRAVERSAL, HEATMAP
 
-from frontend.api_client import Embedding, Factors
+from frontend.api_client import Embedding, Factors, GroupHeatmap, Traversal
 from frontend.components.figures import (
+    PICKED,
+    TOP,
+    ZERO_GREY,
     colour_values,
     embedding_figure,
     empty_figure,
+    group_heatmap_figure,
+    group_traversal_figure,
     mi_bar_figure,
     topk_figure,
     training_figure,
@@ -63,3 +68,46 @@ def test_embedding_is_webgl_with_item_indices() -> None:
     assert embedding_figure(emb, "").data[0].marker.color == "#0d6efd"
     assert colour_values(emb, "factor:label") == ("label", [3.0, 9.0, 2.0])
     assert colour_values(emb, "factor:nope") is None and colour_values(emb, "junk") is None
+
+
+HEATMAP_MODEL = GroupHeatmap.model_validate(HEATMAP)
+
+
+def test_group_heatmap_draws_exact_zeros_grey_and_small_values_in_colour() -> None:
+    fig = group_heatmap_figure(HEATMAP_MODEL)
+    norms, zeros = fig.data
+    assert (norms.type, zeros.type) == ("heatmap", "heatmap") and len(norms.z) == 3 and len(norms.z[0]) == 4
+    assert list(norms.z[2]) == [0.3, None, 1e-7, None]  # 1e-7 keeps its colour; exact zeros are left to the grey layer
+    assert list(zeros.z[2]) == [None, 1.0, None, 1.0] and not zeros.showscale
+    assert {c[1] for c in zeros.colorscale} == {ZERO_GREY}
+    assert "grey = exactly zero (pruned), 7 of 12" in fig.layout.title.text
+    assert list(fig.layout.yaxis.ticktext) == ["head", "arm", "leg"] and list(fig.layout.xaxis.ticktext)[3] == "z3"
+    assert norms.text[2][2] == "group leg<br>dim z2<br>‖W‖ = 1e-07" and "0 (pruned)" in norms.text[2][1]
+    assert fig.layout.clickmode == "event" and fig.layout.shapes == ()
+
+
+def test_the_selected_cell_and_its_column_are_boxed() -> None:
+    column, cell = group_heatmap_figure(HEATMAP_MODEL, 2, "arm").layout.shapes
+    assert (column.x0, column.x1, column.y0, column.y1) == (1.5, 2.5, -0.5, 2.5)
+    assert (cell.x0, cell.y0, cell.y1, cell.line.width) == (1.5, 0.5, 1.5, 3)
+    assert len(group_heatmap_figure(HEATMAP_MODEL, 2, None).layout.shapes) == 1
+    assert group_heatmap_figure(HEATMAP_MODEL, 9, "arm").layout.shapes == ()
+    assert group_heatmap_figure(GroupHeatmap.model_validate({**HEATMAP, "groups": [], "norms": []})).data == ()
+
+
+def test_a_dims_traversal_is_features_by_steps_in_groups() -> None:
+    tr = Traversal.model_validate(GROUPED_TRAVERSAL)
+    fig = group_traversal_figure(tr, HEATMAP_MODEL.group_slices, ["head", "leg"], ["head"], "leg")
+    (cells,) = fig.data
+    assert len(cells.z) == 6 and list(cells.z[0]) == [-1.0, 0.0, 1.0]  # F x S: feature 0 across the steps
+    assert [row[0] for row in cells.customdata] == ["head", "head", "arm", "arm", "leg", "leg"]
+    assert list(fig.layout.xaxis.ticktext) == ["-2.5", "0", "2.5"] and fig.layout.xaxis.title.text == "z0"
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[0] == "<b>head</b>" and "color:#8c8c8c" in ticks[1] and "▶ leg" in ticks[2]
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    boxes = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert sorted(s.y0 for s in lines) == [1.5, 3.5]  # between the groups
+    assert [(b.y0, b.y1, b.line.color, b.line.width) for b in boxes] == [(-0.5, 1.5, TOP, 2), (3.5, 5.5, PICKED, 4)]
+    assert (boxes[0].x0, boxes[0].x1) == (-0.5, 2.5)
+    assert group_traversal_figure(Traversal.model_validate({**GROUPED_TRAVERSAL, "outputs": None}), [], [], []
+                                  ).layout.annotations[0].text == "no traversal outputs"

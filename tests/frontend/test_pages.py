@@ -15,7 +15,7 @@ from dash import Dash, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
-from fake_backend import PNG, VERSION, FakeBackend, problem
+from fake_backend import GROUPED_RUN, HEATMAP, PNG, VERSION, FakeBackend, problem
 
 from frontend.api_client import BackendClient, ImageUrls
 from frontend.state import Base
@@ -27,7 +27,7 @@ IMAGES = ImageUrls("http://localhost:8000")
 def pages(app: Dash) -> dict[str, ModuleType]:
     """The page modules the app discovered (importing them needs the app to exist first)."""
     return {name: importlib.import_module(f"frontend.pages.{name}") for name in ("explore", "factors", "embedding",
-                                                                                 "runs")}
+                                                                                 "groups", "runs")}
 
 
 @contextmanager
@@ -221,6 +221,90 @@ def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client
         422, "Unprocessable Entity", "n is 9000, over the limit max_embedding_n = 5000")
     data, _, alert = pages["embedding"].load_points(client, run, "pca", 9000)
     assert data is None and "max_embedding_n" in text_of(alert)
+
+
+# -- Groups ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def grouped(backend: FakeBackend) -> FakeBackend:
+    """The fake backend listing the oi_vae run "grouped" (newest first) beside the vae run "tiny"."""
+    backend.runs.insert(0, dict(GROUPED_RUN))
+    return backend
+
+
+def test_groups_offers_only_runs_with_a_heatmap(pages: dict[str, ModuleType], client: BackendClient,
+                                               grouped: FakeBackend) -> None:
+    data, options, value, banner, alerts, remembered = pages["groups"].load_groups(client, None, {}, "tiny")
+    assert value == remembered == "grouped" and [o["value"] for o in options] == ["grouped"]
+    assert data["groups"] == ["head", "arm", "leg"] and banner is None and alerts == []
+
+
+def test_a_run_without_groups_is_a_readable_message(pages: dict[str, ModuleType], client: BackendClient,
+                                                    grouped: FakeBackend) -> None:
+    data, options, value, _, alerts, _ = pages["groups"].load_groups(client, "tiny", {"run": "tiny"}, None)
+    assert data is None and value == "tiny" and options[-1] == {"label": "tiny (no group heatmap)", "value": "tiny",
+                                                                "disabled": True}
+    assert "Run tiny (vae on digits) has no output groups" in text_of(alerts)
+    assert "Choose another run" in text_of(alerts)
+    assert all(a.color == "info" for a in alerts)
+
+
+def test_without_grouped_runs_the_page_says_which_family_to_train(pages: dict[str, ModuleType],
+                                                                   client: BackendClient, backend: FakeBackend) -> None:
+    data, options, *_, alerts, _ = pages["groups"].load_groups(client, None, {}, None)
+    assert data is None and options == [] and "No run offers a group heatmap yet" in text_of(alerts)
+    backend.overrides[("GET", "/api/v1/families")] = lambda r: httpx.Response(200, json={"families": [
+        {"name": "vae", "capabilities": ["traversal"]}, {"name": "oi_vae", "capabilities": ["group_heatmap"]}]})
+    *_, alerts, _ = pages["groups"].load_groups(client, None, {}, None)
+    assert "train one of family oi_vae on the Runs page" in text_of(alerts)
+
+
+def test_a_click_selects_its_cell_and_a_link_restores_it(pages: dict[str, ModuleType]) -> None:
+    groups = pages["groups"]
+    with triggered("groups-heatmap", "clickData"):
+        assert groups.select(HEATMAP, {"points": [{"x": 2, "y": 1, "z": 0.0}]}, "") == {"dim": 2, "group": "arm"}
+        with pytest.raises(PreventUpdate):
+            groups.select(HEATMAP, {"points": [{"x": 2, "y": 7}]}, "")
+    with triggered("groups-run", "data"):
+        assert groups.select(HEATMAP, None, "?run=grouped&dim=0&group=leg") == {"dim": 0, "group": "leg"}
+        assert groups.select(HEATMAP, None, "?run=grouped&dim=0&group=toe") == {"dim": 0, "group": None}
+        assert groups.select(HEATMAP, None, "?run=other&dim=0&group=leg") == groups.NO_SELECTION
+        assert groups.select(HEATMAP, None, "?run=grouped&dim=9") == groups.NO_SELECTION
+        assert groups.select(None, None, "?run=grouped&dim=0") == groups.NO_SELECTION
+
+
+def test_the_heatmap_and_table_show_the_selection(pages: dict[str, ModuleType]) -> None:
+    fig, table = pages["groups"].heatmap(HEATMAP, {"dim": 1, "group": "arm"})
+    assert len(fig.data) == 2 and len(fig.layout.shapes) == 2
+    assert "table-active" in [row.className for row in table.children[1].children][1]
+    fig, table = pages["groups"].heatmap(None, pages["groups"].NO_SELECTION)
+    assert table is None and fig.layout.annotations[0].text == "no group heatmap"
+
+
+def test_a_selected_dim_is_traversed_group_by_group(pages: dict[str, ModuleType], client: BackendClient,
+                                                    backend: FakeBackend) -> None:
+    view = pages["groups"].traversal_view
+    fig, caption, link, alert = view(client, HEATMAP, {"dim": 0, "group": "leg"}, 3, 2.5)
+    assert alert is None and len(fig.data[0].z) == 6 and "▶ leg" in fig.layout.yaxis.ticktext[2]
+    assert "6 output features in 3 groups" in caption and "clicked group leg" in caption
+    assert link.href == f"/explore?run=grouped&v={VERSION}&dims=0&steps=3&span=2.5&base=zero"
+    assert backend.calls[-1][2] == {"dims": "0", "steps": "3", "span": "2.5", "base": "zero", "outputs": "true",
+                                    "v": VERSION}
+    fig, caption, link, alert = view(client, HEATMAP, pages["groups"].NO_SELECTION, 3, 2.5)
+    assert "click a cell" in fig.layout.annotations[0].text and link is None and alert is None
+    backend.overrides[("GET", "/api/v1/runs/grouped/traversal")] = lambda r: problem(503, "Service Unavailable",
+                                                                                    "the inference queue is full")
+    fig, _, link, alert = view(client, HEATMAP, {"dim": 1, "group": None}, 3, 2.5)
+    assert "Could not traverse z1" in text_of(alert) and "queue is full" in text_of(alert) and "z1" in link.children
+
+
+def test_the_groups_url_follows_the_selection(pages: dict[str, ModuleType]) -> None:
+    query = pages["groups"].query(HEATMAP, {"dim": 0, "group": "leg"}, 5, 1.0)
+    assert query == f"?run=grouped&v={VERSION}&dim=0&group=leg&steps=5&span=1"
+    unselected = pages["groups"].query(HEATMAP, pages["groups"].NO_SELECTION, 9, 2.5)
+    assert unselected == f"?run=grouped&v={VERSION}&steps=9&span=2.5"
+    with pytest.raises(PreventUpdate):
+        pages["groups"].query(None, {"dim": 0, "group": None}, 5, 1.0)
 
 
 # -- Runs ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from frontend.state import (
     EmbeddingState,
     ExploreState,
     FactorsState,
+    GroupsState,
     RunsState,
     explore_href,
 )
@@ -71,3 +72,15 @@ def test_with_version_and_explore_href() -> None:
     assert ExploreState(run="a", v="1").with_version("2").v == "2"
     assert explore_href("tiny", "ab", dims=(3,)) == "/explore?run=tiny&v=ab&dims=3&steps=9&span=2.5&base=zero"
     assert "base=item:17" in explore_href("tiny", "ab", base=Base("item", index=17))
+
+
+def test_groups_round_trip_and_garbage() -> None:
+    state = GroupsState(run="grouped", v="abc", dim=3, group="left arm", steps=5, span=1.5)
+    query = state.to_query()
+    assert query == "?run=grouped&v=abc&dim=3&group=left+arm&steps=5&span=1.5"
+    assert GroupsState.from_query(parse_search(query)) == state and state.href() == "/groups" + query
+    assert GroupsState.from_query({}) == GroupsState() and GroupsState().to_query() == "?steps=9&span=2.5"
+    bad = GroupsState.from_query({"dim": "-1", "group": "<b>x</b>", "steps": "99", "span": "x"})
+    assert bad == GroupsState(steps=15)
+    assert GroupsState.from_query({"dim": "99999"}).dim is None
+    assert GroupsState.from_query({"dim": "²"}).dim is None and ExploreState.from_query({"dims": "²,1"}).dims == (1,)

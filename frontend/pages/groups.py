@@ -1,0 +1,199 @@
+"""Groups: for a run whose decoder is split into output groups (oi-VAE), how strongly each latent dim drives
+each group (the norms of the latent-to-group matrices; pruned links exactly zero), each dim's top groups,
+and a clicked dim's traversal drawn feature by feature, in its groups. The whole view is in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from frontend import context
+from frontend.api_client import BackendClient, BackendError, GroupHeatmap, Run
+from frontend.components.controls import create_field, create_run_picker, create_span_slider, create_steps_slider
+from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.figures import empty_figure, group_heatmap_figure, group_traversal_figure
+from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.shell import CURRENT_RUN
+from frontend.components.tables import create_top_groups_table
+from frontend.state import SPAN, STEPS, ExploreState, GroupsState, as_float, as_int
+
+dash.register_page(__name__, path="/groups", name="Groups", title="Groups — factorscope", order=4, nav=True)
+
+CAPABILITY = "group_heatmap"
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+NO_SELECTION: dict[str, Any] = {"dim": None, "group": None}  # the ``groups-selected`` store: a clicked cell
+
+
+# -- pure helpers (tests call these) ---------------------------------------------------------------------
+
+def clicked_cell(click: Mapping[str, Any] | None, groups: list[str]) -> dict[str, Any] | None:
+    """The selection of a clicked heatmap cell: its x is the dim, its y the group's row."""
+    points = (click or {}).get("points") or []
+    x, y = (points[0].get("x"), points[0].get("y")) if points else (None, None)
+    if not isinstance(x, int | float) or not isinstance(y, int | float) or not 0 <= int(y) < len(groups):
+        return None
+    return {"dim": int(x), "group": groups[int(y)]}
+
+
+def linked_selection(hm: GroupHeatmap, state: GroupsState) -> dict[str, Any]:
+    """The link's selected cell when it fits this run (its run, a dim it has, a group it has or none)."""
+    if state.run != hm.run_id or state.dim not in hm.dims:
+        return NO_SELECTION
+    return {"dim": state.dim, "group": state.group if state.group in hm.groups else None}
+
+
+def linked_groups(hm: GroupHeatmap, dim: int) -> tuple[list[str], list[str]]:
+    """(groups with a nonzero link to ``dim``, its top groups)."""
+    column = hm.dims.index(dim)
+    affected = [g for g, row in zip(hm.groups, hm.norms, strict=True) if row[column] != 0.0]
+    top = next((t.groups for t in hm.top_groups if t.dim == dim), [])
+    return affected, top
+
+
+def caption(hm: GroupHeatmap, dim: int, group: str | None, steps: int, span: float) -> str:
+    clicked = f"red: the clicked group {group}; " if group else ""
+    features = sum(s.stop - s.start for s in hm.group_slices)
+    return (f"Rows: the {features} output features in {len(hm.groups)} groups (white lines). Columns: {steps} "
+            f"values of z{dim} from −{span:g} to +{span:g} (prior sd) around zero, the other dims at 0. Orange "
+            f"boxes: z{dim}'s top groups; {clicked}bold labels: groups linked to z{dim}; grey labels: links "
+            "pruned to exactly zero.")
+
+
+def no_groups_note(run: Run, err: BackendError) -> dbc.Alert:
+    return create_message(f"Run {run.run_id} ({run.family} on {run.dataset}) has no output groups, so there is no "
+                          f"group heatmap: {err.detail} Choose another run above.", "info")
+
+
+# -- layout ---------------------------------------------------------------------------------------------
+
+def controls(state: GroupsState) -> html.Div:
+    return html.Div([
+        create_run_picker("groups-run-select", state.run),
+        create_field("Traversal steps", create_steps_slider("groups-steps", state.steps), "groups-steps"),
+        create_field("Span (± prior standard deviations)", create_span_slider("groups-span", state.span),
+                     "groups-span"),
+        create_share_box("groups"),
+    ], className="fs-controls")
+
+
+def card(header: str, *body: Any) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(list(body))], className="mb-3")
+
+
+def layout(**query: Any) -> html.Div:
+    state = GroupsState.from_query(query)
+    heatmap = dcc.Loading(dcc.Graph(id="groups-heatmap", config=GRAPH_CONFIG, figure=empty_figure("loading…")))
+    traversal = dcc.Loading(dcc.Graph(id="groups-traversal", config=GRAPH_CONFIG,
+                                      figure=empty_figure("click a cell of the heatmap to traverse its dim")))
+    return html.Div([
+        dcc.Store(id="groups-initial", data=state.to_query()),
+        dcc.Store(id="groups-run"),
+        dcc.Store(id="groups-selected", data=NO_SELECTION),
+        dcc.Store(id="groups-query"),
+        html.H1("Groups", className="h4"),
+        html.Div(id="groups-banner"),
+        html.Div(id="groups-alerts"),
+        dbc.Row([
+            dbc.Col([controls(state), card("Top groups per dim", html.Div(id="groups-top"))], xs=12, md=4, xl=3),
+            dbc.Col([
+                card("Latent dim → output group links (click a cell to traverse its dim)", heatmap),
+                card("Traversal of the selected dim, group by group", html.Div(id="groups-traversal-alert"),
+                     traversal, html.P(id="groups-caption", className="small text-muted mt-2 mb-1"),
+                     html.Div(id="groups-explore")),
+            ], xs=12, md=8, xl=9),
+        ]),
+    ], className="fs-page", id="groups-page")
+
+
+# -- callbacks -------------------------------------------------------------------------------------------
+
+@callback(Output("groups-run", "data"), Output("groups-run-select", "options"),
+          Output("groups-run-select", "value"), Output("groups-banner", "children"),
+          Output("groups-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+          Input("groups-run-select", "value"), State("groups-initial", "data"), State(CURRENT_RUN, "data"),
+          prevent_initial_call="initial_duplicate")
+def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
+    return load_groups(context.client(), run_id, parse_search(initial), remembered)
+
+
+def load_groups(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
+                remembered: str | None) -> tuple[Any, ...]:
+    """The ``groups-run`` store (the heatmap's JSON), the picker and the messages."""
+    view = load_run_view(client, run_id, remembered, capability=CAPABILITY)
+    if view.run is None:
+        return None, view.options, view.run_id or run_id, None, view.alerts, no_update
+    run, alerts, data = view.run, list(view.alerts), None
+    try:
+        data = client.group_heatmap(run.run_id, run.version).model_dump()
+    except BackendError as err:
+        alerts.append(no_groups_note(run, err) if err.is_a("no-groups") else
+                      create_error_alert(err, "load the group heatmap"))
+    current = GroupsState.from_query(initial).with_version(run.version).href()
+    return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
+
+
+@callback(Output("groups-selected", "data"), Input("groups-run", "data"), Input("groups-heatmap", "clickData"),
+          State("groups-initial", "data"))
+def select(run: Mapping[str, Any] | None, click: Mapping[str, Any] | None, initial: str) -> dict[str, Any]:
+    """A click selects its cell; a run (re)loaded starts from the link's selection."""
+    if not run:
+        return NO_SELECTION
+    hm = GroupHeatmap.model_validate(run)
+    if ctx.triggered_id == "groups-heatmap":
+        cell = clicked_cell(click, hm.groups)
+        if cell is None:
+            raise PreventUpdate
+        return cell
+    return linked_selection(hm, GroupsState.from_query(parse_search(initial)))
+
+
+@callback(Output("groups-heatmap", "figure"), Output("groups-top", "children"), Input("groups-run", "data"),
+          Input("groups-selected", "data"))
+def heatmap(run: Mapping[str, Any] | None, selected: Mapping[str, Any]) -> tuple[Any, Any]:
+    if not run:
+        return empty_figure("no group heatmap"), None
+    hm = GroupHeatmap.model_validate(run)
+    return (group_heatmap_figure(hm, selected["dim"], selected["group"]),
+            create_top_groups_table(hm.top_groups, selected["dim"]))
+
+
+@callback(Output("groups-traversal", "figure"), Output("groups-caption", "children"),
+          Output("groups-explore", "children"), Output("groups-traversal-alert", "children"),
+          Input("groups-run", "data"), Input("groups-selected", "data"), Input("groups-steps", "value"),
+          Input("groups-span", "value"))
+def traversal(run: Mapping[str, Any] | None, selected: Mapping[str, Any], steps: Any, span: Any) -> tuple[Any, ...]:
+    return traversal_view(context.client(), run, selected, as_int(steps, *STEPS), as_float(span, *SPAN))
+
+
+def traversal_view(client: BackendClient, run: Mapping[str, Any] | None, selected: Mapping[str, Any], steps: int,
+                   span: float) -> tuple[Any, ...]:
+    """(figure, caption, "open in Explore" link, problem) for the selected dim."""
+    dim, group = selected["dim"], selected["group"]
+    if not run or dim is None:
+        return empty_figure("click a cell of the heatmap to traverse its dim"), "", None, None
+    hm = GroupHeatmap.model_validate(run)
+    explore = ExploreState(run=hm.run_id, v=hm.version, dims=(dim,), steps=steps, span=span).href()
+    link = dcc.Link(f"Open z{dim} in Explore", href=explore, id="groups-explore-link", className="small")
+    try:
+        tr = client.dim_traversal(hm.run_id, dim, steps, span, hm.version)
+    except BackendError as err:
+        return empty_figure("no traversal"), "", link, create_error_alert(err, f"traverse z{dim}")
+    fig = group_traversal_figure(tr, hm.group_slices, *linked_groups(hm, dim), group)
+    return fig, caption(hm, dim, group, steps, span), link, None
+
+
+@callback(Output("groups-query", "data"), Input("groups-run", "data"), Input("groups-selected", "data"),
+          Input("groups-steps", "value"), Input("groups-span", "value"))
+def query(run: Mapping[str, Any] | None, selected: Mapping[str, Any], steps: Any, span: Any) -> str:
+    if not run:
+        raise PreventUpdate
+    return GroupsState(run=run["run_id"], v=run["version"], dim=selected["dim"], group=selected["group"],
+                       steps=as_int(steps, *STEPS), span=as_float(span, *SPAN)).to_query()
+
+
+register_url_sync("groups")
