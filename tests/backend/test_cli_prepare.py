@@ -1,0 +1,65 @@
+"""``factorscope prepare``: small demo runs train here; large ones are queued once as worker jobs."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend import cli_prepare
+from backend.config import get_settings
+from backend.demo_runs import DEMO_RUNS, DemoRun
+from backend.jobs import JobStore
+from models.runs import list_runs
+from models.training import TrainConfig
+
+TINY = TrainConfig(steps=20, batch_size=32, eval_every=20, checkpoint_every=0)
+RUNS = (DemoRun("small", "vae", "digits", {"latent_dim": 2, "hidden": [16]}, TINY),
+        DemoRun("large", "vae", "bars", {"latent_dim": 2, "hidden": [16]}, TINY, background=True))
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("FACTORSCOPE_HOME", str(tmp_path))
+    monkeypatch.setenv("FACTORSCOPE_DATABASE_URL", f"sqlite:///{tmp_path}/jobs.db")
+    monkeypatch.setattr(cli_prepare, "DEMO_RUNS", RUNS)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def prepare(foreground: bool = False) -> None:
+    assert cli_prepare.run_prepare(argparse.Namespace(foreground=foreground)) == 0
+
+
+def train_jobs(home: Path) -> list:
+    jobs = JobStore(f"sqlite:///{home}/jobs.db")
+    try:
+        return jobs.list(kind="train")
+    finally:
+        jobs.close()
+
+
+def test_small_runs_train_and_a_large_one_is_queued_once(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prepare()
+    finished = {r.run_id: r.finished for r in list_runs(home)}
+    assert finished == {"small": True, "large": False}
+    (job,) = train_jobs(home)
+    assert job.payload == {"run_id": "large"} and job.state == "queued"
+    assert "queued: large" in capsys.readouterr().out
+    prepare()  # again: nothing retrained, no second job
+    assert [j.job_id for j in train_jobs(home)] == [job.job_id]
+
+
+def test_foreground_trains_every_run(home: Path) -> None:
+    prepare(foreground=True)
+    assert all(r.finished for r in list_runs(home)) and len(list_runs(home)) == 2
+    assert train_jobs(home) == []
+
+
+def test_the_demo_has_the_runs_the_dashboard_issue_asks_for() -> None:
+    made = {(d.family, d.dataset) for d in DEMO_RUNS}
+    assert {("beta_tcvae", "dsprites"), ("vae", "digits"), ("oi_vae", "bars"), ("oi_vae", "breast_cancer")} <= made
+    assert [d.run_id for d in DEMO_RUNS if d.background] == ["demo-beta-tcvae-dsprites"]
