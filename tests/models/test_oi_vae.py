@@ -49,14 +49,9 @@ def train_bars(latent_dim: int, phases: tuple[dict, ...] = PHASES, **overrides) 
     data = get_dataset("bars")
     train, val = split_indices(len(data), 0.1, SEED)
     model = _model(DataSpec.from_info(data.info, len(train)), **{**BARS, "latent_dim": latent_dim, **overrides})
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for phase in phases:
-            cfg = TrainConfig(**phase, seed=SEED, eval_every=phase["steps"], checkpoint_every=0, device="cpu")
-            fit(model, data, train, val, cfg)
-    finally:
-        torch.set_num_threads(threads)
+    for phase in phases:
+        cfg = TrainConfig(**phase, seed=SEED, eval_every=phase["steps"], checkpoint_every=0, device="cpu", threads=1)
+        fit(model, data, train, val, cfg)
     return model
 
 

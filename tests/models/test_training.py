@@ -77,11 +77,19 @@ def test_batches_are_a_pure_function_of_seed_and_step() -> None:
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("steps", 0, "steps must be >= 1"), ("batch_size", 1, "batch_size must be >= 2"),
-    ("val_fraction", 0.7, "val_fraction"), ("device", "tpu", "device must be"),
+    ("val_fraction", 0.7, "val_fraction"), ("device", "tpu", "device must be"), ("threads", -1, "threads must be"),
 ])
 def test_train_config_checks(field: str, value, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TrainConfig(**{field: value})
+
+
+def test_threads_apply_while_training_and_are_restored() -> None:
+    model, data, train, val, cfg = _setup("digits", steps=4, eval_every=4, threads=1)
+    seen: list[int] = []
+    before = torch.get_num_threads()
+    fit(model, data, train, val, cfg, on_progress=lambda p: seen.append(torch.get_num_threads()))
+    assert seen == [1] and torch.get_num_threads() == before
 
 
 def test_a_checkpoint_is_always_complete(tmp_path: Path) -> None:
