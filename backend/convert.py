@@ -2,7 +2,8 @@
 
 Rendering: grayscale (PNG mode L) or RGB images as they are (values clipped to [0, 1]; small images enlarged by
 an integer factor, nearest neighbour); any other item (a feature vector) as a heat strip, one column
-block per feature, blue below zero and red above on a fixed scale, so cells compare across requests.
+block per feature, blue below zero and red above on a fixed scale, so cells compare across requests, with a
+dark line where a new feature group starts (grouped data: the joints of a skeleton, a tumour's measurements).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ GAP_VALUE = 200  # light gray gaps: visible around dark and light cells
 STRIP_HEIGHT = 12  # heat strip: pixels high, and columns per feature
 STRIP_COLUMN = 4
 STRIP_SCALE = 3.0  # |value| mapped to full colour (z-scored features)
+GROUP_LINE = 60  # gray level of the 1-pixel line between feature groups
 PNG_COMPRESSION = 3  # zlib level: decoded images are noisy; higher levels cost 4x the time for ~10% fewer bytes
 
 
@@ -80,11 +82,12 @@ def is_image(shape: Sequence[int]) -> bool:
     return len(shape) == 3 and shape[0] in (1, 3)
 
 
-def render_cells(outputs: np.ndarray) -> np.ndarray:
-    """(N, *shape) model outputs or items -> (N, h, w, C) uint8 cells, C = 1 (gray) or 3 (RGB)."""
+def render_cells(outputs: np.ndarray, group_starts: Sequence[int] = ()) -> np.ndarray:
+    """(N, *shape) model outputs or items -> (N, h, w, C) uint8 cells, C = 1 (gray) or 3 (RGB).
+    ``group_starts``: feature indices where a group begins (vectors only; images ignore it)."""
     if is_image(outputs.shape[1:]):
         return _image_cells(outputs)
-    return _strip_cells(outputs.reshape(len(outputs), -1))
+    return _strip_cells(outputs.reshape(len(outputs), -1), group_starts)
 
 
 def _image_cells(outputs: np.ndarray) -> np.ndarray:
@@ -95,13 +98,16 @@ def _image_cells(outputs: np.ndarray) -> np.ndarray:
     return np.moveaxis(pixels, 1, -1)  # (N, sH, sW, C)
 
 
-def _strip_cells(values: np.ndarray) -> np.ndarray:
-    """(N, D) -> (N, STRIP_HEIGHT, D * STRIP_COLUMN, 3): white at 0, blue below, red above."""
+def _strip_cells(values: np.ndarray, group_starts: Sequence[int]) -> np.ndarray:
+    """(N, D) -> (N, STRIP_HEIGHT, D * STRIP_COLUMN + lines, 3): white at 0, blue below, red above, and a
+    GROUP_LINE column before each group start in 1..D-1."""
     t = np.clip(values / STRIP_SCALE, -1.0, 1.0)  # (N, D)
     fade = 1.0 - np.abs(t)
     rgb = np.stack([np.where(t < 0, fade, 1.0), fade, np.where(t > 0, fade, 1.0)], axis=-1)  # (N, D, 3)
     pixels = np.round(rgb * 255).astype(np.uint8)
     pixels = np.repeat(pixels, STRIP_COLUMN, axis=1)  # (N, D * col, 3)
+    lines = sorted({s * STRIP_COLUMN for s in group_starts if 0 < s < values.shape[1]})
+    pixels = np.insert(pixels, lines, GROUP_LINE, axis=1)  # (N, D * col + len(lines), 3)
     return np.repeat(pixels[:, None], STRIP_HEIGHT, axis=1)
 
 
@@ -124,6 +130,6 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def grid_png(outputs: np.ndarray, rows: int, cols: int) -> bytes:
+def grid_png(outputs: np.ndarray, rows: int, cols: int, group_starts: Sequence[int] = ()) -> bytes:
     """(rows * cols, *shape) model outputs or items, row-major -> PNG of the grid."""
-    return png_bytes(grid_image(render_cells(outputs), rows, cols))
+    return png_bytes(grid_image(render_cells(outputs, group_starts), rows, cols))

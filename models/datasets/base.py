@@ -49,6 +49,11 @@ class DatasetInfo:
     def n_features(self) -> int:
         return int(np.prod(self.shape))
 
+    @property
+    def group_starts(self) -> tuple[int, ...]:
+        """The flattened-feature index where each group begins (empty for non-grouped data)."""
+        return tuple(g.start for g in self.groups)
+
 
 class FactorGrid:
     """A full grid of discrete factors, indexed row-major (mixed radix, last factor fastest)."""

@@ -43,6 +43,7 @@ def test_datasets_list_and_item_png(client: TestClient) -> None:
     assert Image.open(io.BytesIO(r.content)).size == (36, 36)  # 8 px x 4 + 2 x 2 gap
     strip = client.get(f"{API}/datasets/breast_cancer/items/0.png")
     assert strip.status_code == 200 and strip.content.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(strip.content)).size == (30 * 4 + 9 + 4, 12 + 4)  # 10 groups: 9 lines
     again = client.get(f"{API}/datasets/digits/items/3.png", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
 

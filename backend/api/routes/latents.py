@@ -39,8 +39,10 @@ def traversal_png(run_id: RunId, q: Annotated[TraversalQuery, Query()], store: S
     tag = etag(run_id, record.version, "traversal.png", spec.canonical())
     if matches(if_none_match, tag):
         return not_modified(tag, q.v is not None)
-    result = latents.traverse(store.load(record), executor, spec)
-    return png(grid_png(result.outputs, len(spec.dims), spec.steps), tag, q.v is not None)
+    loaded = store.load(record)
+    result = latents.traverse(loaded, executor, spec)
+    image = grid_png(result.outputs, len(spec.dims), spec.steps, loaded.dataset.info.group_starts)
+    return png(image, tag, q.v is not None)
 
 
 @router.get("/traversal", response_model=TraversalPublic, summary="Latent traversal as numbers")
@@ -73,8 +75,9 @@ def decode_png(run_id: RunId, q: Annotated[DecodePngQuery, Query()], store: Stor
     tag = etag(run_id, record.version, "decode.png", json.dumps(z))
     if matches(if_none_match, tag):
         return not_modified(tag, q.v is not None)
-    outputs = latents.decode_vectors(store.load(record), executor, to_tensor([z], len(z), "query.z"))
-    return png(grid_png(outputs, 1, 1), tag, q.v is not None)
+    loaded = store.load(record)
+    outputs = latents.decode_vectors(loaded, executor, to_tensor([z], len(z), "query.z"))
+    return png(grid_png(outputs, 1, 1, loaded.dataset.info.group_starts), tag, q.v is not None)
 
 
 @router.get("/reconstruct.png", response_class=PNGResponse, responses=PNG_RESPONSES,
@@ -86,5 +89,7 @@ def reconstruct_png(run_id: RunId, q: Annotated[ReconstructQuery, Query()], stor
     tag = etag(run_id, record.version, "reconstruct.png", json.dumps(items))
     if matches(if_none_match, tag):
         return not_modified(tag, q.v is not None)
-    originals, recon = latents.reconstruct(store.load(record), executor, items)
-    return png(grid_png(np.concatenate([originals, recon]), 2, len(items)), tag, q.v is not None)
+    loaded = store.load(record)
+    originals, recon = latents.reconstruct(loaded, executor, items)
+    image = grid_png(np.concatenate([originals, recon]), 2, len(items), loaded.dataset.info.group_starts)
+    return png(image, tag, q.v is not None)
