@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +95,16 @@ def batch_indices(train: np.ndarray, batch_size: int, seed: int, step: int) -> n
     """The indices of batch ``step``: epoch-wise seeded shuffles, the incomplete last batch dropped."""
     per_epoch = max(1, len(train) // batch_size)
     epoch, pos = divmod(step, per_epoch)
-    perm = np.random.default_rng([seed, epoch]).permutation(len(train))
-    return train[perm[pos * batch_size : (pos + 1) * batch_size]]
+    return train[epoch_permutation(len(train), seed, epoch)[pos * batch_size : (pos + 1) * batch_size]]
+
+
+@lru_cache(maxsize=2)
+def epoch_permutation(n: int, seed: int, epoch: int) -> np.ndarray:
+    """(n,) read-only seeded permutation of one epoch; cached, since shuffling dsprites' 663,552 training
+    indices costs ~18 ms, as much as a tenth of a conv VAE's training step on a CPU."""
+    perm = np.random.default_rng([seed, epoch]).permutation(n)
+    perm.flags.writeable = False
+    return perm
 
 
 def to_batch(dataset: Dataset, indices: np.ndarray, device: torch.device) -> torch.Tensor:
