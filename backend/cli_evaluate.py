@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -28,20 +30,25 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     base = EvalConfig.full() if args.full else EvalConfig()
     cfg = EvalConfig(**{**base.__dict__, "seed": args.seed})
-    fmt = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
     try:
-        with tqdm(total=1.0, desc=args.run_id, bar_format=fmt) as bar:
-            def show(fraction: float, message: str) -> None:
-                bar.n = fraction
-                bar.set_postfix_str(message, refresh=False)
-                bar.refresh()
-
-            report = evaluate_run(get_settings().home, args.run_id, cfg, show, str(select_device("auto")))
+        report = evaluate_with_bar(get_settings().home, args.run_id, cfg)
     except (RunNotFoundError, CheckpointError) as err:
         print(f"factorscope evaluate: {err}", file=sys.stderr)
         return 2
     print(json.dumps(summary(report), indent=2))
     return 0
+
+
+def evaluate_with_bar(home: Path, run_id: str, cfg: EvalConfig) -> dict[str, Any]:
+    """``evaluate_run`` with a progress bar on stderr; returns the report it wrote into metrics.json."""
+    fmt = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
+    with tqdm(total=1.0, desc=run_id, bar_format=fmt) as bar:
+        def show(fraction: float, message: str) -> None:
+            bar.n = fraction
+            bar.set_postfix_str(message, refresh=False)
+            bar.refresh()
+
+        return evaluate_run(home, run_id, cfg, show, str(select_device("auto")))
 
 
 def summary(report: dict) -> dict:

@@ -1,13 +1,16 @@
-"""``factorscope prepare``: make the demo runs that are missing: train the small ones here (resuming
-half-done ones) and queue the large ones as training jobs for the worker (unless ``--foreground``)."""
+"""``factorscope prepare``: make the demo runs that are missing: train and evaluate the small ones here
+(resuming half-done ones) and queue the large ones as training and evaluation jobs for the worker (unless
+``--foreground``). Finished and evaluated runs are left as they are."""
 
 from __future__ import annotations
 
 import argparse
 
 from models.checkpoint import CONFIG_FILE, read_json
-from models.runs import create_run, record_of, run_dir
+from models.evaluation import EvalConfig
+from models.runs import RunRecord, create_run, record_of, run_dir
 
+from .cli_evaluate import evaluate_with_bar
 from .cli_train import train_with_bar
 from .config import Settings, get_settings
 from .demo_runs import DEMO_RUNS, DemoRun
@@ -29,21 +32,44 @@ def run_prepare(args: argparse.Namespace) -> int:
         config = run_dir(settings.home, demo.run_id) / CONFIG_FILE
         if not config.is_file():
             create_run(settings.home, demo.family, demo.config, demo.dataset, demo.train, demo.run_id)
-        if demo.background and not args.foreground and not record_of(read_json(config)).finished:
-            queue(settings, demo)
-            continue
-        record = train_with_bar(settings.home, demo.run_id)
-        print(f"ready: {record.run_id} ({record.family} on {record.dataset}) version {record.version}")
+        if demo.background and not args.foreground:
+            queue(settings, demo, record_of(read_json(config)))
+        else:
+            prepare_here(settings, demo)
     return 0
 
 
-def queue(settings: Settings, demo: DemoRun) -> None:
-    """Submit a training job for ``demo`` unless one is already queued or running."""
+def prepare_here(settings: Settings, demo: DemoRun) -> None:
+    """Train (or resume) and evaluate ``demo`` in this process, with progress bars."""
+    record = train_with_bar(settings.home, demo.run_id)
+    if not evaluated(settings, record):
+        evaluate_with_bar(settings.home, record.run_id, EvalConfig())
+    print(f"ready: {record.run_id} ({record.family} on {record.dataset}) version {record.version}")
+
+
+def evaluated(settings: Settings, record: RunRecord) -> bool:
+    """Whether the run's metrics.json holds a report of its current weights."""
+    path = run_dir(settings.home, record.run_id) / "metrics.json"
+    report = read_json(path).get("report") if path.is_file() else None
+    return record.finished and bool(report) and report.get("version") == record.version
+
+
+def queue(settings: Settings, demo: DemoRun, record: RunRecord) -> None:
+    """Submit the training job (unless trained) and the evaluation job (unless evaluated) for ``demo``, each
+    unless already queued or running; the worker takes jobs oldest first, so evaluation sees the weights."""
+    kinds = [k for k, done in (("train", record.finished), ("evaluate", evaluated(settings, record))) if not done]
+    if not kinds:
+        print(f"ready: {record.run_id} ({record.family} on {record.dataset}) version {record.version}")
+        return
     jobs = JobStore(settings.database_url)
     try:
-        active = [j for j in jobs.list(kind="train") if j.payload.get("run_id") == demo.run_id and j.state in ACTIVE]
-        job = active[0] if active else jobs.submit("train", {"run_id": demo.run_id})
+        ids = [_submit_once(jobs, kind, demo.run_id) for kind in kinds]
     finally:
         jobs.close()
-    print(f"queued: {demo.run_id} ({demo.family} on {demo.dataset}) as job {job.job_id}; the worker that "
-          "`factorscope demo` starts trains it, and the Runs page shows its progress")
+    print(f"queued: {demo.run_id} ({demo.family} on {demo.dataset}) as {' and '.join(kinds)} jobs {', '.join(ids)};"
+          " the worker that `factorscope demo` starts runs them, and the Runs page shows their progress")
+
+
+def _submit_once(jobs: JobStore, kind: str, run_id: str) -> str:
+    active = [j for j in jobs.list(kind=kind) if j.payload.get("run_id") == run_id and j.state in ACTIVE]
+    return (active[0] if active else jobs.submit(kind, {"run_id": run_id})).job_id

@@ -80,6 +80,7 @@ class Job(Model):
     message: str = ""
     result: dict[str, Any] | None = None
     error: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -263,6 +264,10 @@ class BackendClient:
 
     def job(self, job_id: str) -> Job:
         return Job.model_validate(self._json("GET", _path("jobs", job_id)))
+
+    def jobs(self, kind: str | None = None, state: str | None = None) -> list[Job]:
+        """The newest 100 jobs, newest first, optionally of one kind and state."""
+        return [Job.model_validate(j) for j in self._json("GET", _path("jobs"), {"kind": kind, "state": state})["jobs"]]
 
     def evaluate(self, run_id: str) -> JobAccepted:
         """Queue the job that (re)computes the run's metrics report."""

@@ -7,7 +7,7 @@ from .datasets import DatasetList, DatasetPublic
 from .families import FamilyList, FamilyPublic
 from .groups import GroupHeatmapPublic, HeatmapQuery, TopGroups
 from .health import HealthPublic, ReadyPublic
-from .jobs import JobAccepted, JobPublic
+from .jobs import JobAccepted, JobList, JobPublic, JobsQuery
 from .latents import (
     DecodePngQuery,
     DecodePublic,
@@ -35,7 +35,9 @@ __all__ = [
     "HealthPublic",
     "HeatmapQuery",
     "JobAccepted",
+    "JobList",
     "JobPublic",
+    "JobsQuery",
     "MetricsPublic",
     "Problem",
     "ReadyPublic",

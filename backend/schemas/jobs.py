@@ -7,6 +7,12 @@ from pydantic import BaseModel, Field
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
+class JobsQuery(BaseModel):
+    kind: Literal["train", "evaluate"] | None = Field(None, description="only jobs of this kind")
+    state: JobState | None = Field(None, description="only jobs in this state")
+    limit: int = Field(100, ge=1, le=1000, description="at most this many, newest first")
+
+
 class JobAccepted(BaseModel):
     job_id: str
     run_id: str
@@ -27,3 +33,7 @@ class JobPublic(BaseModel):
     updated: str
     cancel_requested: bool
     job_url: str
+
+
+class JobList(BaseModel):
+    jobs: list[JobPublic] = Field(description="newest first")

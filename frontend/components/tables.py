@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from ..api_client import RunSummary, TopGroups
+from ..api_client import Job, RunSummary, TopGroups
 from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
 
 KEY_METRICS = ("val loss", "IW-ELBO", "MIG", "MI total")
@@ -86,20 +86,30 @@ def create_config_table(config: Mapping[str, Any]) -> dbc.Table:
                                  for k, v in config.items()]), size="sm", className="fs-config")
 
 
-def run_links(run: RunSummary) -> html.Div:
+def run_links(run: RunSummary, job: Job | None = None) -> html.Div:
+    """Links to the run's pages; while it trains, its job's state and progress instead."""
     if run.status != "ready":
-        return html.Div("training…", className="text-muted small")
+        return html.Div(training_text(job), className="text-muted small")
     links = [("Explore", ExploreState(run=run.run_id, v=run.version).href()),
              ("Factors", FactorsState(run=run.run_id, v=run.version).href()),
              ("Embedding", EmbeddingState(run=run.run_id, v=run.version).href())]
     if "group_heatmap" in run.capabilities:
         links.append(("Groups", GroupsState(run=run.run_id, v=run.version).href()))
-    return html.Div([dcc.Link(text, href=href, className="me-2") for text, href in links], className="text-nowrap")
+    return html.Div([dcc.Link(text, href=href, className="me-2 text-nowrap") for text, href in links])
+
+
+def training_text(job: Job | None) -> str:
+    """'queued', 'training 35% · step 350/1000 loss 12.3', or 'training…' when no active job is known."""
+    if job is None:
+        return "training…"
+    if job.state == "queued":
+        return "queued"
+    return f"training {round(100 * job.progress)}%" + (f" · {job.message}" if job.message else "")
 
 
 def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[str, Any] | None],
-                      selected: str | None) -> dbc.Table:
-    """One row per run, newest first; 'details' opens the run's card."""
+                      selected: str | None, jobs: Mapping[str, Job] | None = None) -> dbc.Table:
+    """One row per run, newest first; 'details' opens the run's card; ``jobs``: active training job by run."""
     head = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Family", "Dataset", "Version", "Status", *KEY_METRICS,
                                                     "Created", "Open")]))
     rows = []
@@ -112,7 +122,7 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[
                              html.Td(html.Code(run.version or "—")), html.Td(status),
                              *[html.Td(number(values.get(k))) for k in KEY_METRICS],
                              html.Td(run.created[:16].replace("T", " "), className="text-nowrap small"),
-                             html.Td(run_links(run))],
+                             html.Td(run_links(run, (jobs or {}).get(run.run_id)))],
                             className="table-active" if run.run_id == selected else "",
                             **{"data-run": run.run_id}))
     return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True, id="runs-table",

@@ -24,6 +24,7 @@ from frontend.state import RunsState
 dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope", order=0, nav=True)
 
 MAX_DETAILS = 30  # runs whose metrics the list fetches one by one (when the list itself has none)
+WATCH_MS = 5000  # how often the list refreshes while a run trains
 CONFIG = {"type": "config-field", "field": ALL}
 TRAIN = {"type": "train-field", "field": ALL}
 
@@ -38,6 +39,15 @@ def progress_view(job: Job) -> tuple[int, str, str]:
 
 def run_listed(runs: Sequence[RunSummary], run_id: str) -> bool:
     return any(r.run_id == run_id and r.status == "ready" for r in runs)
+
+
+def active_training(client: BackendClient) -> dict[str, Job]:
+    """The unfinished training job of each run that has one (none when the job list cannot be read)."""
+    try:
+        jobs = client.jobs(kind="train")
+    except BackendError:
+        return {}
+    return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
 
 
 def families_data(families: Sequence[Family]) -> dict[str, Any]:
@@ -90,6 +100,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="runs-initial", data=state.to_query()),
         dcc.Store(id="runs-selected", data=state.run),
         dcc.Store(id="runs-refresh", data=0),
+        dcc.Interval(id="runs-watch", interval=WATCH_MS, disabled=True),
         dcc.Store(id="runs-families"),
         dcc.Store(id="runs-query"),
         dbc.Row([
@@ -107,20 +118,24 @@ def layout(**query: Any) -> html.Div:
 
 # -- the list and a run's card ---------------------------------------------------------------------------
 
-@callback(Output("runs-table-wrap", "children"), Output("runs-alerts", "children"),
-          Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"), Input("runs-selected", "data"))
-def table(_refresh: int, _reload: Any, selected: str | None) -> tuple[Any, Any]:
+@callback(Output("runs-table-wrap", "children"), Output("runs-alerts", "children"), Output("runs-watch", "disabled"),
+          Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"), Input("runs-selected", "data"),
+          Input("runs-watch", "n_intervals"))
+def table(_refresh: int, _reload: Any, selected: str | None, _watch: Any) -> tuple[Any, Any, bool]:
     return runs_table(context.client(), selected)
 
 
-def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any]:
+def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, bool]:
+    """(table, alert, watch disabled): the list refreshes itself every WATCH_MS while a run trains."""
     try:
         runs = client.runs()
     except BackendError as err:
-        return None, create_error_alert(err, "list the runs")
+        return None, create_error_alert(err, "list the runs"), True
     if not runs:
-        return html.P("No runs yet: train one with the form below.", className="text-muted"), None
-    return create_runs_table(runs, metrics_by_run(client, runs), selected), None
+        return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True
+    training = any(r.status != "ready" for r in runs)
+    jobs = active_training(client) if training else {}
+    return create_runs_table(runs, metrics_by_run(client, runs), selected, jobs), None, not training
 
 
 @callback(Output("runs-selected", "data"), Input({"type": "run-select", "run": ALL}, "n_clicks"),

@@ -41,6 +41,23 @@ def test_cancel_a_queued_job(fresh_home: Path, settings_for: Callable[..., Setti
         assert c.get(accepted["job_url"]).json()["state"] == "cancelled"
 
 
+def test_jobs_are_listed_newest_first_and_filtered(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                  problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        first, second = (c.post(f"{API}/runs", json={"family": "vae", "dataset": "bars", "train": {"steps": 10}}).json()
+                         for _ in range(2))
+        c.delete(first["job_url"])
+        listed = c.get(f"{API}/jobs").json()["jobs"]
+        assert [j["job_id"] for j in listed] == [second["job_id"], first["job_id"]]
+        assert listed[0]["payload"] == {"run_id": second["run_id"]} and listed[0]["kind"] == "train"
+        queued = c.get(f"{API}/jobs", params={"state": "queued", "kind": "train"}).json()["jobs"]
+        assert [j["job_id"] for j in queued] == [second["job_id"]]
+        assert c.get(f"{API}/jobs", params={"kind": "evaluate"}).json()["jobs"] == []
+        assert len(c.get(f"{API}/jobs", params={"limit": 1}).json()["jobs"]) == 1
+        problem(c.get(f"{API}/jobs", params={"state": "done"}), 422, "queued")
+        problem(c.get(f"{API}/jobs", params={"limit": 0}), 422, "greater than or equal to 1")
+
+
 def test_create_train_and_serve_with_the_worker(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
     settings = settings_for(tmp_path, start_worker=True, worker_poll_s=0.1)
     with TestClient(create_app(settings)) as c:

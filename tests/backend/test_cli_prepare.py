@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,29 +35,35 @@ def prepare(foreground: bool = False) -> None:
     assert cli_prepare.run_prepare(argparse.Namespace(foreground=foreground)) == 0
 
 
-def train_jobs(home: Path) -> list:
+def jobs_of(home: Path) -> list[tuple[str, str, str]]:
+    """(kind, run_id, state) of every job, oldest first."""
     jobs = JobStore(f"sqlite:///{home}/jobs.db")
     try:
-        return jobs.list(kind="train")
+        return [(j.kind, j.payload["run_id"], j.state) for j in reversed(jobs.list())]
     finally:
         jobs.close()
 
 
-def test_small_runs_train_and_a_large_one_is_queued_once(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def report_version(home: Path, run_id: str) -> str | None:
+    return json.loads((home / "runs" / run_id / "metrics.json").read_text()).get("report", {}).get("version")
+
+
+def test_small_runs_train_and_evaluate_and_a_large_one_is_queued_once(home: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     prepare()
-    finished = {r.run_id: r.finished for r in list_runs(home)}
-    assert finished == {"small": True, "large": False}
-    (job,) = train_jobs(home)
-    assert job.payload == {"run_id": "large"} and job.state == "queued"
+    runs = {r.run_id: r for r in list_runs(home)}
+    assert runs["small"].finished and not runs["large"].finished
+    assert report_version(home, "small") == runs["small"].version
+    assert jobs_of(home) == [("train", "large", "queued"), ("evaluate", "large", "queued")]
     assert "queued: large" in capsys.readouterr().out
-    prepare()  # again: nothing retrained, no second job
-    assert [j.job_id for j in train_jobs(home)] == [job.job_id]
+    prepare()  # again: nothing retrained or re-evaluated, no second job
+    assert len(jobs_of(home)) == 2
 
 
-def test_foreground_trains_every_run(home: Path) -> None:
+def test_foreground_trains_and_evaluates_every_run(home: Path) -> None:
     prepare(foreground=True)
-    assert all(r.finished for r in list_runs(home)) and len(list_runs(home)) == 2
-    assert train_jobs(home) == []
+    assert all(r.finished and report_version(home, r.run_id) == r.version for r in list_runs(home))
+    assert len(list_runs(home)) == 2 and jobs_of(home) == []
 
 
 def test_the_demo_has_the_runs_the_dashboard_issue_asks_for() -> None:

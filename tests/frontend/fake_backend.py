@@ -117,6 +117,8 @@ class FakeBackend:
             return self.create(body)
         if method == "GET" and path in json_routes:
             return httpx.Response(200, json=json_routes[path])
+        if method == "GET" and path == "/jobs":
+            return httpx.Response(200, json={"jobs": list(reversed(self.jobs.values()))})
         if method == "GET" and path.startswith("/jobs/") and path[6:] in self.jobs:
             return httpx.Response(200, json=self.jobs[path[6:]])
         if method == "GET" and path == "/runs/tiny/groups/heatmap":

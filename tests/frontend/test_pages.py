@@ -15,7 +15,7 @@ from dash import Dash, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
-from fake_backend import GROUPED_RUN, HEATMAP, PNG, VERSION, FakeBackend, problem
+from fake_backend import GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
 
 from frontend.api_client import BackendClient, ImageUrls
 from frontend.state import Base
@@ -310,11 +310,24 @@ def test_the_groups_url_follows_the_selection(pages: dict[str, ModuleType]) -> N
 # -- Runs ------------------------------------------------------------------------------------------------
 
 def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient) -> None:
-    table, alert = pages["runs"].runs_table(client, "tiny")
-    assert alert is None and "31.15" in text_of(table) and "0.12" in text_of(table)
+    table, alert, watch_disabled = pages["runs"].runs_table(client, "tiny")
+    assert alert is None and "31.15" in text_of(table) and "0.12" in text_of(table) and watch_disabled
     card = pages["runs"].run_card(client, "tiny")
     assert "vae on digits" in text_of(card) and "mig_dlib" in text_of(card)
     assert "Not Found" in text_of(pages["runs"].run_card(client, "nope"))
+
+
+def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(
+        pages: dict[str, ModuleType], client: BackendClient, backend: FakeBackend) -> None:
+    backend.runs.append({**RUN, "run_id": "new-run", "version": None, "status": "training"})
+    backend.create({"config": {}})  # its job, queued
+    table, _alert, watch_disabled = pages["runs"].runs_table(client, None)
+    assert "queued" in text_of(table) and not watch_disabled
+    backend.jobs["ab12"].update(state="running", progress=0.35, message="step 35/100 loss 12.3")
+    table, _alert, _ = pages["runs"].runs_table(client, None)
+    assert "training 35% · step 35/100 loss 12.3" in text_of(table)
+    backend.jobs["ab12"].update(state="succeeded", progress=1.0)
+    assert "training…" in text_of(pages["runs"].runs_table(client, None)[0])  # no active job known
 
 
 def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: BackendClient) -> None:

@@ -1,18 +1,23 @@
-"""Jobs: state, progress and result link; cancel."""
+"""Jobs: list, state, progress and result link; cancel."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from ...deps import JobsDep
-from ...schemas import JobPublic
+from ...schemas import JobList, JobPublic, JobsQuery
 from ...services.jobs import job_view
 from ..responses import problems
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422))
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id from a 202 answer")]
+
+
+@router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state")
+def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
+    return JobList.model_validate({"jobs": [job_view(j) for j in jobs.list(q.limit, q.kind, q.state)]})
 
 
 @router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
