@@ -42,6 +42,8 @@ def _wait_for(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background (SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     s = get_settings()
     busy = [p for p in (s.api_port, s.ui_port) if port_in_use("127.0.0.1", p)]
     if busy:

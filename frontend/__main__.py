@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 
@@ -20,7 +21,15 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the server, also when a shell started it in the background with
+    SIGINT ignored (Python then keeps it ignored, and the dashboard would outlive ``factorscope demo``)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def main() -> int:
+    stop_on_signals()
     settings = FrontendSettings()
     host, port = settings.ui_host, settings.ui_port
     if port_in_use(host, port):
@@ -31,7 +40,10 @@ def main() -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"factorscope dashboard on http://{shown}:{port}/ (backend: {settings.backend_url}); Ctrl-C stops it",
           flush=True)
-    app.run(host=host, port=port, debug=False)
+    try:
+        app.run(host=host, port=port, debug=False)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
