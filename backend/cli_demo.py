@@ -25,7 +25,7 @@ def add_demo_parser(sub: argparse._SubParsersAction) -> None:
 
 def _python(module: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", module, *([] if module == "frontend" else ["serve"])],
-                            env=env, cwd=ROOT)
+                            env=env, cwd=ROOT, start_new_session=True)
 
 
 def _wait_for(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
@@ -52,7 +52,9 @@ def run_demo(args: argparse.Namespace) -> int:
         return 2
     env = {**os.environ, "FACTORSCOPE_HOME": str(s.home.resolve()),
            "FACTORSCOPE_BACKEND_URL": f"http://127.0.0.1:{s.api_port}"}
-    procs = [_python("backend.cli", env), start_worker_process(env), _python("frontend", env)]
+    # Own sessions: Ctrl-C reaches only this process, which then stops each child with exactly one SIGINT
+    # (a second one makes uvicorn quit with a traceback, and the worker drop its job without a checkpoint).
+    procs = [_python("backend.cli", env), start_worker_process(env, start_new_session=True), _python("frontend", env)]
     try:
         _wait_for(f"http://127.0.0.1:{s.api_port}/api/v1/health", procs, args.timeout)
         _wait_for(f"http://127.0.0.1:{s.ui_port}/", procs, args.timeout)
@@ -67,10 +69,10 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"factorscope demo: {err}", file=sys.stderr)
         return 1
     finally:
-        for p in procs:
+        for p in (procs[0], procs[2]):
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
-        stop_worker_process(procs[1])
+        stop_worker_process(procs[1])  # one SIGINT: its job goes back to the queue with its checkpoint
         for p in procs:
             try:
                 p.wait(20)
