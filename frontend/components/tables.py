@@ -89,13 +89,14 @@ def create_config_table(config: Mapping[str, Any]) -> dbc.Table:
 def run_links(run: RunSummary, job: Job | None = None) -> html.Div:
     """Links to the run's pages; while it trains, its job's state and progress instead."""
     if run.status != "ready":
-        return html.Div(training_text(job), className="text-muted small")
+        return html.Div(training_text(job), className="text-muted small text-wrap", style={"maxWidth": "11rem"})
     links = [("Explore", ExploreState(run=run.run_id, v=run.version).href()),
              ("Factors", FactorsState(run=run.run_id, v=run.version).href()),
              ("Embedding", EmbeddingState(run=run.run_id, v=run.version).href())]
     if "group_heatmap" in run.capabilities:
         links.append(("Groups", GroupsState(run=run.run_id, v=run.version).href()))
-    return html.Div([dcc.Link(text, href=href, className="me-2 text-nowrap") for text, href in links])
+    return html.Div([dcc.Link(text, href=href, className="text-nowrap") for text, href in links],
+                    className="d-flex flex-wrap column-gap-2", style={"maxWidth": "11rem"})
 
 
 def training_text(job: Job | None) -> str:
