@@ -3,7 +3,8 @@
 Rendering: grayscale (PNG mode L) or RGB images as they are (values clipped to [0, 1]; small images enlarged by
 an integer factor, nearest neighbour); any other item (a feature vector) as a heat strip, one column
 block per feature, blue below zero and red above on a fixed scale, so cells compare across requests, with a
-dark line where a new feature group starts (grouped data: the joints of a skeleton, a tumour's measurements).
+dark line where a new feature group starts (grouped data: the joints of a skeleton, a tumour's measurements),
+and for humanoid poses a stick figure above the strip (``figures.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from PIL import Image
+
+from models.datasets.base import DatasetInfo
+
+from .figures import FIGURE_SIZE, figure_cells
 
 MIN_SIDE = 32  # images smaller than this are enlarged (8x8 digits -> 32x32)
 GAP = 2  # pixels between grid cells
@@ -82,12 +87,19 @@ def is_image(shape: Sequence[int]) -> bool:
     return len(shape) == 3 and shape[0] in (1, 3)
 
 
-def render_cells(outputs: np.ndarray, group_starts: Sequence[int] = ()) -> np.ndarray:
-    """(N, *shape) model outputs or items -> (N, h, w, C) uint8 cells, C = 1 (gray) or 3 (RGB).
-    ``group_starts``: feature indices where a group begins (vectors only; images ignore it)."""
+def render_cells(outputs: np.ndarray, info: DatasetInfo | None = None) -> np.ndarray:
+    """(N, *shape) model outputs or items -> (N, h, w, C) uint8 cells, C = 1 (gray) or 3 (RGB). ``info``
+    (the dataset's): vectors get a line between groups, and humanoid poses a stick figure above the strip."""
     if is_image(outputs.shape[1:]):
         return _image_cells(outputs)
-    return _strip_cells(outputs.reshape(len(outputs), -1), group_starts)
+    values = outputs.reshape(len(outputs), -1)
+    strips = _strip_cells(values, info.group_starts if info else ())
+    if info is None or info.extra.get("figure") != "humanoid":
+        return strips
+    width = max(strips.shape[2], FIGURE_SIZE)
+    figures = figure_cells(values, info, width)  # (N, FIGURE_SIZE, width, 3)
+    pad = np.full((len(values), STRIP_HEIGHT, width - strips.shape[2], 3), 255, dtype=np.uint8)
+    return np.concatenate([figures, np.concatenate([strips, pad], axis=2)], axis=1)
 
 
 def _image_cells(outputs: np.ndarray) -> np.ndarray:
@@ -130,6 +142,6 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def grid_png(outputs: np.ndarray, rows: int, cols: int, group_starts: Sequence[int] = ()) -> bytes:
-    """(rows * cols, *shape) model outputs or items, row-major -> PNG of the grid."""
-    return png_bytes(grid_image(render_cells(outputs, group_starts), rows, cols))
+def grid_png(outputs: np.ndarray, rows: int, cols: int, info: DatasetInfo | None = None) -> bytes:
+    """(rows * cols, *shape) model outputs or items of the dataset ``info``, row-major -> PNG of the grid."""
+    return png_bytes(grid_image(render_cells(outputs, info), rows, cols))

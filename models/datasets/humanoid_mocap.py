@@ -97,7 +97,8 @@ def _info(names: list[str], n: int, held_out: tuple[str, ...], mean: np.ndarray,
         attribute_kinds=("categorical", "continuous"),
         groups=joint_groups(),
         extra={"clips": names, "held_out_clips": list(held_out), "feature_names": feature_names(),
-               "mean": mean.tolist(), "std": std.tolist(), "source": "pybullet_data/data/motions/humanoid3d_*.txt"},
+               "mean": mean.tolist(), "std": std.tolist(), "source": "pybullet_data/data/motions/humanoid3d_*.txt",
+               "figure": "humanoid"},
     )
 
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 
 from backend.convert import GROUP_LINE, STRIP_COLUMN, STRIP_HEIGHT, render_cells
+from backend.figures import FIGURE_SIZE
+from models.datasets import DatasetInfo, Group, get_dataset
+
+
+def grouped(n_features: int, starts: tuple[int, ...]) -> DatasetInfo:
+    """A vector dataset's info whose groups begin at ``starts``."""
+    stops = (*starts[1:], n_features)
+    return DatasetInfo("g", "grouped_vector", (n_features,), 1, "gaussian", "test",
+                       groups=tuple(Group(f"g{i}", a, b) for i, (a, b) in enumerate(zip(starts, stops, strict=True))))
 
 
 def test_a_vector_strip_has_one_line_before_each_group_but_the_first() -> None:
     values = np.zeros((2, 10))
     values[:, 3:6] = 3.0  # the middle group at full red
-    cells = render_cells(values, group_starts=(0, 3, 6))  # (2, h, 10 * col + 2, 3)
+    cells = render_cells(values, grouped(10, (0, 3, 6)))  # (2, h, 10 * col + 2, 3)
     assert cells.shape == (2, STRIP_HEIGHT, 10 * STRIP_COLUMN + 2, 3)
     row = cells[0, 0]  # (w, 3)
     first_line, second_line = 3 * STRIP_COLUMN, 6 * STRIP_COLUMN + 1
@@ -23,4 +35,16 @@ def test_a_vector_strip_has_one_line_before_each_group_but_the_first() -> None:
 def test_without_groups_a_strip_is_plain_and_images_ignore_groups() -> None:
     assert render_cells(np.zeros((1, 10))).shape == (1, STRIP_HEIGHT, 10 * STRIP_COLUMN, 3)
     image = np.random.default_rng(0).random((1, 1, 8, 8))
-    np.testing.assert_array_equal(render_cells(image, group_starts=(0, 8)), render_cells(image))
+    np.testing.assert_array_equal(render_cells(image, grouped(64, (0, 8))), render_cells(image))
+
+
+def test_humanoid_poses_get_a_stick_figure_above_their_strip() -> None:
+    pytest.importorskip("pybullet_data")
+    info = get_dataset("humanoid_mocap").info
+    values = get_dataset("humanoid_mocap").items(np.arange(2))  # (2, 43) z-scored
+    cells = render_cells(values, info)
+    strip_width = 43 * STRIP_COLUMN + 13  # 14 joint groups: 13 lines
+    assert cells.shape == (2, FIGURE_SIZE + STRIP_HEIGHT, strip_width, 3)
+    np.testing.assert_array_equal(cells[:, FIGURE_SIZE:], render_cells(values, replace(info, extra={})))
+    figure = cells[0, :FIGURE_SIZE].reshape(-1, 3)
+    assert {(200, 40, 40), (40, 80, 200)} <= set(map(tuple, figure))  # right limbs red, left blue

@@ -34,4 +34,4 @@ def item_png(name: Annotated[str, Path(max_length=100)], index: Annotated[int, P
     tag = etag("dataset", name, index, hashlib.sha256(item.tobytes()).hexdigest())  # follows the data itself
     if matches(if_none_match, tag):
         return not_modified(tag, immutable=False)
-    return png(grid_png(item, 1, 1, get_dataset(name).info.group_starts), tag, immutable=False)
+    return png(grid_png(item, 1, 1, get_dataset(name).info), tag, immutable=False)

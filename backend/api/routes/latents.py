@@ -41,7 +41,7 @@ def traversal_png(run_id: RunId, q: Annotated[TraversalQuery, Query()], store: S
         return not_modified(tag, q.v is not None)
     loaded = store.load(record)
     result = latents.traverse(loaded, executor, spec)
-    image = grid_png(result.outputs, len(spec.dims), spec.steps, loaded.dataset.info.group_starts)
+    image = grid_png(result.outputs, len(spec.dims), spec.steps, loaded.dataset.info)
     return png(image, tag, q.v is not None)
 
 
@@ -77,7 +77,7 @@ def decode_png(run_id: RunId, q: Annotated[DecodePngQuery, Query()], store: Stor
         return not_modified(tag, q.v is not None)
     loaded = store.load(record)
     outputs = latents.decode_vectors(loaded, executor, to_tensor([z], len(z), "query.z"))
-    return png(grid_png(outputs, 1, 1, loaded.dataset.info.group_starts), tag, q.v is not None)
+    return png(grid_png(outputs, 1, 1, loaded.dataset.info), tag, q.v is not None)
 
 
 @router.get("/reconstruct.png", response_class=PNGResponse, responses=PNG_RESPONSES,
@@ -91,5 +91,5 @@ def reconstruct_png(run_id: RunId, q: Annotated[ReconstructQuery, Query()], stor
         return not_modified(tag, q.v is not None)
     loaded = store.load(record)
     originals, recon = latents.reconstruct(loaded, executor, items)
-    image = grid_png(np.concatenate([originals, recon]), 2, len(items), loaded.dataset.info.group_starts)
+    image = grid_png(np.concatenate([originals, recon]), 2, len(items), loaded.dataset.info)
     return png(image, tag, q.v is not None)
