@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     inference_queue_size: int = Field(64, ge=1, description="requests waiting for the inference thread; full: 503")
     inference_max_batch: int = Field(512, ge=1, description="rows combined from several requests into one forward "
                                      "pass (1: never combine requests)")
-    inference_chunk_rows: int = Field(512, ge=8, description="rows per forward pass within one large request")
+    inference_chunk_rows: int = Field(0, ge=0, description="rows per forward pass (a batch larger than this is "
+                                      "split); 0: 32 on a CPU, 1024 on a GPU")
     inference_timeout_s: float = Field(120.0, gt=0, description="how long a request waits for its result")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with a 503 when the queue is full")
     max_traversal_cells: int = Field(400, ge=1, description="dims x steps in one traversal")
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="jobs database: sqlite:///path.db or postgresql+psycopg://user:pw@host/db;"
                               " empty: sqlite:///<home>/factorscope.db")
     worker_poll_s: float = Field(1.0, gt=0, le=60, description="seconds between the worker's polls of an empty queue")
+
+    @field_validator("inference_chunk_rows")
+    @classmethod
+    def _whole_passes(cls, rows: int) -> int:
+        if 0 < rows < 16:
+            raise ValueError("expected 0 (the device's default) or at least 16 rows: every pass is padded to 16")
+        return rows
 
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import torch
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -20,7 +21,7 @@ from .api.body_limit import BodySizeLimit
 from .api.router import api_router
 from .config import Settings, get_settings
 from .errors import install_error_handlers
-from .inference import InferenceExecutor
+from .inference import InferenceExecutor, default_chunk_rows
 from .jobs import JobStore, start_worker_process, stop_worker_process
 from .schemas import Problem
 from .services.health import package_version
@@ -29,17 +30,18 @@ from .store import RunStore
 API_PREFIX = "/api/v1"
 
 
-def open_executor(settings: Settings) -> InferenceExecutor:
-    return InferenceExecutor(settings.inference_queue_size, settings.inference_max_batch,
-                             settings.inference_chunk_rows, settings.inference_timeout_s,
-                             settings.retry_after_s).start()
+def open_executor(settings: Settings, device: torch.device) -> InferenceExecutor:
+    chunk_rows = settings.inference_chunk_rows or default_chunk_rows(device)
+    return InferenceExecutor(settings.inference_queue_size, settings.inference_max_batch, chunk_rows,
+                             settings.inference_timeout_s, settings.retry_after_s).start()
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app_settings(app)
-    app.state.run_store = RunStore(settings.home, select_device(settings.device), settings.model_cache_size)
-    app.state.executor = open_executor(settings)
+    device = select_device(settings.device)
+    app.state.run_store = RunStore(settings.home, device, settings.model_cache_size)
+    app.state.executor = open_executor(settings, device)
     app.state.jobs = JobStore(settings.database_url)
     worker = None
     if settings.start_worker:

@@ -4,18 +4,22 @@ identical bytes), a full queue answers 503 with Retry-After, and errors never ki
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import torch
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from backend.config import Settings
-from backend.inference import InferenceExecutor
+from backend.inference import CPU_CHUNK_ROWS, GPU_CHUNK_ROWS, InferenceExecutor, default_chunk_rows
 from backend.main import create_app
+from models.runs import create_run, train_run
+from models.training import TrainConfig
 
 API = "/api/v1"
 RUN = "tiny"
@@ -120,7 +124,7 @@ def test_requests_over_chunk_rows_are_split(trained_home: Path, settings_for: Ca
         before = executor.forwards
         r = c.post(f"{API}/runs/{RUN}/decode", json={"z": [[0.1 * i, 0, 0, 0] for i in range(40)]})
         assert r.status_code == 200 and len(r.json()["outputs"]) == 40
-        assert executor.forwards - before == 3  # 16 + 16 + 8 rows
+        assert executor.forwards - before == 3  # 16 + 16 + 8 rows (padded to 16)
 
 
 def test_transport_error_free_under_parallel_load(client: TestClient) -> None:
@@ -129,3 +133,39 @@ def test_transport_error_free_under_parallel_load(client: TestClient) -> None:
         results: list[httpx.Response] = list(pool.map(client.get, urls))
     assert all(r.status_code == 200 for r in results)
     assert results[0].content == client.get(urls[0]).content
+
+
+@pytest.fixture(scope="module")
+def conv_client(tmp_path_factory: pytest.TempPathFactory,
+                settings_for: Callable[..., Settings]) -> Iterator[TestClient]:
+    """An app serving a conv VAE on dSprites (2 training steps): its Linear(256, 1024) is where CPU GEMM
+    kernels change with the number of rows."""
+    home = tmp_path_factory.mktemp("conv-home")
+    train = TrainConfig(steps=2, batch_size=16, eval_every=2, checkpoint_every=0, max_val_items=32, seed=0)
+    create_run(home, "vae", {"latent_dim": 10}, "dsprites", train, run_id="conv")
+    train_run(home, "conv")
+    with TestClient(create_app(settings_for(home))) as c:
+        yield c
+
+
+def test_conv_decodes_are_bitwise_the_same_alone_and_batched(conv_client: TestClient) -> None:
+    executor: InferenceExecutor = conv_client.app.state.executor
+    url = f"{API}/runs/conv/decode"
+    bodies = [{"z": [[0.25 * i - 1] * 10]} for i in range(4)] + \
+             [{"z": [[0.1 * j - i for j in range(10)] for _ in range(9)]} for i in range(3)]  # 4 x 1 + 3 x 9 rows
+    solo = [conv_client.post(url, json=body).json()["outputs"] for body in bodies]
+    forwards = executor.forwards
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        with executor.paused():
+            futures = [pool.submit(conv_client.post, url, json=body) for body in bodies]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == len(bodies) - 1)
+        batched = [f.result().json()["outputs"] for f in futures]
+    assert executor.forwards - forwards == 1  # 31 rows, padded, in one pass
+    assert batched == solo  # every float, to the last bit
+
+
+def test_chunk_rows_default_to_the_device_and_refuse_passes_under_16_rows(client: TestClient, tmp_path: Path) -> None:
+    assert client.app.state.executor.chunk_rows == CPU_CHUNK_ROWS == default_chunk_rows(torch.device("cpu"))
+    assert default_chunk_rows(torch.device("cuda")) == GPU_CHUNK_ROWS
+    with pytest.raises(ValidationError, match="at least 16 rows"):
+        Settings(home=tmp_path, inference_chunk_rows=8)
