@@ -9,17 +9,16 @@ and for humanoid poses a stick figure above the strip (``figures.py``).
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
-from PIL import Image
 
 from models.datasets.base import DatasetInfo
 
 from .figures import FIGURE_SIZE, figure_cells
+from .png import encode_png
 
 MIN_SIDE = 32  # images smaller than this are enlarged (8x8 digits -> 32x32)
 GAP = 2  # pixels between grid cells
@@ -28,7 +27,6 @@ STRIP_HEIGHT = 12  # heat strip: pixels high, and columns per feature
 STRIP_COLUMN = 4
 STRIP_SCALE = 3.0  # |value| mapped to full colour (z-scored features)
 GROUP_LINE = 60  # gray level of the 1-pixel line between feature groups
-PNG_COMPRESSION = 3  # zlib level: decoded images are noisy; higher levels cost 4x the time for ~10% fewer bytes
 
 
 class ConversionError(ValueError):
@@ -134,14 +132,6 @@ def grid_image(cells: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return out
 
 
-def png_bytes(image: np.ndarray) -> bytes:
-    """(H, W, 1) gray or (H, W, 3) RGB uint8 -> PNG bytes (deterministic: same pixels, same bytes)."""
-    buffer = io.BytesIO()
-    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(buffer, format="PNG",
-                                                                           compress_level=PNG_COMPRESSION)
-    return buffer.getvalue()
-
-
 def grid_png(outputs: np.ndarray, rows: int, cols: int, info: DatasetInfo | None = None) -> bytes:
     """(rows * cols, *shape) model outputs or items of the dataset ``info``, row-major -> PNG of the grid."""
-    return png_bytes(grid_image(render_cells(outputs, info), rows, cols))
+    return encode_png(grid_image(render_cells(outputs, info), rows, cols))

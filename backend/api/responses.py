@@ -12,7 +12,7 @@ from ..errors import PROBLEM_MEDIA_TYPE
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"  # cache, but ask (If-None-Match) each time: without v the version may change
-RENDER_VERSION = "4"  # bump when the PNG rendering changes, so old ETags stop matching
+RENDER_VERSION = "5"  # bump when the PNG rendering changes, so old ETags stop matching
 
 
 class PNGResponse(Response):
