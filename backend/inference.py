@@ -2,13 +2,15 @@
 
 Requests wait on a bounded queue (full: ``ServiceBusy`` -> 503 with Retry-After). The thread takes the
 oldest request, then every queued request for the same (run, version, operation) while the rows fit
-``max_batch``, concatenates them, runs one forward pass under ``torch.inference_mode()`` and splits the
-results in chunks of ``chunk_rows``, each padded to a multiple of ``ROW_QUANTUM`` rows. On CPU a row's output
-is then bitwise the same whatever batch or chunk it shared, so the same request gives the same bytes
-whether or not it was batched: GEMM kernels change below about 11 rows (measured on a Xeon with AVX-512:
-Linear(256, 1024) gives other last bits for 8 rows than for 16 or more), and every pass here has 16 or
-more. CPU chunks are small (``default_chunk_rows``) because a 32-row pass of a conv decoder stays in
-cache: per row it costs about half of what a 480-row pass does.
+``max_batch``, concatenates them, runs them under ``torch.inference_mode()`` in forward passes of at most
+``chunk_rows`` rows, each padded to a multiple of ``ROW_QUANTUM``, and splits the results.
+
+On a CPU a row's output is then bitwise the same whatever batch or chunk it shared, so the same request
+gives the same bytes whether or not it was batched: GEMM kernels change below about 11 rows (measured on
+a Xeon with AVX-512: Linear(256, 1024) gives other last bits for 8 rows than for 16 or more), and every
+pass here has 16 or more. On a GPU this has not been checked. CPU chunks are small
+(``default_chunk_rows``) because a 32-row pass of a conv decoder stays in cache: per row it costs about
+half of what a 480-row pass does.
 """
 
 from __future__ import annotations
