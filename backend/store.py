@@ -20,10 +20,20 @@ from models.checkpoint import CONFIG_FILE, CheckpointError, read_json
 from models.config import ConfigError, config_from_dict
 from models.datasets import Dataset, UnknownDatasetError, get_dataset
 from models.registry import UnknownFamilyError, get_family
-from models.runs import RunNotFoundError, RunRecord, create_run, delete_run, list_runs, load_run, record_of, run_dir
+from models.runs import (
+    ModelTooLarge,
+    RunNotFoundError,
+    RunRecord,
+    create_run,
+    delete_run,
+    list_runs,
+    load_run,
+    record_of,
+    run_dir,
+)
 from models.training import TrainConfig
 
-from .errors import InvalidInput, StillTraining, VersionMismatch
+from .errors import InvalidInput, LimitExceeded, StillTraining, VersionMismatch
 
 T = TypeVar("T")
 PRIOR_STD_SAMPLES = 4096  # draws used to measure a non-standard prior's spread (seeded)
@@ -96,6 +106,22 @@ class LRU:
             return len(self._items)
 
 
+@dataclass(frozen=True)
+class CreateLimits:
+    max_steps: int
+    max_params: int
+
+
+def check_train(train: TrainConfig, limits: CreateLimits) -> None:
+    """422 for more steps than allowed or a device this machine lacks (the worker shares its devices)."""
+    if train.steps > limits.max_steps:
+        raise LimitExceeded("max_train_steps", train.steps, limits.max_steps, "train.steps")
+    kind, _, index = train.device.partition(":")
+    if kind == "cuda" and int(index or 0) >= torch.cuda.device_count():
+        raise InvalidInput("body.train", f"device {train.device!r} is not on this machine ({torch.cuda.device_count()} "
+                                         "CUDA devices); expected 'auto' or 'cpu'")
+
+
 class RunStore:
     def __init__(self, home: Path, device: torch.device, cache_size: int, results_cache_size: int = 32) -> None:
         self.home, self.device = home, device
@@ -121,7 +147,9 @@ class RunStore:
         """The record of a finished run; 409 while it trains or when ``version`` is not the current one."""
         record = self.record(run_id)
         if record.version is None:
-            raise StillTraining(f"run {run_id!r} is still training; expected a finished run (poll its job)")
+            raise StillTraining(f"run {run_id!r} has no trained weights: it is still training, or its training job "
+                                f"failed or was cancelled (GET /api/v1/runs/{run_id} says which); expected a "
+                                "finished run")
         if version is not None and version != record.version:
             raise VersionMismatch(run_id, version, record.version)
         return record
@@ -160,8 +188,9 @@ class RunStore:
         return value
 
     # -- create / delete -----------------------------------------------------------------------------
-    def create(self, family: str, dataset: str, config: dict[str, Any], train: dict[str, Any]) -> RunRecord:
-        """Validate everything (422 naming the field) and write the run's config.json."""
+    def create(self, family: str, dataset: str, config: dict[str, Any], train: dict[str, Any],
+               limits: CreateLimits) -> RunRecord:
+        """Validate everything (422 naming the field or the limit) and write the run's config.json."""
         try:
             get_family(family)
         except UnknownFamilyError as err:
@@ -174,8 +203,11 @@ class RunStore:
             train_config = config_from_dict(TrainConfig, train)
         except ConfigError as err:
             raise InvalidInput("body.train", str(err)) from err
+        check_train(train_config, limits)
         try:
-            return create_run(self.home, family, config, dataset, train_config)
+            return create_run(self.home, family, config, dataset, train_config, max_parameters=limits.max_params)
+        except ModelTooLarge as err:
+            raise LimitExceeded("max_model_params", err.n_parameters, err.maximum, "the parameter count") from err
         except (ConfigError, ValueError, TypeError) as err:
             raise InvalidInput("body.config", str(err)) from err
 

@@ -51,7 +51,9 @@ class RunSummary(Model):
     family: str
     dataset: str
     created: str = ""
-    status: str = "ready"
+    status: str = "ready"  # ready | training | failed | cancelled
+    job_id: str | None = None  # its latest training job
+    error: str | None = None  # why training stopped (failed or cancelled)
     latent_dim: int | None = None
     capabilities: list[str] = Field(default_factory=list)
     metrics: dict[str, Any] | None = None  # present on a run's detail; some backends add it to the list

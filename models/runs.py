@@ -82,9 +82,18 @@ def record_of(header: dict[str, Any]) -> RunRecord:
                      sha[:VERSION_LEN] if sha else None, header["config"], header["train"])
 
 
+class ModelTooLarge(ValueError):
+    """A config whose model would have more parameters than the caller allows."""
+
+    def __init__(self, n_parameters: int, maximum: int) -> None:
+        super().__init__(f"the model would have {n_parameters:,} parameters; expected at most {maximum:,}")
+        self.n_parameters, self.maximum = n_parameters, maximum
+
+
 def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, train: TrainConfig,
-               run_id: str | None = None) -> RunRecord:
-    """Validate everything and write the run's config.json (no weights yet); training comes next."""
+               run_id: str | None = None, max_parameters: int | None = None) -> RunRecord:
+    """Validate everything and write the run's config.json (no weights yet); training comes next.
+    ``max_parameters``: refuse (ModelTooLarge) a bigger model before any memory is allocated for it."""
     spec, data = get_family(family), get_dataset(dataset)
     typed = spec.config(config)
     run_id = run_id or new_run_id(family, dataset)
@@ -92,11 +101,15 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
     if folder.exists():
         raise FileExistsError(f"run {run_id!r} already exists")
     n_train = len(split_indices(len(data), train.val_fraction, train.seed)[0])
-    model = spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed)  # fails early on a bad config
+    with torch.device("meta"):  # checks the config and counts parameters without allocating them
+        model = spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed)
+    n_parameters = sum(p.numel() for p in model.parameters())
+    if max_parameters is not None and n_parameters > max_parameters:
+        raise ModelTooLarge(n_parameters, max_parameters)
     folder.mkdir(parents=True)
     header = {"run_id": run_id, "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
               "train": asdict(train), "seed": train.seed, "versions": versions(),
-              "n_parameters": sum(p.numel() for p in model.parameters()), **_header_without_sha(model)}
+              "n_parameters": n_parameters, **_header_without_sha(model)}
     write_json(folder / CONFIG_FILE, header)
     return record_of(header)
 
@@ -111,7 +124,7 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) ->
     folder = run_dir(home, run_id)
     header = read_json(folder / CONFIG_FILE) if folder.is_dir() else None
     if header is None:
-        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+        raise RunNotFoundError(f"no run {run_id!r} in this artifact store")
     if header.get("weights_sha256"):
         return record_of(header)
     from .checkpoint import build_from_header
@@ -177,6 +190,7 @@ def delete_run(home: Path, run_id: str) -> None:
 
 __all__ = [
     "WEIGHTS_FILE",
+    "ModelTooLarge",
     "RunNotFoundError",
     "RunRecord",
     "config_from_dict",

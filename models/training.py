@@ -8,6 +8,7 @@ in the same order as an uninterrupted one.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ class TrainConfig:
             require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
         require(self.checkpoint_every >= 0 and self.patience >= 0, "checkpoint_every and patience must be >= 0")
         require(self.threads >= 0, f"threads must be >= 0 (0: torch's default), got {self.threads}")
-        require(self.device == "auto" or self.device.split(":")[0] in {"cpu", "cuda"},
+        require(re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device) is not None,
                 f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}")
 
 

@@ -80,8 +80,11 @@ def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
     except TrainingCancelled:
         done = store.mark_cancelled(job.job_id)
     except Exception as err:
-        log.exception("job %s (%s) raised", job.job_id, job.kind)
-        done = store.fail(job.job_id, f"{type(err).__name__}: {err}")
+        if store.get(job.job_id).cancel_requested:  # e.g. its run was deleted under it: the cancel explains it
+            done = store.mark_cancelled(job.job_id)
+        else:
+            log.exception("job %s (%s) raised", job.job_id, job.kind)
+            done = store.fail(job.job_id, f"{type(err).__name__}: {err}")
     else:
         done = store.succeed(job.job_id, result)
     _log_state(done, suffix=f" after {time.monotonic() - start:.1f}s")

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-RunStatus = Literal["training", "ready"]
+RunStatus = Literal["training", "ready", "failed", "cancelled"]
 
 
 class RunCreate(BaseModel):
@@ -22,7 +22,10 @@ class RunSummary(BaseModel):
     family: str
     dataset: str
     created: str
-    status: RunStatus
+    status: RunStatus = Field(description="ready: trained; training: its job is queued or running; failed or "
+                              "cancelled: its training job ended without weights (see error)")
+    job_id: str | None = Field(None, description="the run's latest training job, when the API started one")
+    error: str | None = Field(None, description="why training stopped (failed or cancelled runs)")
     latent_dim: int | None
     capabilities: list[str]
 

@@ -12,6 +12,8 @@ from models.datasets import MissingExtraError, dataset_names, get_dataset
 from models.registry import UnknownFamilyError, families, get_family
 from models.runs import RunRecord
 
+from ..jobs import Job, JobStore
+from ..jobs.store import MAX_LIST
 from ..store import RunStore
 
 ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
@@ -49,14 +51,32 @@ def capabilities(record: RunRecord) -> list[str]:
         return []
 
 
-def run_summary(record: RunRecord) -> dict[str, Any]:
+def training_jobs(jobs: JobStore) -> dict[str, Job]:
+    """run_id -> its newest training job (among the newest MAX_LIST training jobs)."""
+    newest: dict[str, Job] = {}
+    for job in jobs.list(limit=MAX_LIST, kind="train"):
+        newest.setdefault(str(job.payload.get("run_id")), job)
+    return newest
+
+
+def run_status(record: RunRecord, job: Job | None) -> tuple[str, str | None]:
+    """(status, error): a run without weights is training until its job ends failed or cancelled."""
+    if record.finished:
+        return "ready", None
+    if job is not None and job.state in ("failed", "cancelled"):
+        return job.state, job.error or job.message
+    return "training", None
+
+
+def run_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
+    status, error = run_status(record, job)
     return {"run_id": record.run_id, "version": record.version, "family": record.family, "dataset": record.dataset,
-            "created": record.created, "status": "ready" if record.finished else "training",
+            "created": record.created, "status": status, "job_id": job.job_id if job else None, "error": error,
             "latent_dim": record.config.get("latent_dim"), "capabilities": capabilities(record)}
 
 
-def run_detail(store: RunStore, record: RunRecord) -> dict[str, Any]:
-    return {**run_summary(record), "config": record.config, "train": record.train,
+def run_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
+    return {**run_summary(record, job), "config": record.config, "train": record.train,
             "metrics": store.read(record.run_id, "metrics.json"), "history": store.read(record.run_id, "history.json")}
 
 

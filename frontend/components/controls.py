@@ -56,7 +56,7 @@ def create_span_slider(component_id: str, value: float) -> dcc.Slider:
 
 def run_options(runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
     """Dropdown options: ready runs to pick, training ones shown but disabled."""
-    return [{"label": f"{r.run_id} — {r.family} on {r.dataset}" + ("" if r.status == "ready" else " (training)"),
+    return [{"label": f"{r.run_id} — {r.family} on {r.dataset}" + ("" if r.status == "ready" else f" ({r.status})"),
              "value": r.run_id, "disabled": r.status != "ready"} for r in runs]
 
 

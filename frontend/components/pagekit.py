@@ -90,8 +90,7 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
             return view
         run = client.run(chosen)
         if run.status != "ready" or not run.version:
-            view.alerts.append(create_message(f"Run {run.run_id} is still training; its views appear when it is "
-                                              "ready (see the Runs page for progress).", "info"))
+            view.alerts.append(not_ready_note(run))
             return view
         view.run = run
         if with_dataset:
@@ -99,6 +98,16 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
     except BackendError as err:
         view.alerts.append(create_error_alert(err, "load the run"))
     return view
+
+
+def not_ready_note(run: Run) -> dbc.Alert:
+    """Why a run without weights shows nothing: it is still training, or its training stopped."""
+    if run.status in ("failed", "cancelled"):
+        why = f": {run.error}" if run.status == "failed" and run.error else ""
+        return create_message(f"Run {run.run_id} has no trained weights: its training {run.status}{why}. Delete "
+                              "it or train a new run on the Runs page.", "warning")
+    return create_message(f"Run {run.run_id} is still training; its views appear when it is ready (see the Runs "
+                          "page for progress).", "info")
 
 
 def no_run_note(client: BackendClient, view: RunView) -> dbc.Alert:

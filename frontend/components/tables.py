@@ -87,9 +87,10 @@ def create_config_table(config: Mapping[str, Any]) -> dbc.Table:
 
 
 def run_links(run: RunSummary, job: Job | None = None) -> html.Div:
-    """Links to the run's pages; while it trains, its job's state and progress instead."""
+    """Links to the run's pages; while it trains, its job's state and progress; why it stopped, if it did."""
     if run.status != "ready":
-        return html.Div(training_text(job), className="text-muted small text-wrap", style={"maxWidth": "11rem"})
+        text = training_text(job) if run.status == "training" else stopped_text(run)
+        return html.Div(text, className="text-muted small text-wrap", style={"maxWidth": "11rem"})
     links = [("Explore", ExploreState(run=run.run_id, v=run.version).href()),
              ("Factors", FactorsState(run=run.run_id, v=run.version).href()),
              ("Embedding", EmbeddingState(run=run.run_id, v=run.version).href())]
@@ -108,6 +109,14 @@ def training_text(job: Job | None) -> str:
     return f"training {round(100 * job.progress)}%" + (f" · {job.message}" if job.message else "")
 
 
+def stopped_text(run: RunSummary) -> str:
+    """'training failed: <error>' or 'training cancelled' for a run whose job ended without weights."""
+    return f"training {run.status}" + (f": {run.error}" if run.error and run.status == "failed" else "")
+
+
+STATUS_COLOURS = {"ready": "success", "training": "warning", "failed": "danger", "cancelled": "secondary"}
+
+
 def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[str, Any] | None],
                       selected: str | None, jobs: Mapping[str, Job] | None = None) -> dbc.Table:
     """One row per run, newest first; 'details' opens the run's card; ``jobs``: active training job by run."""
@@ -118,7 +127,7 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[
         values = key_metrics(metrics.get(run.run_id))
         button = dbc.Button(run.run_id, id={"type": "run-select", "run": run.run_id}, color="link", size="sm",
                             className="p-0 fs-run-link", n_clicks=0)
-        status = dbc.Badge(run.status, color="success" if run.status == "ready" else "warning")
+        status = dbc.Badge(run.status, color=STATUS_COLOURS.get(run.status, "secondary"))
         rows.append(html.Tr([html.Td(button), html.Td(run.family), html.Td(run.dataset),
                              html.Td(html.Code(run.version or "—")), html.Td(status),
                              *[html.Td(number(values.get(k))) for k in KEY_METRICS],

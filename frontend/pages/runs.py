@@ -133,7 +133,7 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
         return None, create_error_alert(err, "list the runs"), True
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True
-    training = any(r.status != "ready" for r in runs)
+    training = any(r.status == "training" for r in runs)
     jobs = active_training(client) if training else {}
     return create_runs_table(runs, metrics_by_run(client, runs), selected, jobs), None, not training
 

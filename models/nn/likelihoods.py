@@ -36,4 +36,7 @@ class Likelihood(nn.Module):
 
 def build_likelihood(config: NetConfig, data: DataSpec) -> Likelihood:
     kind = data.likelihood if config.likelihood == "auto" else config.likelihood
+    if kind == "bernoulli" and data.likelihood != "bernoulli":
+        raise ValueError("likelihood 'bernoulli' needs data in [0, 1], and this dataset's values are real numbers; "
+                         "expected 'auto' or 'gaussian'")
     return Likelihood(kind, data.shape)

@@ -58,6 +58,11 @@ def test_create_queues_a_train_job(fresh_home: Path, settings_for: Callable[...,
     ({"family": "vae", "dataset": "digits", "train": {"steps": -1}}, "train", ["steps must be >= 1"]),
     ({"dataset": "digits"}, "family", ["Field required"]),
     ({"family": "vae", "dataset": "digits", "config": [1]}, "config", ["valid dictionary"]),
+    ({"family": "vae", "dataset": "breast_cancer", "config": {"likelihood": "bernoulli"}}, "config",
+     ["needs data in [0, 1]", "expected 'auto' or 'gaussian'"]),
+    ({"family": "vae", "dataset": "digits", "train": {"device": "cuda:7"}}, "train",
+     ["'cuda:7' is not on this machine", "expected 'auto' or 'cpu'"]),
+    ({"family": "vae", "dataset": "digits", "train": {"device": "cuda:x"}}, "train", ["'auto', 'cpu' or 'cuda[:i]'"]),
 ])
 def test_create_rejects_bad_input_naming_the_field(client: TestClient, problem: Callable[..., Any],
                                                    body: dict[str, Any], field: str, words: list[str]) -> None:
@@ -105,3 +110,44 @@ def test_a_training_run_answers_409_still_training(fresh_home: Path, settings_fo
         problem(c.post(f"{API}/runs/busy/decode", json={"z": [[0, 0]]}), 409, "still training")
         problem(c.post(f"{API}/runs/busy/metrics"), 409, "still training")
         assert c.get(f"{API}/runs/busy").json()["status"] == "training"
+
+
+@pytest.mark.parametrize(("body", "limit", "value"), [
+    ({"train": {"steps": 100_000_000_000}}, "max_train_steps", 100_000_000_000),
+    ({"config": {"hidden": [100_000, 100_000]}}, "max_model_params", None),  # 10^10 weights: never allocated
+])
+def test_create_enforces_the_training_limits(client: TestClient, problem: Callable[..., Any], body: dict[str, Any],
+                                             limit: str, value: int | None) -> None:
+    detail = problem(client.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", **body}), 422, limit)
+    assert detail["limit"] == limit and (value is None or f"is {value}" in detail["detail"])
+
+
+def test_a_run_whose_job_failed_or_was_cancelled_says_so(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                         problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        jobs = c.app.state.jobs
+        made = [c.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", "train": {"steps": 5}}).json()
+                for _ in range(3)]
+        failed, cancelled, queued = made
+        claimed = jobs.claim_next("test:1")
+        assert claimed is not None and claimed.job_id == failed["job_id"]
+        jobs.fail(failed["job_id"], "RuntimeError: out of memory")
+        c.delete(f"{API}/jobs/{cancelled['job_id']}")
+        runs = {r["run_id"]: r for r in c.get(f"{API}/runs").json()["runs"]}
+        assert (runs[failed["run_id"]]["status"], runs[failed["run_id"]]["error"]) == ("failed",
+                                                                                     "RuntimeError: out of memory")
+        assert runs[cancelled["run_id"]]["status"] == "cancelled"
+        assert (runs[queued["run_id"]]["status"], runs[queued["run_id"]]["job_id"]) == ("training", queued["job_id"])
+        assert runs["tiny"]["status"] == "ready" and runs["tiny"]["error"] is None
+        detail = c.get(f"{API}/runs/{failed['run_id']}").json()
+        assert detail["status"] == "failed" and detail["job_id"] == failed["job_id"]
+        problem(c.get(f"{API}/runs/{failed['run_id']}/traversal.png"), 409, "failed or was cancelled")
+
+
+def test_deleting_a_run_cancels_its_unfinished_job(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        made = c.post(f"{API}/runs", json={"family": "vae", "dataset": "digits"}).json()
+        assert c.delete(f"{API}/runs/{made['run_id']}").status_code == 204
+        assert c.get(made["job_url"]).json()["state"] == "cancelled"
+        gone = c.delete(f"{API}/runs/{made['run_id']}")
+        assert gone.status_code == 404 and str(fresh_home) not in gone.text  # no server paths in errors

@@ -185,3 +185,20 @@ def test_cancel_reaches_a_handler_through_its_context(settings: Settings) -> Non
         assert not worker.is_alive() and store.get(job.job_id).state == "cancelled"
     finally:
         store.close()
+
+
+def test_an_error_after_a_cancel_request_ends_the_job_cancelled(settings: Settings) -> None:
+    """A run deleted under its running job: the job's next write fails, and the cancel, not the error, is why."""
+
+    def deleted_under_it(payload: dict, ctx: JobContext) -> dict:
+        store.cancel(ctx.job_id)  # what DELETE /runs/{id} does before it removes the files
+        raise FileNotFoundError("runs/gone/train_log.jsonl")
+
+    store = JobStore(settings.database_url, kinds={"gone": deleted_under_it})
+    try:
+        job = store.submit("gone", {})
+        run_worker(settings, once=True, store=store)
+        done = store.get(job.job_id)
+        assert done.state == "cancelled" and done.error is None, done
+    finally:
+        store.close()

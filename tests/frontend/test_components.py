@@ -84,6 +84,14 @@ def test_runs_table_rows() -> None:
     assert {"type": "run-select", "run": "tiny"} in ids_of(table)
 
 
+def test_a_run_whose_training_stopped_says_why_instead_of_linking() -> None:
+    failed = RunSummary.model_validate({**RUN, "version": None, "status": "failed", "error": "RuntimeError: oom"})
+    cancelled = RunSummary.model_validate({**RUN, "version": None, "status": "cancelled", "error": "cancelled"})
+    assert run_links(failed).children == "training failed: RuntimeError: oom"
+    assert run_links(cancelled).children == "training cancelled"
+    assert run_links(RunSummary.model_validate({**RUN, "version": None, "status": "training"})).children == "training…"
+
+
 def test_only_grouped_runs_link_to_the_groups_page() -> None:
     grouped = [link.children for link in run_links(RunSummary.model_validate(GROUPED_RUN)).children]
     assert grouped == ["Explore", "Factors", "Embedding", "Groups"]

@@ -4,35 +4,45 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ...deps import JobsDep, RunId, StoreDep
+from ...deps import JobsDep, RunId, SettingsDep, StoreDep
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
-from ...services.catalog import run_detail, run_summary
+from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted
+from ...store import CreateLimits
 from ..responses import problems
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=problems(404, 422))
 
 
 @router.get("", response_model=RunList, summary="Every run, newest first")
-def list_runs(store: StoreDep) -> RunList:
-    return RunList.model_validate({"runs": [run_summary(r) for r in store.records()]})
+def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
+    newest = training_jobs(jobs)
+    return RunList.model_validate({"runs": [run_summary(r, newest.get(r.run_id)) for r in store.records()]})
 
 
 @router.post("", status_code=202, response_model=JobAccepted, responses=problems(413),
              summary="Create a run and queue its training job")
-def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
-    record = store.create(body.family, body.dataset, body.config, body.train)
+def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
+               response: Response) -> JobAccepted:
+    limits = CreateLimits(settings.max_train_steps, settings.max_model_params)
+    record = store.create(body.family, body.dataset, body.config, body.train, limits)
     job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
     response.headers["Location"] = job.job_url
     return job
 
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run: config, status, metrics, history")
-def get_run(run_id: RunId, store: StoreDep) -> RunPublic:
-    return RunPublic.model_validate(run_detail(store, store.record(run_id)))
+def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> RunPublic:
+    record = store.record(run_id)
+    return RunPublic.model_validate(run_detail(store, record, training_jobs(jobs).get(run_id)))
 
 
-@router.delete("/{run_id}", status_code=204, response_class=Response, summary="Delete a run and its files")
-def delete_run(run_id: RunId, store: StoreDep) -> Response:
+@router.delete("/{run_id}", status_code=204, response_class=Response,
+               summary="Delete a run and its files (its unfinished training job is cancelled)")
+def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> Response:
+    store.record(run_id)  # 404 before anything changes
+    job = training_jobs(jobs).get(run_id)
+    if job is not None and not job.finished:
+        jobs.cancel(job.job_id)
     store.delete(run_id)
     return Response(status_code=204)

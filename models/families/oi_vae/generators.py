@@ -45,16 +45,18 @@ class GroupedGenerator(nn.Module):
     def __init__(self, groups: tuple[Group, ...], latent_dim: int, group_input_dim: int,
                  hidden: tuple[int, ...], w_init_std: float) -> None:
         super().__init__()
-        n_groups, sizes = len(groups), torch.tensor([g.stop - g.start for g in groups])
+        sizes = [g.stop - g.start for g in groups]  # plain ints: no data-dependent op (builds on "meta" too)
+        n_groups, d_max = len(groups), max(sizes)
         self.W = nn.Parameter(w_init_std * torch.randn(n_groups, group_input_dim, latent_dim))
-        widths = [group_input_dim, *hidden, int(sizes.max())]
+        widths = [group_input_dim, *hidden, d_max]
         self.weights = nn.ParameterList(_uniform((n_groups, a, b), a) for a, b in itertools.pairwise(widths))
         self.biases = nn.ParameterList(_uniform((n_groups, 1, b), a) for a, b in itertools.pairwise(widths))
-        valid = torch.arange(widths[-1]) < sizes[:, None]  # (G, d_max): real outputs of each group
+        valid = torch.arange(d_max) < torch.tensor(sizes)[:, None]  # (G, d_max): real outputs of each group
         with torch.no_grad():
             self.weights[-1].mul_(valid[:, None, :])
             self.biases[-1].mul_(valid[:, None, :])
-        self.register_buffer("columns", valid.flatten().nonzero().squeeze(1), persistent=False)  # (D,)
+        columns = [g * d_max + i for g, size in enumerate(sizes) for i in range(size)]  # valid.flatten().nonzero()
+        self.register_buffer("columns", torch.tensor(columns), persistent=False)  # (D,)
 
     def forward(self, z: Tensor) -> Tensor:
         h = torch.einsum("gpk,bk->gbp", self.W, z)  # (G, B, p): W^(g) z for every group
