@@ -43,6 +43,18 @@ def as_version(text: str | None) -> str | None:
     return text if text and VERSION_RE.fullmatch(text) else None
 
 
+INVALID = -1  # a base control that holds no whole number in range (blank, 2.5, -3): the page says what it expects
+
+
+def whole(value: Any, high: int) -> int:
+    """A control's value as a whole number in 0..high, else INVALID."""
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        return INVALID
+    return int(number) if number.is_integer() and 0 <= number <= high else INVALID
+
+
 def as_int(text: str | None, low: int, high: int, default: int) -> int:
     try:
         return min(max(int(str(text)), low), high)
@@ -116,12 +128,17 @@ class Base:
 
     @classmethod
     def of(cls, kind: str | None, index: Any, seed: Any) -> Base:
-        """From the base controls (kind radio, index and seed inputs)."""
+        """From the base controls (kind radio, index and seed inputs); INVALID for a value that is not a whole
+        number in range (``valid`` is then False and the page says what it expects)."""
         if kind == "item":
-            return cls("item", index=as_int(index, 0, 10**9 - 1, 0))
+            return cls("item", index=whole(index, 10**9 - 1))
         if kind == "prior":
-            return cls("prior", seed=as_int(seed, 0, 2**32 - 1, 0))
+            return cls("prior", seed=whole(seed, 2**32 - 1))
         return cls()
+
+    @property
+    def valid(self) -> bool:
+        return INVALID not in (self.index, self.seed)
 
 
 class PageState:

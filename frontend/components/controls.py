@@ -109,9 +109,11 @@ def create_schema_input(id_type: str, name: str, prop: Mapping[str, Any], value:
                           value=value)
     if kind == "boolean":
         return dbc.Switch(id=component_id, value=bool(value), label=prop.get("title", name))
-    if kind in ("integer", "number"):
-        return dbc.Input(id=component_id, type="number", value=value, step=1 if kind == "integer" else "any",
-                         min=prop.get("minimum"), max=prop.get("maximum"))
+    if kind in ("integer", "number"):  # no min/max/step: the browser would turn -10 or 2.5 into a blank, which
+        # means "the default" here; the number is sent as typed and parse_value or the backend says what is wrong
+        default = prop.get("default")
+        return dbc.Input(id=component_id, type="number", value=value, step="any",
+                         placeholder=f"default: {default}" if default is not None else "")
     placeholder = {"int_list": "e.g. 256, 128", "float_list": "e.g. 0.5, 1", "json": "JSON"}.get(kind, "")
     return dbc.Input(id=component_id, type="text", value=show_value(kind, value), placeholder=placeholder)
 

@@ -14,11 +14,11 @@ from dash.exceptions import PreventUpdate
 from frontend import context
 from frontend.api_client import BackendClient, BackendError, Embedding
 from frontend.components.controls import create_field, create_run_picker
-from frontend.components.feedback import create_error_alert
+from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import embedding_figure, empty_figure
 from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
 from frontend.components.shell import CURRENT_RUN
-from frontend.state import EMBED_N, Base, EmbeddingState, as_int, explore_href
+from frontend.state import EMBED_N, Base, EmbeddingState, explore_href, whole
 
 dash.register_page(__name__, path="/embedding", name="Embedding", title="Embedding — factorscope", order=3,
                    nav=True)
@@ -42,8 +42,7 @@ def clicked_item(click: Mapping[str, Any] | None) -> int | None:
 def layout(**query: Any) -> html.Div:
     state = EmbeddingState.from_query(query)
     method = dbc.RadioItems(id="embedding-method", options=METHOD_OPTIONS, value=state.method)
-    n = dbc.Input(id="embedding-n", type="number", min=EMBED_N[0], max=EMBED_N[1], step=50, value=state.n,
-                  debounce=True)
+    n = dbc.Input(id="embedding-n", type="number", step=1, value=state.n, debounce=True)
     colour = dcc.Dropdown(id="embedding-color", value=state.color, clearable=False,
                           options=[{"label": state.color or "one colour", "value": state.color}])
     return html.Div([
@@ -89,7 +88,10 @@ def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any,
           Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
           Input("embedding-method", "value"), Input("embedding-n", "value"))
 def points(run: Mapping[str, Any] | None, method: str, n: Any) -> tuple[Any, ...]:
-    return load_points(context.client(), run, method, as_int(n, *EMBED_N))
+    if whole(n, EMBED_N[1]) < EMBED_N[0]:  # blank, 2.5 or out of range: say so and keep the plot
+        note = create_message(f"Items encoded: expected a whole number in {EMBED_N[0]}..{EMBED_N[1]}.", "warning")
+        return dash.no_update, dash.no_update, note
+    return load_points(context.client(), run, method, int(n))
 
 
 def load_points(client: BackendClient, run: Mapping[str, Any] | None, method: str, n: int) -> tuple[Any, ...]:
@@ -112,9 +114,9 @@ def figure(data: Mapping[str, Any] | None, colour: str | None) -> Any:
 @callback(Output("embedding-query", "data"), Input("embedding-run", "data"), Input("embedding-method", "value"),
           Input("embedding-n", "value"), Input("embedding-color", "value"))
 def query(run: Mapping[str, Any] | None, method: str, n: Any, colour: str | None) -> str:
-    if not run:
+    if not run or whole(n, EMBED_N[1]) < EMBED_N[0]:
         raise PreventUpdate
-    return EmbeddingState(run=run["run_id"], v=run["version"], method=method, n=as_int(n, *EMBED_N),
+    return EmbeddingState(run=run["run_id"], v=run["version"], method=method, n=int(n),
                           color=colour or "").to_query()
 
 

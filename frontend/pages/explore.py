@@ -66,7 +66,9 @@ def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str |
     if len(dims) > MAX_DIMS:
         return f"Choose at most {MAX_DIMS} dims ({len(dims)} chosen)."
     if base.kind == "item" and not 0 <= base.index < run["n_items"]:
-        return f"Item {base.index} does not exist: {run['dataset']} has items 0..{run['n_items'] - 1}."
+        return f"Item index: expected a whole number; {run['dataset']} has items 0..{run['n_items'] - 1}."
+    if not base.valid:
+        return "Prior seed: expected a whole number in 0..4294967295."
     return None
 
 
@@ -311,9 +313,10 @@ def decoded(z: list[float], run: Mapping[str, Any] | None) -> str | None:
           Input("explore-interval", "disabled"))
 def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str, index: Any,
           seed: Any, z: list[float], paused: bool) -> str:
-    if not run or not paused:  # no URL writes per animation frame
+    base = Base.of(kind, index, seed)
+    if not run or not paused or not base.valid:  # no URL writes per animation frame, nor for a bad base
         raise PreventUpdate
-    return explore_state(run, dims or [], steps, span, Base.of(kind, index, seed), z).to_query()
+    return explore_state(run, dims or [], steps, span, base, z).to_query()
 
 
 register_url_sync("explore")

@@ -9,6 +9,7 @@ from frontend.components.controls import (
     TRAIN_SCHEMA,
     create_config_form,
     create_latent_sliders,
+    create_schema_input,
     dom_id,
     field_kind,
     form_values,
@@ -90,6 +91,16 @@ def test_a_run_whose_training_stopped_says_why_instead_of_linking() -> None:
     assert run_links(failed).children == "training failed: RuntimeError: oom"
     assert run_links(cancelled).children == "training cancelled"
     assert run_links(RunSummary.model_validate({**RUN, "version": None, "status": "training"})).children == "training…"
+
+
+def test_number_fields_send_what_was_typed() -> None:
+    """No min/max/step: a browser would turn -10 or 2.5 into a blank, and a blank means 'the default'."""
+    steps = create_schema_input("t", "steps", {"type": "integer", "minimum": 1, "default": 2000}, 2000)
+    assert (steps.type, steps.step, steps.placeholder) == ("number", "any", "default: 2000")
+    assert getattr(steps, "min", None) is None and getattr(steps, "max", None) is None
+    schema = {"properties": {"steps": {"type": "integer"}}}
+    assert form_values(schema, [{"field": "steps"}], [-10]) == ({"steps": -10}, [])  # the backend answers 422
+    assert form_values(schema, [{"field": "steps"}], [2.5])[1] == ["steps: expected a whole number, got 2.5"]
 
 
 def test_only_grouped_runs_link_to_the_groups_page() -> None:

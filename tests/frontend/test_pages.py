@@ -223,6 +223,18 @@ def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client
     assert data is None and "max_embedding_n" in text_of(alert)
 
 
+def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, ModuleType],
+                                                            backend: FakeBackend) -> None:
+    run = {"run_id": "tiny", "version": VERSION}
+    calls = len(backend.calls)
+    for bad in (None, 2.5, 10, 9000):  # what the number box may hold: never silently the default 500
+        data, options, alert = pages["embedding"].points(run, "pca", bad)
+        assert data is no_update and options is no_update and "expected a whole number in 50..5000" in text_of(alert)
+        with pytest.raises(PreventUpdate):
+            pages["embedding"].query(run, "pca", bad, "")
+    assert len(backend.calls) == calls
+
+
 # -- Groups ----------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -52,8 +52,9 @@ def test_base_parse(text: str | None, base: Base) -> None:
 def test_base_from_controls() -> None:
     assert str(Base.of("item", 5, None)) == "item:5"
     assert str(Base.of("prior", None, "3")) == "prior:3"
-    assert str(Base.of("item", None, None)) == "item:0"
-    assert str(Base.of("zero", 5, 5)) == "zero"
+    assert str(Base.of("zero", 5, 5)) == "zero" and Base.of("item", 5.0, None).valid
+    for bad in (None, "", -3, 2.5, "abc", 10**9):  # what a number box may hold: never silently item 0
+        assert not Base.of("item", bad, None).valid and not Base.of("prior", None, bad if bad != 10**9 else -1).valid
 
 
 def test_other_pages() -> None:
