@@ -267,6 +267,10 @@ class BackendClient:
     def job(self, job_id: str) -> Job:
         return Job.model_validate(self._json("GET", _path("jobs", job_id)))
 
+    def cancel_job(self, job_id: str) -> Job:
+        """Cancel a job (a running one stops at its next progress report)."""
+        return Job.model_validate(self._json("DELETE", _path("jobs", job_id)))
+
     def jobs(self, kind: str | None = None, state: str | None = None) -> list[Job]:
         """The newest 100 jobs, newest first, optionally of one kind and state."""
         return [Job.model_validate(j) for j in self._json("GET", _path("jobs"), {"kind": kind, "state": state})["jobs"]]

@@ -111,6 +111,8 @@ def layout(**query: Any) -> html.Div:
         ]),
         html.Div(id="runs-alerts"),
         dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
+        dcc.ConfirmDialog(id="runs-delete-confirm"),
+        html.Div(id="runs-action-alert", className="mt-2"),
         dbc.Row([dbc.Col(html.Div(id="runs-card"), xs=12, xl=7), dbc.Col(train_form(state), xs=12, xl=5)],
                 className="mt-3"),
     ], className="fs-page", id="runs-page")
@@ -146,8 +148,9 @@ def select(clicks: list[int | None]) -> str:
     return str(ctx.triggered_id["run"])
 
 
-@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-refresh", "data"))
-def card(selected: str | None, _refresh: int) -> Any:
+@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-refresh", "data"),
+          Input("runs-watch", "n_intervals"))
+def card(selected: str | None, _refresh: int, _watch: Any) -> Any:
     return run_card(context.client(), selected)
 
 
@@ -161,9 +164,9 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
         return create_error_alert(err, f"load run {run_id}")
     header = [html.Span(run.run_id, className="fw-semibold me-2"),
               html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {run.status}",
-                        className="text-muted small")]
+                        className="text-muted small me-auto"), *run_actions(run)]
     return dbc.Card([
-        dbc.CardHeader(header),
+        dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2"),
         dbc.CardBody([
             run_links(run),
             dcc.Graph(figure=training_figure(run.history), config={"displaylogo": False}, id="runs-curve"),
@@ -171,6 +174,75 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
                      dbc.Col([html.H2("Metrics", className="h6"), create_metrics_table(run.metrics)], md=7)]),
         ]),
     ], className="mb-3", id="runs-run-card")
+
+
+def run_actions(run: RunSummary) -> list[Any]:
+    """The card's buttons: cancel a run's training, (re)compute its metrics, delete it."""
+    buttons = []
+    if run.status == "training" and run.job_id:
+        buttons.append(dbc.Button("Cancel training", id="runs-cancel", size="sm", color="warning", outline=True))
+    if run.status == "ready":
+        buttons.append(dbc.Button("Compute metrics", id="runs-evaluate", size="sm", color="secondary", outline=True))
+    buttons.append(dbc.Button("Delete run", id="runs-delete", size="sm", color="danger", outline=True))
+    return buttons
+
+
+@callback(Output("runs-delete-confirm", "displayed"), Output("runs-delete-confirm", "message"),
+          Input("runs-delete", "n_clicks"), State("runs-selected", "data"), prevent_initial_call=True)
+def ask_delete(clicks: int | None, run_id: str | None) -> tuple[bool, str]:
+    if not clicks or not run_id:
+        raise PreventUpdate
+    return True, f"Delete run {run_id} and all its files (weights, checkpoints, metrics)? This cannot be undone."
+
+
+@callback(Output("runs-action-alert", "children"), Output("runs-selected", "data", allow_duplicate=True),
+          Output("runs-refresh", "data", allow_duplicate=True), Input("runs-delete-confirm", "submit_n_clicks"),
+          State("runs-selected", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+def delete(_confirmed: int | None, run_id: str | None, refresh: int) -> tuple[Any, Any, int]:
+    if not run_id:
+        raise PreventUpdate
+    try:
+        context.client().delete_run(run_id)
+    except BackendError as err:
+        return create_error_alert(err, f"delete run {run_id}"), dash.no_update, (refresh or 0) + 1
+    return create_message(f"Run {run_id} was deleted.", "info"), None, (refresh or 0) + 1
+
+
+@callback(Output("runs-action-alert", "children", allow_duplicate=True),
+          Output("runs-refresh", "data", allow_duplicate=True), Input("runs-cancel", "n_clicks"),
+          State("runs-selected", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+def cancel(clicks: int | None, run_id: str | None, refresh: int) -> tuple[Any, int]:
+    return act(clicks, run_id, "cancel", refresh)
+
+
+@callback(Output("runs-action-alert", "children", allow_duplicate=True),
+          Output("runs-refresh", "data", allow_duplicate=True), Input("runs-evaluate", "n_clicks"),
+          State("runs-selected", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+def evaluate(clicks: int | None, run_id: str | None, refresh: int) -> tuple[Any, int]:
+    return act(clicks, run_id, "evaluate", refresh)
+
+
+def act(clicks: int | None, run_id: str | None, action: str, refresh: int) -> tuple[Any, int]:
+    """One callback per button (Dash fires a callback only when all its inputs are on the page)."""
+    if not clicks or not run_id:
+        raise PreventUpdate
+    return run_action(context.client(), run_id, action), (refresh or 0) + 1
+
+
+def run_action(client: BackendClient, run_id: str, action: str) -> Any:
+    """Cancel the run's training job, or queue the job that computes its metrics; the message says which."""
+    try:
+        if action == "cancel":
+            job_id = client.run(run_id).job_id
+            if job_id is None:
+                return create_message(f"Run {run_id} has no training job to cancel.", "warning")
+            job = client.cancel_job(job_id)
+            return create_message(f"Training of {run_id}: {job.message or job.state}.", "info")
+        accepted = client.evaluate(run_id)
+        return create_message(f"Computing the metrics of {run_id} (job {accepted.job_id}); Refresh when it is done "
+                              "to see them in the Metrics table.", "info")
+    except BackendError as err:
+        return create_error_alert(err, f"{'cancel the training of' if action == 'cancel' else 'evaluate'} {run_id}")
 
 
 # -- the training form -----------------------------------------------------------------------------------

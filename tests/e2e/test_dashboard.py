@@ -289,3 +289,31 @@ def test_narrow_screens_stack_the_controls(stack: Stack, new_page: Any, shot: An
     traversal(page, "dims=3,2")
     assert no_horizontal_scroll(page)
     shot(page, "explore-narrow")
+
+
+def test_the_run_card_cancels_training_computes_metrics_and_deletes(stack: Stack, page: Any, shot: Any) -> None:
+    api = f"{stack.api_url}/api/v1"
+    made = httpx.post(f"{api}/runs", json={"family": "vae", "dataset": "digits", "config": {"hidden": [16]},
+                                           "train": {"steps": 1_000_000}}).json()
+    run_id = made["run_id"]
+    page.goto(f"{stack.ui_url}/?run={run_id}")
+    page.locator("#runs-cancel").click()
+    row = page.locator(f'#runs-table tr[data-run="{run_id}"]')
+    page.wait_for_function("(id) => (document.querySelector(`#runs-table tr[data-run='${id}']`) || {}).innerText"
+                           "?.includes('cancelled')", arg=run_id, timeout=60_000)
+    assert httpx.get(stack.api_url + made["job_url"]).json()["state"] == "cancelled"
+    assert "Explore" not in row.inner_text()  # no links to views a run without weights cannot show
+    page.locator("#runs-run-card", has_text="training cancelled").wait_for()  # the card follows the table
+    assert not page.locator("#runs-cancel").count()
+    shot(page, "run-cancelled")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#runs-delete").click()
+    page.locator("#runs-action-alert", has_text=f"Run {run_id} was deleted").wait_for()
+    row.wait_for(state="detached")
+    assert httpx.get(f"{api}/runs/{run_id}").status_code == 404
+    page.goto(f"{stack.ui_url}/?run={RUN}")
+    page.locator("#runs-evaluate").click()
+    note = page.locator("#runs-action-alert", has_text="Computing the metrics")
+    note.wait_for()
+    job_id = re.search(r"job (\w+)", note.inner_text()).group(1)
+    assert httpx.get(f"{api}/jobs/{job_id}").json()["kind"] == "evaluate"
