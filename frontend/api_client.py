@@ -326,9 +326,8 @@ class ImageUrls:
         query = urlencode(_query(params), safe=",:")
         return f"{self.base}{path}" + (f"?{query}" if query else "")
 
-    def traversal(self, run_id: str, dims: Sequence[int], steps: int, span: float, base: str,
-                  v: str | None) -> str:
-        params = {"dims": list(dims), "steps": steps, "span": span, "base": base, "v": v}
+    def traversal(self, run_id: str, params: Mapping[str, Any]) -> str:
+        """``params``: the traversal.png query (``ExploreState.image_params``)."""
         return self._url(_path("runs", run_id, "traversal.png"), params)
 
     def decode(self, run_id: str, z: Sequence[float], v: str | None) -> str:

@@ -35,10 +35,8 @@ def download_traversal() -> flask.Response:
     state = ExploreState.from_query(flask.request.args)
     if state.run is None or not state.dims:
         return flask.Response("expected ?run=<run id>&dims=<comma-separated dims>", 400, mimetype="text/plain")
-    params = {"dims": list(state.dims), "steps": state.steps, "span": state.span, "base": str(state.base),
-              "v": state.v}
     try:
-        content = current().client.traversal_png(state.run, params)
+        content = current().client.traversal_png(state.run, state.image_params())
     except BackendError as err:
         return flask.Response(f"{err.title}: {err.detail}", err.status, mimetype="text/plain")
     name = f"traversal-{state.run}-dims{'-'.join(map(str, state.dims))}.png"

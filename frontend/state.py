@@ -25,6 +25,7 @@ STEPS = (3, 15, 9)  # min, max, default
 SPAN = (0.25, 5.0, 2.5)
 MAX_DIMS = 20  # rows in one traversal (x 15 steps stays under the backend's 400 cells)
 EMBED_N = (50, 5000, 500)
+SPAN_UNITS: tuple[str, ...] = ("sd", "abs")  # traversal span: standard deviations at the base, or latent units
 MAX_Z = 512
 
 
@@ -184,13 +185,22 @@ class ExploreState(PageState):
     span: float = SPAN[2]
     base: Base = field(default_factory=Base)
     z: tuple[float, ...] = ()  # the playground's latent vector; () = the base point
+    unit: str = "sd"  # the span in standard deviations at the base (posterior for an item, else prior) or "abs"
 
     @classmethod
     def from_query(cls, query: Query) -> ExploreState:
         return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
                    dims=as_dims(first(query, "dims")), steps=as_int(first(query, "steps"), *STEPS),
                    span=as_float(first(query, "span"), *SPAN), base=Base.parse(first(query, "base")),
-                   z=as_floats(first(query, "z")))
+                   z=as_floats(first(query, "z")), unit=as_choice(first(query, "unit"), SPAN_UNITS, "sd"))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in super().pairs() if (k, v) != ("unit", "sd")]  # links as they were before units
+
+    def image_params(self) -> dict[str, Any]:
+        """The backend's traversal.png query for this view (span_mode only when it is not the default)."""
+        return {"dims": list(self.dims), "steps": self.steps, "span": self.span, "base": str(self.base),
+                "span_mode": None if self.unit == "sd" else self.unit, "v": self.v}
 
 
 Estimator = Literal["mi_gaussian", "mi_monte_carlo"]

@@ -33,6 +33,8 @@ DEFAULT_ROWS = 8  # dims shown when the link names none: the most informative on
 GALLERY_SIZE = 12
 CELL_PX = 88  # widest a traversal column is drawn (the PNG is scaled up to fit, pixelated)
 FRAMES = 24  # animation frames from -range to +range (then back)
+UNIT_OPTIONS = [{"label": "standard deviations at the base", "value": "sd"},
+                {"label": "latent units", "value": "abs"}]
 BASE_OPTIONS = [{"label": "dataset item", "value": "item"}, {"label": "prior sample", "value": "prior"},
                 {"label": "zero", "value": "zero"}]
 Z = {"type": "z-slider", "dim": ALL}
@@ -72,11 +74,6 @@ def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str |
     return None
 
 
-def traversal_params(run: Mapping[str, Any], dims: Sequence[int], steps: int, span: float,
-                     base: Base) -> dict[str, Any]:
-    return {"dims": list(dims), "steps": steps, "span": span, "base": str(base), "v": run["version"]}
-
-
 def row_labels(run: Mapping[str, Any], dims: Sequence[int]) -> list[Any]:
     mi = run.get("mi")
     return [html.Div([html.Span(f"z{d}", className="fs-row-dim"),
@@ -84,10 +81,12 @@ def row_labels(run: Mapping[str, Any], dims: Sequence[int]) -> list[Any]:
             for d in dims]
 
 
-def caption(steps: int, span: float, base: Base) -> str:
-    where = {"item": f"dataset item {base.index} (its posterior mean; span in its posterior sd)",
-             "prior": f"prior sample #{base.seed} (span in prior sd)", "zero": "zero (span in prior sd)"}
-    return f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} around {where[base.kind]}."
+def caption(steps: int, span: float, base: Base, unit: str = "sd") -> str:
+    sd = "its posterior sd" if base.kind == "item" else "prior sd"
+    where = {"item": f"dataset item {base.index} (its posterior mean)", "prior": f"prior sample #{base.seed}",
+             "zero": "zero"}
+    return (f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} "
+            f"({sd if unit == 'sd' else 'latent units'}) around {where[base.kind]}.")
 
 
 def gallery_indices(start: int, n_items: int, count: int = GALLERY_SIZE) -> list[int]:
@@ -110,10 +109,10 @@ def download_href(state: ExploreState) -> str:
 
 
 def explore_state(run: Mapping[str, Any], dims: Sequence[int], steps: int, span: float, base: Base,
-                  z: Sequence[float]) -> ExploreState:
+                  z: Sequence[float], unit: str = "sd") -> ExploreState:
     k = run["latent_dim"]
     return ExploreState(run=run["run_id"], v=run["version"], dims=tuple(dims), steps=steps, span=span, base=base,
-                        z=tuple(round(float(x), 2) for x in z) if len(z) == k else ())
+                        z=tuple(round(float(x), 2) for x in z) if len(z) == k else (), unit=unit)
 
 
 def base_code(client: BackendClient, run: Mapping[str, Any], base: Base) -> list[float]:
@@ -137,7 +136,9 @@ def controls(state: ExploreState) -> html.Div:
         create_run_picker("explore-run-select", state.run),
         create_field("Rows: latent dims", dims, "explore-dims"),
         create_field("Steps per dim", create_steps_slider("explore-steps", state.steps), "explore-steps"),
-        create_field("Span (± standard deviations)", create_span_slider("explore-span", state.span), "explore-span"),
+        create_field("Span (±)", create_span_slider("explore-span", state.span), "explore-span"),
+        dbc.RadioItems(id="explore-span-unit", options=UNIT_OPTIONS, value=state.unit, inline=True,
+                       className="small mb-2"),
         create_field("Base point", base, "explore-base-kind"),
         dbc.Row([
             dbc.Col(create_field("Item index", dbc.Input(id="explore-base-index", type="number", min=0, step=1,
@@ -155,8 +156,7 @@ def first_view(images: ImageUrls | None, state: ExploreState) -> dict[str, Any]:
     run's details arrive (they only add the MI labels; a stale version is replaced and bannered)."""
     if images is None or not (state.run and state.v and state.dims):
         return {"src": None, "labels": [], "style": {}}
-    params = traversal_params({"version": state.v}, state.dims, state.steps, state.span, state.base)
-    return {"src": images.traversal(state.run, **params), "labels": row_labels({"mi": None}, state.dims),
+    return {"src": images.traversal(state.run, state.image_params()), "labels": row_labels({"mi": None}, state.dims),
             "style": {"maxWidth": f"{state.steps * CELL_PX}px"}}
 
 
@@ -279,25 +279,24 @@ def run_controls(run: Mapping[str, Any] | None, initial: str, kind: str, index: 
           Output("explore-view-note", "children"), Output("explore-traversal", "style"),
           Input("explore-run", "data"), Input("explore-dims", "value"), Input("explore-steps", "value"),
           Input("explore-span", "value"), Input("explore-base-kind", "value"), Input("explore-base-index", "value"),
-          Input("explore-base-seed", "value"))
+          Input("explore-base-seed", "value"), Input("explore-span-unit", "value"))
 def traversal(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str,
-              index: Any, seed: Any) -> tuple[Any, ...]:
-    return traversal_view(context.images(), run, dims or [], steps, span, Base.of(kind, index, seed))
+              index: Any, seed: Any, unit: str) -> tuple[Any, ...]:
+    return traversal_view(context.images(), run, dims or [], steps, span, Base.of(kind, index, seed), unit)
 
 
 def traversal_view(images: ImageUrls, run: Mapping[str, Any] | None, dims: Sequence[int], steps: int, span: float,
-                   base: Base) -> tuple[Any, ...]:
+                   base: Base, unit: str = "sd") -> tuple[Any, ...]:
     if not run:  # not loaded yet (or failed): keep what the layout drew from the link
         return (no_update,) * 8
     problem = check_view(run, dims, base)
     if problem:
         return None, [], "", None, "traversal.png", "", create_message(problem), {}
-    params = traversal_params(run, dims, steps, span, base)
-    src = images.traversal(run["run_id"], **params)
-    state = explore_state(run, dims, steps, span, base, ())
+    state = explore_state(run, dims, steps, span, base, (), unit)
+    src = images.traversal(run["run_id"], state.image_params())
     name = f"traversal-{run['run_id']}-dims{'-'.join(map(str, dims))}.png"
     size = {"maxWidth": f"{steps * CELL_PX}px"}
-    return src, row_labels(run, dims), caption(steps, span, base), download_href(state), name, src, None, size
+    return src, row_labels(run, dims), caption(steps, span, base, unit), download_href(state), name, src, None, size
 
 
 @callback(Output("explore-decoded", "src"), Input(Z, "value"), State("explore-run", "data"))
@@ -310,13 +309,13 @@ def decoded(z: list[float], run: Mapping[str, Any] | None) -> str | None:
 @callback(Output("explore-query", "data"), Input("explore-run", "data"), Input("explore-dims", "value"),
           Input("explore-steps", "value"), Input("explore-span", "value"), Input("explore-base-kind", "value"),
           Input("explore-base-index", "value"), Input("explore-base-seed", "value"), Input(Z, "value"),
-          Input("explore-interval", "disabled"))
+          Input("explore-interval", "disabled"), Input("explore-span-unit", "value"))
 def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str, index: Any,
-          seed: Any, z: list[float], paused: bool) -> str:
+          seed: Any, z: list[float], paused: bool, unit: str) -> str:
     base = Base.of(kind, index, seed)
     if not run or not paused or not base.valid:  # no URL writes per animation frame, nor for a bad base
         raise PreventUpdate
-    return explore_state(run, dims or [], steps, span, base, z).to_query()
+    return explore_state(run, dims or [], steps, span, base, z, unit).to_query()
 
 
 register_url_sync("explore")

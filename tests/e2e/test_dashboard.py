@@ -107,6 +107,21 @@ def test_a_changed_control_is_in_the_url_and_the_link_restores_the_view(stack: S
     assert location(fresh) == url
 
 
+def test_the_span_unit_changes_the_image_and_travels_in_the_link(stack: Stack, new_page: Any) -> None:
+    page = new_page()
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=0,1&steps=5&base=item:4")
+    before = traversal(page, "base=item:4")
+    assert "span_mode" not in before["src"]
+    page.locator("#explore-span-unit").get_by_text("latent units").click()
+    url = wait_url(page, "unit=abs")
+    after = traversal(page, "span_mode=abs")
+    assert "latent units" in page.locator("#explore-caption").inner_text()
+    fresh = new_page()
+    fresh.goto(url)
+    assert traversal(fresh, "span_mode=abs")["src"] == after["src"]
+    assert fresh.locator("#explore-span-unit input:checked").get_attribute("value") == "abs"
+
+
 def test_copy_link_and_playing_a_dim(stack: Stack, new_page: Any) -> None:
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
     page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=3&steps=5")

@@ -106,7 +106,8 @@ def test_pngs_and_fetch(client: BackendClient) -> None:
 
 def test_image_urls_are_absolute_and_readable() -> None:
     urls = ImageUrls("http://localhost:8000/")
-    url = urls.traversal("tiny", [3, 0], 9, 2.5, "item:12", VERSION)
+    url = urls.traversal("tiny", {"dims": [3, 0], "steps": 9, "span": 2.5, "base": "item:12", "span_mode": None,
+                                  "v": VERSION})
     assert url == f"http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=3,0&steps=9&span=2.5&base=item:12&v={VERSION}"
     assert urls.decode("tiny", [0.1234, -2.0], None) == "http://localhost:8000/api/v1/runs/tiny/decode.png?z=0.123,-2"
     assert urls.item("digits", 7) == "http://localhost:8000/api/v1/datasets/digits/items/7.png"

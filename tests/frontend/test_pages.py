@@ -92,7 +92,7 @@ def test_traversal_view_builds_the_backend_url(pages: dict[str, ModuleType]) -> 
     assert src == direct == (f"http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=3,1&steps=7&span=2.0"
                              f"&base=item:5&v={VERSION}")
     assert [text_of(label) for label in labels] == ["z3 MI 0.90", "z1 MI 0.03"]
-    assert "7 values from −2 to +2 around dataset item 5" in caption and note is None
+    assert "7 values from −2 to +2 (its posterior sd) around dataset item 5" in caption and note is None
     assert download.startswith("/download/traversal.png?run=tiny&v=") and "dims=3,1" in download
     assert name == "traversal-tiny-dims3-1.png" and style == {"maxWidth": "616px"}
 
@@ -112,7 +112,9 @@ def test_a_full_link_draws_its_image_with_the_page(pages: dict[str, ModuleType])
 
     state = ExploreState(run="tiny", v=VERSION, dims=(3, 1), steps=5)
     first = pages["explore"].first_view(IMAGES, state)
-    assert first["src"] == IMAGES.traversal("tiny", [3, 1], 5, 2.5, "zero", VERSION)
+    assert first["src"] == f"http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=3,1&steps=5&span=2.5&base=zero&v={VERSION}"
+    absolute = pages["explore"].first_view(IMAGES, ExploreState(run="tiny", v=VERSION, dims=(3,), unit="abs"))
+    assert "&span_mode=abs&" in absolute["src"]
     assert [text_of(label) for label in first["labels"]] == ["z3 ", "z1 "]
     assert pages["explore"].first_view(IMAGES, ExploreState(run="tiny", dims=(3,)))["src"] is None  # no version
     assert pages["explore"].first_view(None, state)["src"] is None
@@ -132,10 +134,13 @@ def test_run_controls_restore_the_link(pages: dict[str, ModuleType], with_client
 
 def test_the_url_query_follows_the_controls(pages: dict[str, ModuleType]) -> None:
     run = run_store(pages)
-    query = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], True)
+    query = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], True, "sd")
     assert query == f"?run=tiny&v={VERSION}&dims=3&steps=5&span=1&base=prior:7&z=0.5,0,0,0"
+    assert pages["explore"].query(run, [3], 5, 1.0, "zero", 0, 7, [], True, "abs").endswith("&unit=abs")
     with pytest.raises(PreventUpdate):  # playing: no URL write per frame
-        pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False)
+        pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False, "sd")
+    with pytest.raises(PreventUpdate):  # a bad base (here -3) keeps the last good link
+        pages["explore"].query(run, [3], 5, 1.0, "item", -3, 7, [0.5, 0, 0, 0], True, "sd")
 
 
 def test_playground_decodes_the_sliders(pages: dict[str, ModuleType], with_client: Dash) -> None:

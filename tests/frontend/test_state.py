@@ -26,6 +26,14 @@ def test_explore_round_trip() -> None:
     assert state.href() == "/explore" + query
 
 
+def test_the_span_unit_is_in_the_link_only_when_absolute() -> None:
+    absolute = ExploreState(run="tiny", v="470e055819f7", dims=(1,), unit="abs")
+    assert absolute.to_query().endswith("&unit=abs") and "unit" not in ExploreState(run="tiny").to_query()
+    assert ExploreState.from_query(parse_search(absolute.to_query())) == absolute
+    assert ExploreState.from_query({"unit": "parsecs"}).unit == "sd"
+    assert absolute.image_params()["span_mode"] == "abs" and ExploreState().image_params()["span_mode"] is None
+
+
 def test_explore_defaults_and_garbage() -> None:
     assert ExploreState.from_query({}) == ExploreState()
     bad = ExploreState.from_query({"run": "../etc", "v": "XYZ", "dims": "a,1,1,-2,4", "steps": "1000",
