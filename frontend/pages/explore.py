@@ -32,6 +32,7 @@ dash.register_page(__name__, path="/explore", name="Explore", title="Explore —
 DEFAULT_ROWS = 8  # dims shown when the link names none: the most informative ones
 GALLERY_SIZE = 12
 CELL_PX = 88  # widest a traversal column is drawn (the PNG is scaled up to fit, pixelated)
+STRIP_ROW_PX = 40  # height of a traversal row of vector data: its two-line label fits
 FRAMES = 24  # animation frames from -range to +range (then back)
 UNIT_OPTIONS = [{"label": "standard deviations at the base", "value": "sd"},
                 {"label": "latent units", "value": "abs"}]
@@ -43,10 +44,19 @@ Z = {"type": "z-slider", "dim": ALL}
 # -- pure helpers (tests call these) ---------------------------------------------------------------------
 
 def run_data(run_id: str, version: str, latent_dim: int, dataset: str, n_items: int,
-             mi: Sequence[float] | None, order: Sequence[int] | None) -> dict[str, Any]:
+             mi: Sequence[float] | None, order: Sequence[int] | None, images: bool = True) -> dict[str, Any]:
     """The ``explore-run`` store: what the other callbacks need to know about the run shown."""
     return {"run_id": run_id, "version": version, "latent_dim": latent_dim, "dataset": dataset, "n_items": n_items,
-            "mi": list(mi) if mi is not None else None, "order": list(order or range(latent_dim))}
+            "mi": list(mi) if mi is not None else None, "order": list(order or range(latent_dim)), "images": images}
+
+
+def grid_style(run: Mapping[str, Any], rows: int, steps: int) -> dict[str, str]:
+    """Images keep their aspect; vector data (wide, thin heat strips) is stretched to a readable row height,
+    so each row lines up with its label."""
+    style = {"maxWidth": f"{steps * CELL_PX}px"}
+    if not run.get("images", True):
+        style["minHeight"] = f"{rows * STRIP_ROW_PX}px"
+    return style
 
 
 def dim_options(run: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -248,7 +258,8 @@ def load_explore(client: BackendClient, run_id: str | None, initial: Mapping[str
     except BackendError as err:
         alerts.append(create_error_alert(err, "rank the dims by information (rows keep their index order)"))
     data = run_data(run.run_id, run.version, run.latent_dim or len(mi or []), run.dataset,
-                    view.dataset.n_items if view.dataset else 0, mi, order)
+                    view.dataset.n_items if view.dataset else 0, mi, order,
+                    view.dataset is None or view.dataset.kind == "image")
     current = ExploreState.from_query(initial).with_version(run.version).href()
     return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
 
@@ -295,8 +306,8 @@ def traversal_view(images: ImageUrls, run: Mapping[str, Any] | None, dims: Seque
     state = explore_state(run, dims, steps, span, base, (), unit)
     src = images.traversal(run["run_id"], state.image_params())
     name = f"traversal-{run['run_id']}-dims{'-'.join(map(str, dims))}.png"
-    size = {"maxWidth": f"{steps * CELL_PX}px"}
-    return src, row_labels(run, dims), caption(steps, span, base, unit), download_href(state), name, src, None, size
+    return (src, row_labels(run, dims), caption(steps, span, base, unit), download_href(state), name, src, None,
+            grid_style(run, len(dims), steps))
 
 
 @callback(Output("explore-decoded", "src"), Input(Z, "value"), State("explore-run", "data"))

@@ -107,6 +107,13 @@ def test_traversal_view_explains_what_is_wrong(pages: dict[str, ModuleType], dim
     assert src is None and words in text_of(note)
 
 
+def test_vector_rows_are_stretched_to_their_labels(pages: dict[str, ModuleType]) -> None:
+    explore = pages["explore"]
+    strips = explore.run_data("bc", VERSION, 6, "breast_cancer", 569, None, None, images=False)
+    assert explore.grid_style(strips, 6, 9) == {"maxWidth": "792px", "minHeight": f"{6 * explore.STRIP_ROW_PX}px"}
+    assert explore.grid_style(run_store(pages), 6, 9) == {"maxWidth": "792px"}  # images keep their aspect
+
+
 def test_a_full_link_draws_its_image_with_the_page(pages: dict[str, ModuleType]) -> None:
     from frontend.state import ExploreState
 
