@@ -260,7 +260,11 @@ def load_explore(client: BackendClient, run_id: str | None, initial: Mapping[str
     data = run_data(run.run_id, run.version, run.latent_dim or len(mi or []), run.dataset,
                     view.dataset.n_items if view.dataset else 0, mi, order,
                     view.dataset is None or view.dataset.kind == "image")
-    current = ExploreState.from_query(initial).with_version(run.version).href()
+    asked = ExploreState.from_query(initial)
+    if asked.run == run.run_id and asked.dims and initial_dims(data, asked.dims) != list(asked.dims):
+        alerts.append(create_message(f"The link's dims {list(asked.dims)} are not all in {run.run_id} (dims "
+                                     f"0..{data['latent_dim'] - 1}); showing its most informative dims.", "warning"))
+    current = asked.with_version(run.version).href()
     return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
 
 

@@ -60,6 +60,13 @@ def test_explore_loads_the_newest_run_ranked_by_mi(pages: dict[str, ModuleType],
     assert data["mi"][3] == 0.90 and data["latent_dim"] == 4
 
 
+def test_a_link_naming_dims_the_run_lacks_says_so(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    *_, alerts, _ = pages["explore"].load_explore(client, "tiny", {"run": "tiny", "dims": "0,99"}, None)
+    assert "dims [0, 99] are not all in tiny (dims 0..3)" in text_of(alerts)
+    *_, alerts, _ = pages["explore"].load_explore(client, "tiny", {"run": "tiny", "dims": "3,0"}, None)
+    assert alerts == []
+
+
 def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType], client: BackendClient) -> None:
     initial = {"run": "tiny", "v": "0123456789ab", "dims": "1", "steps": "5"}
     _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)
