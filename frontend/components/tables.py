@@ -51,7 +51,7 @@ def summary_rows(metrics: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     metrics = metrics or {}
     training, report = metrics.get("training") or {}, metrics.get("report") or {}
     rows = [(f"training: {k.replace('_', ' ')}", number(v)) for k, v in training.items()
-            if isinstance(v, int | float | type(None)) and not isinstance(v, bool)]
+            if isinstance(v, int | float) and not isinstance(v, bool)]  # unset ones (None) are left out
     rows += [(f"training: final {k}", number(v)) for k, v in (training.get("train_terms") or {}).items()]
     ll = report.get("log_likelihood") or {}
     if "iw_elbo" in ll:

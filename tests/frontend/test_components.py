@@ -16,7 +16,14 @@ from frontend.components.controls import (
     pick_run,
     run_options,
 )
-from frontend.components.tables import create_runs_table, create_top_groups_table, key_metrics, metric_rows, run_links
+from frontend.components.tables import (
+    create_runs_table,
+    create_top_groups_table,
+    key_metrics,
+    metric_rows,
+    run_links,
+    summary_rows,
+)
 
 SCHEMA = FAMILIES["families"][0]["config_schema"]
 
@@ -115,3 +122,8 @@ def test_top_groups_table_marks_the_selected_dim() -> None:
     assert [r.children[1].children for r in rows] == ["head 1.2 · leg 0.3", "arm 0.8", "head 0.05 · leg 1e-07",
                                                       "— (every link pruned)"]
     assert [r.className for r in rows] == ["", "table-active", "", ""]
+
+
+def test_summary_rows_leave_out_unset_training_numbers() -> None:
+    rows = dict(summary_rows({"training": {"steps": 100, "best_val_loss": None, "stopped_early": False}}))
+    assert rows == {"training: steps": "100"}
