@@ -1,5 +1,6 @@
-"""JobStore on a real database: SQLite always, PostgreSQL when FACTORSCOPE_TEST_POSTGRES_URL is set
-(under CI=true a missing URL fails). Each PostgreSQL test gets a fresh schema, dropped afterwards."""
+"""JobStore on a real database: SQLite, and PostgreSQL at FACTORSCOPE_TEST_POSTGRES_URL or, without it, on a
+throwaway cluster started from the installed server (no PostgreSQL at all fails, saying how to get it).
+Each PostgreSQL test gets a fresh schema, dropped afterwards."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pg_cluster import INSTALL_HINT, server_bin, throwaway_cluster
 
 from backend.config import Settings
 from backend.jobs import MAX_ATTEMPTS, JobNotFoundError, JobStore
@@ -19,15 +21,24 @@ from backend.jobs import MAX_ATTEMPTS, JobNotFoundError, JobStore
 PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose search_path is a fresh schema, dropped after the test."""
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """FACTORSCOPE_TEST_POSTGRES_URL, else a throwaway cluster for the session."""
     url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{PG_ENV} is not set: CI must run the PostgreSQL job-store tests")
-        pytest.skip(f"set {PG_ENV}=postgresql+psycopg://user:pw@host:port/db to run the PostgreSQL variant")
-    base = sa.make_url(url).set(drivername="postgresql+psycopg")
+    if url:
+        yield url
+        return
+    bin_dir = server_bin()
+    if bin_dir is None:
+        pytest.fail(f"the PostgreSQL job-store tests need a server: {INSTALL_HINT}")
+    with throwaway_cluster(bin_dir) as started:
+        yield started
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped after the test."""
+    base = sa.make_url(postgres_server).set(drivername="postgresql+psycopg")
     schema = f"test_jobs_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)
     with admin.begin() as conn:
