@@ -87,11 +87,18 @@ def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any,
 @callback(Output("embedding-data", "data"), Output("embedding-color", "options"),
           Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
           Input("embedding-method", "value"), Input("embedding-n", "value"))
+def items_encoded(n: Any) -> int | None:
+    """The size box's value when it is a whole number in EMBED_N's range, else None (blank, 2.5, 10, ...)."""
+    value = whole(n, EMBED_N[1])
+    return value if value >= EMBED_N[0] else None
+
+
 def points(run: Mapping[str, Any] | None, method: str, n: Any) -> tuple[Any, ...]:
-    if whole(n, EMBED_N[1]) < EMBED_N[0]:  # blank, 2.5 or out of range: say so and keep the plot
+    size = items_encoded(n)
+    if size is None:  # say so and keep the plot
         note = create_message(f"Items encoded: expected a whole number in {EMBED_N[0]}..{EMBED_N[1]}.", "warning")
         return dash.no_update, dash.no_update, note
-    return load_points(context.client(), run, method, int(n))
+    return load_points(context.client(), run, method, size)
 
 
 def load_points(client: BackendClient, run: Mapping[str, Any] | None, method: str, n: int) -> tuple[Any, ...]:
@@ -114,9 +121,10 @@ def figure(data: Mapping[str, Any] | None, colour: str | None) -> Any:
 @callback(Output("embedding-query", "data"), Input("embedding-run", "data"), Input("embedding-method", "value"),
           Input("embedding-n", "value"), Input("embedding-color", "value"))
 def query(run: Mapping[str, Any] | None, method: str, n: Any, colour: str | None) -> str:
-    if not run or whole(n, EMBED_N[1]) < EMBED_N[0]:
+    size = items_encoded(n)
+    if not run or size is None:
         raise PreventUpdate
-    return EmbeddingState(run=run["run_id"], v=run["version"], method=method, n=int(n),
+    return EmbeddingState(run=run["run_id"], v=run["version"], method=method, n=size,
                           color=colour or "").to_query()
 
 
