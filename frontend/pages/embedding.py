@@ -84,15 +84,15 @@ def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any,
     return data, view.options, view.run.run_id, version_banner(view, asked, current), view.alerts, view.run.run_id
 
 
-@callback(Output("embedding-data", "data"), Output("embedding-color", "options"),
-          Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
-          Input("embedding-method", "value"), Input("embedding-n", "value"))
 def items_encoded(n: Any) -> int | None:
     """The size box's value when it is a whole number in EMBED_N's range, else None (blank, 2.5, 10, ...)."""
     value = whole(n, EMBED_N[1])
     return value if value >= EMBED_N[0] else None
 
 
+@callback(Output("embedding-data", "data"), Output("embedding-color", "options"),
+          Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
+          Input("embedding-method", "value"), Input("embedding-n", "value"))
 def points(run: Mapping[str, Any] | None, method: str, n: Any) -> tuple[Any, ...]:
     size = items_encoded(n)
     if size is None:  # say so and keep the plot
