@@ -8,7 +8,7 @@ export FACTORSCOPE_HOME ?= $(CURDIR)/var
 export FACTORSCOPE_API_PORT ?= 8000
 export FACTORSCOPE_UI_PORT ?= 8050
 
-.PHONY: install demo test bench lint
+.PHONY: install demo test screenshots bench lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: install
 ## make test: install and run every test.
 test: install
 	$(BIN)/python -m pytest
+
+## make screenshots: run the browser tests, saving the pages they show to docs/screenshots.
+screenshots: install
+	FACTORSCOPE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e
 
 bench: install
 	$(BIN)/python bench/train_throughput.py

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from e2e_stack import CHROMIUM, ROOT, Stack, launch_browser, make_tiny_grouped_run, make_tiny_run, running_stack
 
-SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 
 
@@ -72,12 +71,15 @@ def page(new_page: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def shot() -> Any:
-    """``shot(page, name)``: save docs/screenshots/<name>.png (the whole page)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shot(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``shot(page, name)``: save <name>.png (the whole page) in FACTORSCOPE_SCREENSHOTS (``make screenshots``
+    names docs/screenshots), else in a temporary folder: a test run leaves the tree as it was."""
+    asked = os.environ.get("FACTORSCOPE_SCREENSHOTS")
+    folder = ROOT / asked if asked else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
 
     def save(page: Any, name: str) -> Path:
-        path = SHOTS / f"{name}.png"
+        path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
