@@ -102,6 +102,20 @@ def as_name(text: str | None) -> str | None:
     return text if text and NAME_RE.fullmatch(text) else None
 
 
+def same_value(raw: str, written: str) -> bool:
+    """Whether a link's text and the text the page writes back for it mean the same: "2.50" and "2.5",
+    "3, 0" and "3,0", "item:007" and "item:7" do; "99" and "15" (clamped) or "x" and "" (dropped) do not."""
+    a, b = re.split(r"[,:]", raw), re.split(r"[,:]", written)
+    return len(a) == len(b) and all(same_token(x.strip(), y.strip()) for x, y in zip(a, b, strict=True))
+
+
+def same_token(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return a == b
+
+
 def fmt(value: float) -> str:
     """Short, stable text for a float in a URL (2.5 -> '2.5', 3.0 -> '3')."""
     return f"{value:.4g}"
@@ -162,6 +176,16 @@ class PageState:
         if isinstance(value, tuple):
             return ",".join(fmt(v) if isinstance(v, float) else str(v) for v in value)
         return fmt(value) if isinstance(value, float) else str(value)
+
+    def unused(self, query: Query) -> list[str]:
+        """The link's ``key=value`` parts this view could not take as given (malformed, out of range): the view
+        holds the default or the nearest allowed value instead. Keys the page does not know are not listed."""
+        out = []
+        for f in fields(self):  # type: ignore[arg-type]
+            raw = first(query, f.name)
+            if raw and not same_value(raw, self.text(f.name, getattr(self, f.name)) or ""):
+                out.append(f"{f.name}={raw if len(raw) <= 40 else raw[:37] + '...'}")
+        return out
 
     def to_query(self) -> str:
         pairs = self.pairs()

@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
 from ..api_client import BackendClient, BackendError, Dataset, Run, RunSummary
+from ..state import PageState
 from .controls import pick_run, run_options
 from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
 
@@ -75,6 +76,16 @@ class RunView:
     @property
     def run_id(self) -> str | None:
         return self.run.run_id if self.run else None
+
+
+def link_note(state: PageState, query: Mapping[str, Any]) -> dbc.Alert | None:
+    """A warning naming the parts of the page's link it could not use as given; None when it used them all."""
+    unused = state.unused(query)
+    if not unused:
+        return None
+    run = " Run ids are lowercase letters, digits, '-' and '_'." if any(u.startswith("run=") for u in unused) else ""
+    return create_message(f"This link's {', '.join(unused)} could not be used as given (malformed or out of range); "
+                          f"the page shows the defaults or the nearest allowed values instead.{run}", "warning")
 
 
 def load_run_view(client: BackendClient, asked: str | None, remembered: str | None,

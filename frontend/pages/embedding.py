@@ -16,7 +16,14 @@ from frontend.api_client import BackendClient, BackendError, Embedding
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import embedding_figure, empty_figure
-from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.pagekit import (
+    create_share_box,
+    link_note,
+    load_run_view,
+    parse_search,
+    register_url_sync,
+    version_banner,
+)
 from frontend.components.shell import CURRENT_RUN
 from frontend.state import EMBED_N, Base, EmbeddingState, explore_href, whole
 
@@ -53,6 +60,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Location(id="embedding-nav", refresh="callback-nav"),
         html.H1("Embedding", className="h4"),
         html.Div(id="embedding-banner"),
+        html.Div(link_note(state, query), id="embedding-link-note"),
         html.Div(id="embedding-alerts"),
         html.Div(id="embedding-data-alert"),
         dbc.Row([

@@ -23,7 +23,14 @@ from frontend.components.controls import (
     create_steps_slider,
 )
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.pagekit import (
+    create_share_box,
+    link_note,
+    load_run_view,
+    parse_search,
+    register_url_sync,
+    version_banner,
+)
 from frontend.components.shell import CURRENT_RUN
 from frontend.state import MAX_DIMS, Base, ExploreState
 
@@ -226,6 +233,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="explore-gallery-start", data=max(0, state.base.index - 2) if state.base.kind == "item" else 0),
         html.H1("Explore", className="h4"),
         html.Div(id="explore-banner"),
+        html.Div(link_note(state, query), id="explore-link-note"),
         html.Div(id="explore-alerts"),
         dbc.Row([dbc.Col(controls(state), xs=12, md=4, xl=3),
                  dbc.Col([traversal_card(first_view(context.images_if_serving(), state)), playground_card()],
@@ -261,11 +269,21 @@ def load_explore(client: BackendClient, run_id: str | None, initial: Mapping[str
                     view.dataset.n_items if view.dataset else 0, mi, order,
                     view.dataset is None or view.dataset.kind == "image")
     asked = ExploreState.from_query(initial)
-    if asked.run == run.run_id and asked.dims and initial_dims(data, asked.dims) != list(asked.dims):
-        alerts.append(create_message(f"The link's dims {list(asked.dims)} are not all in {run.run_id} (dims "
-                                     f"0..{data['latent_dim'] - 1}); showing its most informative dims.", "warning"))
+    alerts += mismatch_notes(asked, data) if asked.run == run.run_id else []
     current = asked.with_version(run.version).href()
     return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
+
+
+def mismatch_notes(asked: ExploreState, run: Mapping[str, Any]) -> list[dbc.Alert]:
+    """Warnings for a link's dims or playground vector that do not fit the run it names."""
+    notes, n = [], run["latent_dim"]
+    if asked.dims and initial_dims(run, asked.dims) != list(asked.dims):
+        notes.append(create_message(f"The link's dims {list(asked.dims)} are not all in {run['run_id']} (dims "
+                                    f"0..{n - 1}); showing its most informative dims.", "warning"))
+    if asked.z and len(asked.z) != n:
+        notes.append(create_message(f"The link's playground vector z has {len(asked.z)} values but {run['run_id']} "
+                                    f"has {n} dims; the playground starts at the base point.", "warning"))
+    return notes
 
 
 @callback(Output("explore-dims", "options"), Output("explore-dims", "value"), Output("explore-play-dim", "options"),

@@ -16,7 +16,14 @@ from frontend.api_client import BackendClient, BackendError, Factors
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert
 from frontend.components.figures import MI_LABELS, empty_figure, mi_bar_figure, topk_figure
-from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.pagekit import (
+    create_share_box,
+    link_note,
+    load_run_view,
+    parse_search,
+    register_url_sync,
+    version_banner,
+)
 from frontend.components.shell import CURRENT_RUN
 from frontend.components.tables import create_metrics_table
 from frontend.state import FactorsState, explore_href
@@ -46,6 +53,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Location(id="factors-nav", refresh="callback-nav"),
         html.H1("Factors", className="h4"),
         html.Div(id="factors-banner"),
+        html.Div(link_note(state, query), id="factors-link-note"),
         html.Div(id="factors-alerts"),
         dbc.Row([
             dbc.Col(create_run_picker("factors-run-select", state.run), xs=12, md=5, xl=4),

@@ -17,7 +17,14 @@ from frontend.api_client import BackendClient, BackendError, GroupHeatmap, Run
 from frontend.components.controls import create_field, create_run_picker, create_span_slider, create_steps_slider
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import empty_figure, group_heatmap_figure, group_traversal_figure
-from frontend.components.pagekit import create_share_box, load_run_view, parse_search, register_url_sync, version_banner
+from frontend.components.pagekit import (
+    create_share_box,
+    link_note,
+    load_run_view,
+    parse_search,
+    register_url_sync,
+    version_banner,
+)
 from frontend.components.shell import CURRENT_RUN
 from frontend.components.tables import create_top_groups_table
 from frontend.state import SPAN, STEPS, ExploreState, GroupsState, as_float, as_int
@@ -97,6 +104,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="groups-query"),
         html.H1("Groups", className="h4"),
         html.Div(id="groups-banner"),
+        html.Div(link_note(state, query), id="groups-link-note"),
         html.Div(id="groups-alerts"),
         dbc.Row([
             dbc.Col([controls(state), card("Top groups per dim", html.Div(id="groups-top"))], xs=12, md=4, xl=3),

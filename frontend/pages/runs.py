@@ -17,7 +17,7 @@ from frontend.api_client import BackendClient, BackendError, Family, Job, RunSum
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import training_figure
-from frontend.components.pagekit import create_share_box, parse_search, register_url_sync
+from frontend.components.pagekit import create_share_box, link_note, parse_search, register_url_sync
 from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
 from frontend.state import RunsState
 
@@ -109,6 +109,7 @@ def layout(**query: Any) -> html.Div:
                              className="d-flex align-items-center mb-2"), xs=12, md=7),
             dbc.Col(create_share_box("runs"), xs=12, md=5),
         ]),
+        html.Div(link_note(state, query), id="runs-link-note"),
         html.Div(id="runs-alerts"),
         dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
         dcc.ConfirmDialog(id="runs-delete-confirm"),

@@ -67,6 +67,13 @@ def test_a_link_naming_dims_the_run_lacks_says_so(pages: dict[str, ModuleType], 
     assert alerts == []
 
 
+def test_a_link_vector_of_the_wrong_length_says_so(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    *_, alerts, _ = pages["explore"].load_explore(client, "tiny", {"run": "tiny", "z": "1,2,3"}, None)
+    assert "z has 3 values but tiny has 4 dims" in text_of(alerts)
+    *_, alerts, _ = pages["explore"].load_explore(client, "tiny", {"run": "tiny", "z": "1,2,3,4"}, None)
+    assert alerts == []
+
+
 def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType], client: BackendClient) -> None:
     initial = {"run": "tiny", "v": "0123456789ab", "dims": "1", "steps": "5"}
     _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)
@@ -404,6 +411,14 @@ def test_every_page_renders_from_any_query(pages: dict[str, ModuleType]) -> None
     for module in pages.values():
         assert module.layout() is not None
         assert module.layout(run="../../x", dims="a,b", steps="-1", v="zz", est="x", n="y", color="<b>") is not None
+
+
+def test_a_link_part_the_page_could_not_use_is_named_on_the_page(pages: dict[str, ModuleType]) -> None:
+    for name, module in pages.items():
+        assert f"{name}-link-note" in str(module.layout()) and "could not be used" not in text_of(module.layout())
+        note = text_of(module.layout(run="Demo-VAE-Digits", steps="99"))
+        assert "run=Demo-VAE-Digits" in note and "lowercase" in note, name
+    assert "steps=99" in text_of(pages["explore"].layout(steps="99"))
 
 
 def test_the_download_route_proxies_the_png(app: Dash) -> None:

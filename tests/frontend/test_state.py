@@ -93,3 +93,29 @@ def test_groups_round_trip_and_garbage() -> None:
     assert bad == GroupsState(steps=15)
     assert GroupsState.from_query({"dim": "99999"}).dim is None
     assert GroupsState.from_query({"dim": "²"}).dim is None and ExploreState.from_query({"dims": "²,1"}).dims == (1,)
+
+
+def test_a_link_part_the_page_used_as_given_is_not_reported() -> None:
+    query = {"run": "tiny", "dims": "3, 0,2", "steps": "07", "span": "2.50", "base": "item:007", "unit": "sd",
+             "utm_source": "mail"}
+    assert ExploreState.from_query(query).unused(query) == []
+    assert EmbeddingState.from_query({"n": "500.0"}).unused({"n": "500.0"}) == []
+
+
+@pytest.mark.parametrize(("query", "unused"), [
+    ({"run": "Demo-VAE-Digits"}, ["run=Demo-VAE-Digits"]),
+    ({"steps": "99", "span": "nan"}, ["steps=99", "span=nan"]),
+    ({"dims": "3,x", "base": "prior:99999999999"}, ["dims=3,x", "base=prior:99999999999"]),
+    ({"base": "prior:9999999999"}, ["base=prior:9999999999"]),  # clamped to 2**32 - 1
+    ({"z": ",".join(["1e7"] * 30)}, ["z=" + ",".join(["1e7"] * 30)[:37] + "..."]),
+    ({"unit": "parsecs", "v": "XYZ"}, ["v=XYZ", "unit=parsecs"]),
+])
+def test_a_link_part_the_page_could_not_use_is_reported(query: dict[str, str], unused: list[str]) -> None:
+    assert ExploreState.from_query(query).unused(query) == unused
+
+
+def test_every_page_reports_what_it_could_not_use() -> None:
+    assert FactorsState.from_query({"est": "x"}).unused({"est": "x"}) == ["est=x"]
+    assert EmbeddingState.from_query({"n": "75000"}).unused({"n": "75000"}) == ["n=75000"]
+    assert GroupsState.from_query({"dim": "-1"}).unused({"dim": "-1"}) == ["dim=-1"]
+    assert RunsState.from_query({"family": "VAE"}).unused({"family": "VAE"}) == ["family=VAE"]
