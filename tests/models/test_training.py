@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from models import DataSpec, TrainConfig, TrainingCancelled, fit, get_dataset, get_family
-from models.training import batch_indices, split_indices, validation_loss
+from models.training import batch_indices, split_indices, validation_items, validation_loss
 
 
 def _setup(dataset: str, family: str = "vae", **cfg):
@@ -33,6 +33,16 @@ def test_training_lowers_the_loss(dataset: str, family: str) -> None:
     vals = [h["val_loss"] for h in loop.history]
     assert vals[-1] < vals[0] and vals[-1] < before - 0.2 * abs(before), (before, vals)
     assert events[-1].terms["loss"] < events[0].terms["loss"]
+
+
+def test_a_capped_validation_set_spans_the_dataset() -> None:
+    data = get_dataset("dsprites")  # stored in factor order: shape, scale, orientation, x, y
+    _, val = split_indices(len(data), 0.1, seed=0)
+    items = validation_items(val, 1024)
+    assert len(np.unique(items)) == 1024 and np.isin(items, val).all()
+    shape_scale = data.factors(items)[:, :2]
+    assert len(np.unique(shape_scale, axis=0)) == 3 * 6  # every shape at every scale
+    assert (validation_items(val[:10], 1024) == val[:10]).all()
 
 
 def test_resume_continues_from_the_saved_step_and_matches(tmp_path: Path) -> None:
