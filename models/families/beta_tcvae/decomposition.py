@@ -1,6 +1,7 @@
 """Minibatch estimates of log q(z) and log prod_j q(z_j) (Chen et al. 2018, section 4.1 and appendix C).
 
-Both weight the minibatch by the true dataset size N; the code follows the authors' `vae_quant.py`.
+Both weight the minibatch by the true dataset size N; the code follows the authors' `vae_quant.py`, with
+the fix of its stratified weights (see ``stratified_log_weights``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from ...distributions import log_density_gaussian
 
 
 def stratified_log_weights(batch_size: int, dataset_size: int, device: torch.device) -> Tensor:
-    """(B, B) log importance weights of minibatch-stratified sampling (needs B >= 2)."""
+    """(B, B) log importance weights of minibatch-stratified sampling (needs B >= 2): row i weighs the batch
+    for z_i ~ q(z|x_i). Its own item x_i gets 1/N, the next item (cyclically) the stratum weight
+    (N - M) / (N M), the other B - 2 items 1/M, with M = B - 1; each row sums to 1 (Chen et al. 2018,
+    appendix C). The authors' code strides by B, not B + 1, and so puts 1/N in column 0 instead of on the
+    diagonal (rtqichen/beta-tcvae pull request 1): log q(z) then reads about log(N / M) too high."""
     n, m = dataset_size, batch_size - 1
-    strat = (n - m) / (n * m)
+    rows = torch.arange(batch_size, device=device)
     w = torch.full((batch_size, batch_size), 1.0 / m, device=device)
-    w.view(-1)[:: m + 1] = 1.0 / n
-    w.view(-1)[1 :: m + 1] = strat
-    w[m - 1, 0] = strat
+    w[rows, (rows + 1) % batch_size] = (n - m) / (n * m)
+    w[rows, rows] = 1.0 / n
     return w.log()
 
 
