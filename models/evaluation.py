@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .base import LatentModel
-from .datasets import Dataset
+from .datasets import Dataset, evenly_spaced
 from .distributions import log_density_gaussian
 from .estimators import factor_mutual_information, iw_log_likelihood, kl_per_dim, mean_variance
 
@@ -89,9 +89,9 @@ def factor_table(model: LatentModel, dataset: Dataset, n: int = 2000, seed: int 
     mi_g = factor_mutual_information(mu, logvar, "gaussian")
     mi_mc = factor_mutual_information(mu, logvar, "monte_carlo", rng=seed)
     kl, var = kl_per_dim(mu, logvar), mean_variance(mu)
-    sub = idx[:256]
-    x = torch.from_numpy(dataset.items(sub)).to(model_device(model))
-    mu_t = torch.as_tensor(mu[:256], dtype=torch.float32, device=x.device)
+    pos = evenly_spaced(np.arange(len(idx)), 256)  # the curve's items span the sample (idx is sorted)
+    x = torch.from_numpy(dataset.items(idx[pos])).to(model_device(model))
+    mu_t = torch.as_tensor(mu[pos], dtype=torch.float32, device=x.device)
     dims = [{"dim": j, "mi_gaussian": float(mi_g[j]), "mi_monte_carlo": float(mi_mc[j]), "kl": float(kl[j]),
              "variance": float(var[j])} for j in range(len(mi_g))]
     return {"n_items": len(idx), "seed": seed, "dims": dims, "order": np.argsort(-mi_g).tolist(),

@@ -21,7 +21,7 @@ import torch
 
 from .base import LatentModel
 from .config import require
-from .datasets import Dataset
+from .datasets import Dataset, evenly_spaced
 from .train_state import LoopState, has_loop, load_loop, save_loop
 
 
@@ -113,19 +113,17 @@ def to_batch(dataset: Dataset, indices: np.ndarray, device: torch.device) -> tor
     return torch.from_numpy(dataset.items(indices)).to(device, non_blocking=True)
 
 
-def validation_items(val: np.ndarray, cap: int) -> np.ndarray:
-    """At most ``cap`` of the sorted validation indices, evenly spaced over them, so a capped validation set
-    spans the whole dataset. (The first ``cap`` would be one corner of a dataset stored in factor order:
-    dSprites' first 1,024 validation items are all small squares, whose loss is a third below the average.)"""
-    if len(val) <= cap:
-        return val
-    return val[np.linspace(0, len(val) - 1, cap).round().astype(np.int64)]
+def validation_items(val: np.ndarray, cap: int, seed: int) -> np.ndarray:
+    """At most ``cap`` validation indices, evenly spaced over the sorted split (so a capped set spans the
+    dataset), in a fixed shuffled order: beta-TCVAE's estimate of q(z) depends on which items share a
+    batch, and a batch of neighbouring indices is a narrow slice of a factor-ordered dataset."""
+    return np.random.default_rng([seed, 1]).permutation(evenly_spaced(val, cap))
 
 
 def validation_loss(model: LatentModel, dataset: Dataset, val: np.ndarray, cfg: TrainConfig) -> float:
     """Mean loss on the (capped) validation split, with its own fixed RNG so training is undisturbed."""
     device = next(model.parameters()).device
-    idx = validation_items(val, cfg.max_val_items)
+    idx = validation_items(val, cfg.max_val_items, cfg.seed)
     model.eval()
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), torch.no_grad():

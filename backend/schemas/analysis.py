@@ -36,7 +36,7 @@ class FactorsPublic(RunRef):
     dims: list[FactorDim]
     order: list[int] = Field(description="dims sorted by mi_gaussian, most informative first")
     total_mi_gaussian: float
-    topk: list[TopKRow] | None = Field(description="the top-k curve (when the evaluation module provides it)")
+    topk: list[TopKRow] = Field(description="the top-k curve: decoding the k most informative dims, k = 0..K")
 
 
 class EmbeddingQuery(BaseModel):

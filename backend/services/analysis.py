@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from models.datasets import Dataset
-from models.estimators import factor_mutual_information, kl_per_dim, mean_variance
+from models.estimators import factor_mutual_information
+from models.evaluation import factor_table as evaluate_factors
 
 from ..config import Settings
 from ..convert import to_int_lists, to_lists, to_numpy
@@ -47,28 +48,12 @@ def encoded(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: 
 
 def factor_table(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int
                  ) -> dict[str, Any]:
-    """models.evaluation.factor_table on the inference thread when it exists; else the same numbers here."""
-    try:
-        from models.evaluation import factor_table as evaluate
-    except ImportError:
-        evaluate = None
+    """models.evaluation.factor_table of ``n`` items, on the inference thread; cached per run version."""
 
     def compute() -> dict[str, Any]:
-        if evaluate is not None:
-            return executor.call(loaded, lambda model: evaluate(model, loaded.dataset, n=n, seed=seed))
-        return _factor_table_here(encoded(store, loaded, executor, n, seed), seed)
+        return executor.call(loaded, lambda model: evaluate_factors(model, loaded.dataset, n=n, seed=seed))
 
     return store.memo((loaded.run_id, loaded.version, "factors", n, seed), compute)
-
-
-def _factor_table_here(enc: Encoded, seed: int) -> dict[str, Any]:
-    mi_g = factor_mutual_information(enc.mu, enc.logvar, "gaussian")
-    mi_mc = factor_mutual_information(enc.mu, enc.logvar, "monte_carlo", rng=seed)
-    kl, var = kl_per_dim(enc.mu, enc.logvar), mean_variance(enc.mu)
-    dims = [{"dim": j, "mi_gaussian": float(mi_g[j]), "mi_monte_carlo": float(mi_mc[j]), "kl": float(kl[j]),
-             "variance": float(var[j])} for j in range(len(mi_g))]
-    return {"n_items": len(enc.index), "seed": seed, "dims": dims, "order": np.argsort(-mi_g).tolist(),
-            "total_mi_gaussian": float(mi_g.sum()), "topk": None}
 
 
 @dataclass(frozen=True)

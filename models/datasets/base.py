@@ -94,6 +94,15 @@ class FactorGrid:
         return f"FactorGrid({self.sizes})"
 
 
+def evenly_spaced(indices: np.ndarray, cap: int) -> np.ndarray:
+    """At most ``cap`` of ``indices`` (sorted), evenly spaced over them; all of them when there are no more.
+    A subset that spans the whole dataset, where the first ``cap`` would be one corner of a dataset stored
+    in factor order (dSprites' first thousand items are all small squares)."""
+    if len(indices) <= cap:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, cap).round().astype(np.int64)]
+
+
 def check_indices(indices: np.ndarray, n_items: int) -> np.ndarray:
     """Any int array-like -> (B,) int64, after checking every index lies in [0, n_items)."""
     indices = np.asarray(indices)

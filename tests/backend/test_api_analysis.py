@@ -41,14 +41,6 @@ def test_factors_per_dim_sorted_with_topk(client: TestClient, trained_home: Path
     assert client.get(f"{API}/runs/{RUN}/factors?n=300&seed=1").json() == body  # cached, identical
 
 
-def test_factors_without_the_evaluation_module(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "models.evaluation", None)  # import fails: computed in the API
-    body = client.get(f"{API}/runs/{RUN}/factors?n=200&seed=5").json()
-    assert len(body["dims"]) == K and body["topk"] is None and body["n_items"] == 200
-
-
 @pytest.mark.parametrize("method", ["pca", "mi"])
 def test_embedding_coordinates_with_factors_and_attributes(client: TestClient, method: str) -> None:
     body = client.get(f"{API}/runs/{RUN}/embedding?method={method}&n=120&seed=3").json()

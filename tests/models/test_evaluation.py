@@ -95,6 +95,36 @@ def test_factor_table_orders_dims_by_mi() -> None:
     assert len(table["topk"]) == 4
 
 
+class Blank(LatentModel):
+    """Decodes every code to a blank 64x64 image: a reconstruction's MSE is then the items' mean ink."""
+
+    family = "blank_test"
+
+    def __init__(self) -> None:
+        super().__init__(type("C", (), {"latent_dim": 2})(), DataSpec((1, 64, 64), 10, "bernoulli"))
+        self.anchor = nn.Parameter(torch.zeros(1))
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return x.flatten(1)[:, :2], torch.zeros(len(x), 2)
+
+    def decode(self, z: Tensor) -> Tensor:
+        return torch.zeros(len(z), 1, 64, 64)
+
+    def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
+        return torch.zeros(len(x))
+
+    def loss(self, x: Tensor) -> LossOutput:
+        return LossOutput(self.anchor.sum())
+
+
+def test_the_top_k_curve_is_measured_on_items_spanning_the_sample() -> None:
+    data = get_dataset("dsprites")  # stored in factor order: its first items are the smallest squares
+    table = factor_table(Blank(), data, n=2000, seed=0)
+    idx = np.sort(np.random.default_rng(0).choice(len(data), size=2000, replace=False))
+    ink = float(data.items(idx).mean())
+    assert abs(table["topk"][0]["mse"] - ink) < 0.15 * ink, (table["topk"][0]["mse"], ink)
+
+
 def test_grid_sampling_is_uniform_over_factors() -> None:
     data = get_dataset("dsprites")
     idx = sample_indices(data, 20_000, np.random.default_rng(0))

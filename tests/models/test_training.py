@@ -35,14 +35,16 @@ def test_training_lowers_the_loss(dataset: str, family: str) -> None:
     assert events[-1].terms["loss"] < events[0].terms["loss"]
 
 
-def test_a_capped_validation_set_spans_the_dataset() -> None:
+def test_a_capped_validation_set_spans_the_dataset_in_a_mixed_order() -> None:
     data = get_dataset("dsprites")  # stored in factor order: shape, scale, orientation, x, y
     _, val = split_indices(len(data), 0.1, seed=0)
-    items = validation_items(val, 1024)
+    items = validation_items(val, 1024, seed=0)
     assert len(np.unique(items)) == 1024 and np.isin(items, val).all()
-    shape_scale = data.factors(items)[:, :2]
-    assert len(np.unique(shape_scale, axis=0)) == 3 * 6  # every shape at every scale
-    assert (validation_items(val[:10], 1024) == val[:10]).all()
+    assert len(np.unique(data.factors(items)[:, :2], axis=0)) == 3 * 6  # every shape at every scale
+    first_batch = data.factors(items[:256])[:, :2]
+    assert len(np.unique(first_batch, axis=0)) == 3 * 6  # each validation batch mixes them too
+    assert (validation_items(val, 1024, seed=0) == items).all()
+    assert (np.sort(validation_items(val[:10], 1024, seed=0)) == val[:10]).all()
 
 
 def test_resume_continues_from_the_saved_step_and_matches(tmp_path: Path) -> None:
