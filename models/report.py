@@ -13,6 +13,7 @@ import numpy as np
 
 from .base import LatentModel
 from .checkpoint import read_json, write_json
+from .config import config_from_dict
 from .datasets import Dataset, get_dataset
 from .evaluation import (
     EvalConfig,
@@ -24,6 +25,7 @@ from .evaluation import (
 )
 from .metrics import dci, factor_vae_score, mig_chen, mig_dlib, modularity, sap
 from .runs import load_run, run_dir
+from .training import TrainConfig, split_indices
 
 ProgressFn = Callable[[float, str], None]
 
@@ -79,15 +81,20 @@ def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     return out
 
 
-def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress: ProgressFn) -> dict[str, Any]:
+def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress: ProgressFn,
+                 held_out: np.ndarray | None = None) -> dict[str, Any]:
+    """``held_out``: the items the model never trained on (its validation split), where reconstruction and
+    test log-likelihood are measured; None = any items (a model trained elsewhere), and the report says so."""
     start, rng = time.perf_counter(), np.random.default_rng(cfg.seed + 1)
     progress(0.0, "information per latent dim")
     report: dict[str, Any] = {"factors": factor_table(model, dataset, cfg.n_info, cfg.seed)}
-    held = np.sort(rng.choice(len(dataset), size=min(cfg.ll_items, len(dataset)), replace=False))
-    report["reconstruction"] = {**reconstruction(model, dataset, held), "n_items": len(held)}
+    pool = np.arange(len(dataset)) if held_out is None else held_out
+    held = np.sort(rng.choice(pool, size=min(cfg.ll_items, len(pool)), replace=False))
+    items = {"n_items": len(held), "items": "all" if held_out is None else "held out"}
+    report["reconstruction"] = {**reconstruction(model, dataset, held), **items}
     progress(0.1, "importance-weighted log-likelihood")
     report["log_likelihood"] = {"iw_elbo": iw_test_log_likelihood(model, dataset, held, cfg.ll_samples, cfg.seed),
-                                "samples": cfg.ll_samples, "n_items": len(held)}
+                                "samples": cfg.ll_samples, **items}
     report["metrics"] = metric_suite(model, dataset, cfg, lambda f, m: progress(0.2 + 0.8 * f, m))
     report["settings"] = asdict(cfg)
     report["seconds"] = round(time.perf_counter() - start, 1)
@@ -99,8 +106,10 @@ def evaluate_run(home: Path, run_id: str, cfg: EvalConfig | None = None, on_prog
                  device: str = "cpu") -> dict[str, Any]:
     """Compute the run's report and store it under "report" in its metrics.json; returns the report."""
     model, record = load_run(home, run_id, device)
-    report = build_report(model, get_dataset(record.dataset), cfg or EvalConfig(),
-                          on_progress or (lambda f, m: None))
+    dataset = get_dataset(record.dataset)
+    train = config_from_dict(TrainConfig, record.train)
+    _, val = split_indices(len(dataset), train.val_fraction, train.seed)  # the items it never trained on
+    report = build_report(model, dataset, cfg or EvalConfig(), on_progress or (lambda f, m: None), held_out=val)
     report["version"] = record.version
     path = run_dir(home, run_id) / "metrics.json"
     metrics = read_json(path) if path.is_file() else {}

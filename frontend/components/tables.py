@@ -11,7 +11,7 @@ from dash import dcc, html
 from ..api_client import Job, RunSummary, TopGroups
 from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
 
-KEY_METRICS = ("val loss", "IW-ELBO", "MIG", "MI total")
+KEY_METRICS = ("val loss", "IW-ELBO", "MIG (dlib)", "MI total")
 
 
 def number(value: Any) -> str:
@@ -27,7 +27,7 @@ def key_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
     found = {
         "val loss": training.get("val_loss"),
         "IW-ELBO": (report.get("log_likelihood") or {}).get("iw_elbo"),
-        "MIG": ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
+        "MIG (dlib)": ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
         "MI total": (report.get("factors") or {}).get("total_mi_gaussian"),
     }
     return {k: float(v) for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
@@ -55,11 +55,21 @@ def summary_rows(metrics: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     rows += [(f"training: final {k}", number(v)) for k, v in (training.get("train_terms") or {}).items()]
     ll = report.get("log_likelihood") or {}
     if "iw_elbo" in ll:
-        rows.append((f"test log-likelihood (IW-ELBO, {ll.get('samples', '?')} samples)", number(ll["iw_elbo"])))
-    for k, v in (report.get("reconstruction") or {}).items():
-        if k != "n_items":
-            rows.append((f"reconstruction: {k.replace('_', ' ')}", number(v)))
+        name = "test log-likelihood" if held_out(ll) else "log-likelihood"
+        rows.append((f"{name} (IW-ELBO, {ll.get('samples', '?')} samples, {items_label(ll)})", number(ll["iw_elbo"])))
+    recon = report.get("reconstruction") or {}
+    rows += [(f"reconstruction: {k.replace('_', ' ')} ({items_label(recon)})", number(v)) for k, v in recon.items()
+             if k in ("mse", "nll")]
     return rows
+
+
+def held_out(part: Mapping[str, Any]) -> bool:
+    return part.get("items") == "held out"
+
+
+def items_label(part: Mapping[str, Any]) -> str:
+    """Which items a report's number was measured on (reports before 2026-11-30 drew from every item)."""
+    return f"{part.get('n_items', '?')} {'held-out items' if held_out(part) else 'items, training ones included'}"
 
 
 def create_metrics_table(metrics: Mapping[str, Any] | None) -> html.Div:

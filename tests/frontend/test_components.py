@@ -79,7 +79,7 @@ def test_sliders_clamp_to_their_range() -> None:
 
 
 def test_key_metrics_and_metric_rows() -> None:
-    assert key_metrics(DETAIL["metrics"]) == {"val loss": 31.15, "IW-ELBO": -30.5, "MIG": 0.12, "MI total": 0.98}
+    assert key_metrics(DETAIL["metrics"]) == {"val loss": 31.15, "IW-ELBO": -30.5, "MIG (dlib)": 0.12, "MI total": 0.98}
     assert key_metrics(None) == {}
     rows = metric_rows(DETAIL["metrics"])
     assert [(r["metric"], r["variant"], r["value"]) for r in rows] == [("mig_dlib", "mig_dlib", "0.12"),
@@ -127,3 +127,13 @@ def test_top_groups_table_marks_the_selected_dim() -> None:
 def test_summary_rows_leave_out_unset_training_numbers() -> None:
     rows = dict(summary_rows({"training": {"steps": 100, "best_val_loss": None, "stopped_early": False}}))
     assert rows == {"training: steps": "100"}
+
+
+def test_summary_rows_say_which_items_a_number_was_measured_on() -> None:
+    held = {"n_items": 500, "items": "held out"}
+    rows = dict(summary_rows({"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, **held},
+                                         "reconstruction": {"mse": 0.01, "nll": 31.0, **held}}}))
+    assert set(rows) == {"test log-likelihood (IW-ELBO, 100 samples, 500 held-out items)",
+                         "reconstruction: mse (500 held-out items)", "reconstruction: nll (500 held-out items)"}
+    old = dict(summary_rows({"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500}}}))
+    assert list(old) == ["log-likelihood (IW-ELBO, 100 samples, 500 items, training ones included)"]

@@ -22,7 +22,7 @@ from models.evaluation import (
     sample_indices,
     top_k_table,
 )
-from models.report import evaluate_run
+from models.report import build_report, evaluate_run
 from models.runs import create_run, train_run
 from models.training import TrainConfig
 
@@ -149,6 +149,7 @@ def test_evaluate_run_writes_a_labelled_report(home: Path) -> None:
     assert report["metrics"]["mig_chen"]["factors"] == ["scale", "orientation", "posX", "posY"]
     assert all(np.isfinite(m["value"]) for m in report["metrics"].values())
     assert report["log_likelihood"]["samples"] == 100 and report["log_likelihood"]["iw_elbo"] < 0
+    assert report["log_likelihood"]["items"] == report["reconstruction"]["items"] == "held out"
     stored = json.loads((home / "runs" / "tiny" / "metrics.json").read_text())
     assert stored["report"]["metrics"]["mig_dlib"]["value"] == report["metrics"]["mig_dlib"]["value"]
     assert "training" in stored and stored["report"]["version"] == report["version"]
@@ -162,3 +163,14 @@ def test_datasets_without_ground_truth_get_no_metrics(home: Path) -> None:
     train_run(home, "bc")
     report = evaluate_run(home, "bc", replace(TINY, n_info=100))
     assert set(report["metrics"]) == {"mig_dlib", "sap"}  # one factor (diagnosis): no DCI, modularity
+
+
+def test_reconstruction_and_likelihood_are_measured_on_the_held_out_items_only() -> None:
+    model, data = _tiny_model("breast_cancer")
+    cfg = replace(TINY, n_info=100, ll_items=16)
+    held = np.array([3, 50, 400, 511])
+    report = build_report(model, data, cfg, lambda f, m: None, held_out=held)
+    assert report["reconstruction"] == {**reconstruction(model, data, held), "n_items": 4, "items": "held out"}
+    assert report["log_likelihood"]["n_items"] == 4
+    anywhere = build_report(model, data, cfg, lambda f, m: None)
+    assert anywhere["reconstruction"]["items"] == "all" and anywhere["reconstruction"]["n_items"] == 16
