@@ -90,7 +90,8 @@ def _info(names: list[str], n: int, held_out: tuple[str, ...], mean: np.ndarray,
         likelihood="gaussian",
         description=f"DeepMimic humanoid motion clips bundled with pybullet: {n} frames of {len(names)} clips,"
         f" 43 pose values (root position, joint quaternions, knee and elbow angles) in {len(JOINTS)} joint"
-        f" groups, z-scored with the training clips' statistics; held-out clips: {', '.join(held_out)}.",
+        f" groups, z-scored with the statistics of every clip but {', '.join(held_out)}, which the"
+        f" generalisation benchmark holds out (runs trained here hold out random frames).",
         factor_names=("clip",),
         factor_sizes=(len(names),),
         attribute_names=("clip", "phase"),
