@@ -56,6 +56,16 @@ def _chen(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rng: np.random.
     return {**result, "n_items": n, "factors": names}
 
 
+def _classifier_points(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rng: np.random.Generator
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (M, K) and factors (M, F) of M distinct random items for SAP and DCI, which split them into train
+    and test: the points the other metrics use are drawn with replacement (as dlib does), and on a small
+    dataset a repeated item would sit in both halves."""
+    distinct = rng.choice(len(dataset), size=min(cfg.n_classifier, len(dataset)), replace=False)
+    codes, _ = encode_dataset(model, dataset, distinct)
+    return codes, dataset.factors(distinct)
+
+
 def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress: ProgressFn) -> dict[str, Any]:
     """Every metric the ground truth allows (none without factors), each with its variant and sizes."""
     if not dataset.info.factor_names:
@@ -65,12 +75,13 @@ def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     codes, _ = encode_dataset(model, dataset, idx)
     factors = dataset.factors(idx)
     out["mig_dlib"] = {**mig_dlib(codes, factors).as_dict(), "n_points": len(idx)}
-    m = min(cfg.n_classifier, len(idx))
-    out["sap"] = {**sap(codes[:m], factors[:m]).as_dict(), "n_points": m}
+    clf_codes, clf_factors = _classifier_points(model, dataset, cfg, rng)
+    m = len(clf_codes)
+    out["sap"] = {**sap(clf_codes, clf_factors).as_dict(), "n_points": m}
     if factors.shape[1] >= 2:  # both normalise by log F or F - 1: undefined for one factor
         out["modularity"] = {**modularity(codes, factors).as_dict(), "n_points": len(idx)}
         progress(0.35, "DCI (gradient-boosted trees)")
-        out["dci"] = {**dci(codes[:m], factors[:m], n_estimators=cfg.dci_estimators, seed=cfg.seed).as_dict(),
+        out["dci"] = {**dci(clf_codes, clf_factors, n_estimators=cfg.dci_estimators, seed=cfg.seed).as_dict(),
                       "n_points": m, "n_estimators": cfg.dci_estimators}
     if dataset.grid is not None:
         progress(0.55, "FactorVAE score")

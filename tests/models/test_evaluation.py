@@ -22,7 +22,7 @@ from models.evaluation import (
     sample_indices,
     top_k_table,
 )
-from models.report import build_report, evaluate_run
+from models.report import _classifier_points, build_report, evaluate_run
 from models.runs import create_run, train_run
 from models.training import TrainConfig
 
@@ -174,3 +174,9 @@ def test_reconstruction_and_likelihood_are_measured_on_the_held_out_items_only()
     assert report["log_likelihood"]["n_items"] == 4
     anywhere = build_report(model, data, cfg, lambda f, m: None)
     assert anywhere["reconstruction"]["items"] == "all" and anywhere["reconstruction"]["n_items"] == 16
+
+
+def test_sap_and_dci_get_distinct_items_even_when_the_dataset_is_small() -> None:
+    model, data = _tiny_model("breast_cancer")  # 569 distinct items, fewer than the 3,000 classifier points
+    codes, factors = _classifier_points(model, data, EvalConfig(), np.random.default_rng(0))
+    assert len(codes) == len(factors) == len(data) == len(np.unique(codes, axis=0))
