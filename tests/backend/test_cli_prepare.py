@@ -13,6 +13,7 @@ from backend import cli_prepare
 from backend.config import get_settings
 from backend.demo_runs import DEMO_RUNS, DemoRun
 from backend.jobs import JobStore
+from models.datasets import get_dataset
 from models.runs import list_runs
 from models.training import TrainConfig
 
@@ -70,3 +71,18 @@ def test_the_demo_has_the_runs_the_dashboard_issue_asks_for() -> None:
     made = {(d.family, d.dataset) for d in DEMO_RUNS}
     assert {("beta_tcvae", "dsprites"), ("vae", "digits"), ("oi_vae", "bars"), ("oi_vae", "breast_cancer")} <= made
     assert [d.run_id for d in DEMO_RUNS if d.background] == ["demo-beta-tcvae-dsprites"]
+
+
+def test_the_breast_cancer_demo_run_is_informative_and_sparse(tmp_path: Path) -> None:
+    """Its settings once left the encoder collapsed (MI 0 in every dim) under a heatmap that looked meaningful."""
+    from models.evaluation import factor_table
+    from models.runs import create_run, load_run, train_run
+
+    demo = next(d for d in DEMO_RUNS if d.dataset == "breast_cancer")
+    create_run(tmp_path, demo.family, demo.config, demo.dataset, demo.train, run_id=demo.run_id)
+    train_run(tmp_path, demo.run_id)
+    model, _ = load_run(tmp_path, demo.run_id)
+    mi = [d["mi_gaussian"] for d in factor_table(model, get_dataset("breast_cancer"), n=500)["dims"]]
+    live = model.latent_to_group() > 0  # (G, K)
+    assert sum(mi) > 2.0 and sum(m > 0.2 for m in mi) >= 3, mi
+    assert 0 < int(live.sum()) < live.numel()
