@@ -4,6 +4,7 @@ config JSON schema, the latent sliders and the item gallery. ``form_values`` (th
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -187,13 +188,19 @@ TRAIN_SCHEMA: dict[str, Any] = {"properties": {
 
 # -- latent playground and item gallery ----------------------------------------------------------------
 
+def slider_limit(value: float) -> float:
+    """A playground slider's half-range: SLIDER_RANGE, widened to the next whole number that holds ``value``
+    (a base point beyond 3 prior standard deviations is shown where it is, not clamped)."""
+    return max(SLIDER_RANGE, float(math.ceil(abs(value))))
+
+
 def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None = None) -> list[Any]:
     """One slider per latent dim (pattern id {"type": "z-slider", "dim": j}), decoding live while dragged."""
     out = []
     for j, value in enumerate(values):
-        label = labels[j] if labels else f"z{j}"
-        slider = dcc.Slider(id={"type": "z-slider", "dim": j}, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
-                            value=round(max(-SLIDER_RANGE, min(SLIDER_RANGE, value)), 2), updatemode="drag",
+        label, limit = labels[j] if labels else f"z{j}", slider_limit(value)
+        slider = dcc.Slider(id={"type": "z-slider", "dim": j}, min=-limit, max=limit, step=0.05,
+                            value=round(value, 2), updatemode="drag",
                             marks=None, tooltip={"placement": "right", "always_visible": False},
                             allow_direct_input=False, className="fs-z-slider")
         out.append(html.Div([html.Span(label, className="fs-z-label"), html.Div(slider, className="fs-z-track")],

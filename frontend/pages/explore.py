@@ -21,6 +21,7 @@ from frontend.components.controls import (
     create_run_picker,
     create_span_slider,
     create_steps_slider,
+    slider_limit,
 )
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.pagekit import (
@@ -84,6 +85,11 @@ def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str |
         return "Choose at least one latent dim to traverse."
     if len(dims) > MAX_DIMS:
         return f"Choose at most {MAX_DIMS} dims ({len(dims)} chosen)."
+    return base_problem(run, base)
+
+
+def base_problem(run: Mapping[str, Any], base: Base) -> str | None:
+    """What is wrong with the base controls for this run (None when the base exists)."""
     if base.kind == "item" and not 0 <= base.index < run["n_items"]:
         return f"Item index: expected a whole number; {run['dataset']} has items 0..{run['n_items'] - 1}."
     if not base.valid:
@@ -346,7 +352,7 @@ def decoded(z: list[float], run: Mapping[str, Any] | None) -> str | None:
 def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str, index: Any,
           seed: Any, z: list[float], paused: bool, unit: str) -> str:
     base = Base.of(kind, index, seed)
-    if not run or not paused or not base.valid:  # no URL writes per animation frame, nor for a bad base
+    if not run or not paused or base_problem(run, base):  # no URL writes per animation frame, nor for a bad base
         raise PreventUpdate
     return explore_state(run, dims or [], steps, span, base, z, unit).to_query()
 
@@ -376,11 +382,14 @@ def pick_item(clicks: list[int | None]) -> tuple[str, int]:
     return "item", int(ctx.triggered_id["index"])
 
 
-@callback(Output(Z, "value", allow_duplicate=True), Input("explore-base-kind", "value"),
-          Input("explore-base-index", "value"), Input("explore-base-seed", "value"), Input("explore-reset", "n_clicks"),
-          State("explore-run", "data"), prevent_initial_call=True)
-def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str, Any] | None) -> list[float]:
-    """The playground starts again from the base point whenever the base changes."""
+@callback(Output(Z, "value", allow_duplicate=True), Output(Z, "min"), Output(Z, "max"),
+          Input("explore-base-kind", "value"), Input("explore-base-index", "value"),
+          Input("explore-base-seed", "value"), Input("explore-reset", "n_clicks"), State("explore-run", "data"),
+          prevent_initial_call=True)
+def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str, Any] | None
+                ) -> tuple[list[float], list[float], list[float]]:
+    """The playground starts again from the base point whenever the base changes (each slider's range
+    widened to hold it)."""
     if not run:
         raise PreventUpdate
     base = Base.of(kind, index, seed)
@@ -390,7 +399,8 @@ def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str,
         z = base_code(context.client(), run, base)
     except BackendError:
         raise PreventUpdate from None
-    return [round(max(-SLIDER_RANGE, min(SLIDER_RANGE, v)), 2) for v in z]
+    limits = [slider_limit(v) for v in z]
+    return [round(v, 2) for v in z], [-m for m in limits], limits
 
 
 @callback(Output("explore-interval", "disabled"), Output("explore-play", "children"),

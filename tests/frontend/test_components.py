@@ -72,10 +72,10 @@ def test_run_choice_prefers_ready_runs() -> None:
     assert options[0]["disabled"] and "(training)" in options[0]["label"] and not options[1]["disabled"]
 
 
-def test_sliders_clamp_to_their_range() -> None:
-    sliders = create_latent_sliders([0.5, 9.0])
-    values = [row.children[1].children.value for row in sliders]
-    assert values == [0.5, 3.0]
+def test_a_slider_widens_to_hold_its_value() -> None:
+    sliders = [row.children[1].children for row in create_latent_sliders([0.5, 9.0, -3.2])]
+    assert [s.value for s in sliders] == [0.5, 9.0, -3.2]
+    assert [(s.min, s.max) for s in sliders] == [(-3.0, 3.0), (-9.0, 9.0), (-4.0, 4.0)]
 
 
 def test_key_metrics_and_metric_rows() -> None:

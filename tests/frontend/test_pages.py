@@ -150,7 +150,7 @@ def test_run_controls_restore_the_link(pages: dict[str, ModuleType], with_client
     assert [row.children[1].children.value for row in sliders] == [1.0, 2.0, 3.0, -1.0]
     _, dims, _, _, sliders = pages["explore"].run_controls(run, "?run=other&dims=9", "item", 3, 0)
     assert dims == [3, 2, 1, 0]  # another run's link: the most informative dims
-    assert [row.children[1].children.value for row in sliders] == [0.1, -0.2, 0.3, 3.0]  # base_z, clamped
+    assert [row.children[1].children.value for row in sliders] == [0.1, -0.2, 0.3, 4.0]  # base_z, not clamped
 
 
 def test_the_url_query_follows_the_controls(pages: dict[str, ModuleType]) -> None:
@@ -162,6 +162,8 @@ def test_the_url_query_follows_the_controls(pages: dict[str, ModuleType]) -> Non
         pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False, "sd")
     with pytest.raises(PreventUpdate):  # a bad base (here -3) keeps the last good link
         pages["explore"].query(run, [3], 5, 1.0, "item", -3, 7, [0.5, 0, 0, 0], True, "sd")
+    with pytest.raises(PreventUpdate):  # so does an item the dataset lacks
+        pages["explore"].query(run, [3], 5, 1.0, "item", 99999, 7, [0.5, 0, 0, 0], True, "sd")
 
 
 def test_playground_decodes_the_sliders(pages: dict[str, ModuleType], with_client: Dash) -> None:
@@ -185,9 +187,10 @@ def test_gallery_and_picking_an_item(pages: dict[str, ModuleType], with_client: 
 
 def test_the_playground_follows_the_base(pages: dict[str, ModuleType], with_client: Dash,
                                          backend: FakeBackend) -> None:
-    assert pages["explore"].follow_base("item", 3, 0, None, run_store(pages)) == [0.1, -0.2, 0.3, 3.0]
+    z, low, high = pages["explore"].follow_base("item", 3, 0, None, run_store(pages))
+    assert z == [0.1, -0.2, 0.3, 4.0] and high == [3.0, 3.0, 3.0, 4.0] and low == [-v for v in high]  # not clamped
     assert backend.calls[-1][2]["base"] == "item:3"
-    assert pages["explore"].follow_base("zero", 3, 0, None, run_store(pages)) == [0.0] * 4
+    assert pages["explore"].follow_base("zero", 3, 0, None, run_store(pages))[0] == [0.0] * 4
 
 
 def test_animation_steps_one_slider(pages: dict[str, ModuleType]) -> None:
