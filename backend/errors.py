@@ -64,6 +64,10 @@ class LimitExceeded(Problem):
                          limit=limit, maximum=maximum)
 
 
+class RunExists(Problem):
+    status, slug = 409, "run-exists"
+
+
 class StillTraining(Problem):
     status, slug = 409, "still-training"
 

@@ -33,7 +33,7 @@ from models.runs import (
 )
 from models.training import TrainConfig
 
-from .errors import InvalidInput, LimitExceeded, StillTraining, VersionMismatch
+from .errors import InvalidInput, LimitExceeded, RunExists, StillTraining, VersionMismatch
 
 T = TypeVar("T")
 PRIOR_STD_SAMPLES = 4096  # draws used to measure a non-standard prior's spread (seeded)
@@ -189,8 +189,9 @@ class RunStore:
 
     # -- create / delete -----------------------------------------------------------------------------
     def create(self, family: str, dataset: str, config: dict[str, Any], train: dict[str, Any],
-               limits: CreateLimits) -> RunRecord:
-        """Validate everything (422 naming the field or the limit) and write the run's config.json."""
+               limits: CreateLimits, run_id: str | None = None) -> RunRecord:
+        """Validate everything (422 naming the field or the limit; 409 for a ``run_id`` in use) and write the
+        run's config.json."""
         try:
             get_family(family)
         except UnknownFamilyError as err:
@@ -205,7 +206,9 @@ class RunStore:
             raise InvalidInput("body.train", str(err)) from err
         check_train(train_config, limits)
         try:
-            return create_run(self.home, family, config, dataset, train_config, max_parameters=limits.max_params)
+            return create_run(self.home, family, config, dataset, train_config, run_id, limits.max_params)
+        except FileExistsError as err:
+            raise RunExists(f"a run {run_id!r} exists already; expected a new run_id (or none)") from err
         except ModelTooLarge as err:
             raise LimitExceeded("max_model_params", err.n_parameters, err.maximum, "the parameter count") from err
         except (ConfigError, ValueError, TypeError) as err:

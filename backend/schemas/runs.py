@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
 
 
 class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$",
+                               description="the new run's id (lowercase letters, digits, '-', '_'); null: one is made "
+                               "from the family, dataset and time. 409 if a run has it", examples=["vae-digits-k4"])
     family: str = Field(description="a family name from GET /api/v1/families", examples=["vae"])
     dataset: str = Field(description="a dataset name from GET /api/v1/datasets", examples=["digits"])
     config: dict[str, Any] = Field(default_factory=dict, description="family config fields; defaults fill the rest",

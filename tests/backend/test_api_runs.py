@@ -48,6 +48,16 @@ def test_create_queues_a_train_job(fresh_home: Path, settings_for: Callable[...,
         assert run["status"] == "training" and run["version"] is None and run["config"]["latent_dim"] == 3
 
 
+def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., Settings],
+                                 problem: Callable[..., Any]) -> None:
+    body = {"run_id": "my-run", "family": "vae", "dataset": "bars", "train": {"steps": 20}}
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        r = c.post(f"{API}/runs", json=body)
+        assert r.status_code == 202 and r.json()["run_id"] == "my-run"
+        problem(c.post(f"{API}/runs", json=body), 409, "a run 'my-run' exists already", "expected a new run_id")
+        assert [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]].count("my-run") == 1
+
+
 @pytest.mark.parametrize(("body", "field", "words"), [
     ({"family": "nope", "dataset": "digits"}, "family", ["unknown family 'nope'", "expected one of"]),
     ({"family": "vae", "dataset": "nope"}, "dataset", ["unknown dataset 'nope'", "expected one of"]),
@@ -63,6 +73,8 @@ def test_create_queues_a_train_job(fresh_home: Path, settings_for: Callable[...,
     ({"family": "vae", "dataset": "digits", "train": {"device": "cuda:7"}}, "train",
      ["'cuda:7' is not on this machine", "expected 'auto' or 'cpu'"]),
     ({"family": "vae", "dataset": "digits", "train": {"device": "cuda:x"}}, "train", ["'auto', 'cpu' or 'cuda[:i]'"]),
+    ({"family": "vae", "dataset": "digits", "name": "mine"}, "name", ["Extra inputs are not permitted"]),
+    ({"family": "vae", "dataset": "digits", "run_id": "Mine"}, "run_id", ["should match pattern"]),
 ])
 def test_create_rejects_bad_input_naming_the_field(client: TestClient, problem: Callable[..., Any],
                                                    body: dict[str, Any], field: str, words: list[str]) -> None:

@@ -20,12 +20,12 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
     return RunList.model_validate({"runs": [run_summary(r, newest.get(r.run_id)) for r in store.records()]})
 
 
-@router.post("", status_code=202, response_model=JobAccepted, responses=problems(413),
+@router.post("", status_code=202, response_model=JobAccepted, responses=problems(409, 413),
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
     limits = CreateLimits(settings.max_train_steps, settings.max_model_params)
-    record = store.create(body.family, body.dataset, body.config, body.train, limits)
+    record = store.create(body.family, body.dataset, body.config, body.train, limits, body.run_id)
     job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
     response.headers["Location"] = job.job_url
     return job
