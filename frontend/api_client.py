@@ -257,8 +257,10 @@ class BackendClient:
         return Run.model_validate(self._json("GET", _path("runs", run_id)))
 
     def create_run(self, family: str, dataset: str, config: Mapping[str, Any],
-                   train: Mapping[str, Any]) -> JobAccepted:
-        body = {"family": family, "dataset": dataset, "config": dict(config), "train": dict(train)}
+                   train: Mapping[str, Any], run_id: str | None = None) -> JobAccepted:
+        """Queue a new run's training; ``run_id`` None lets the backend name it."""
+        body = {"family": family, "dataset": dataset, "config": dict(config), "train": dict(train),
+                **({"run_id": run_id} if run_id else {})}
         return JobAccepted.model_validate(self._json("POST", _path("runs"), body=body))
 
     def delete_run(self, run_id: str) -> None:

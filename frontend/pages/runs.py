@@ -80,6 +80,9 @@ def train_form(state: RunsState) -> dbc.Card:
             dbc.Row(id="runs-config-fields"),
             html.H2("Training", className="h6"),
             dbc.Row(create_config_form(TRAIN_SCHEMA, {}, "train-field")),
+            create_field("Run id (optional)", dbc.Input(id="runs-run-id", type="text", debounce=True,
+                                                        placeholder="made from family, dataset and time"),
+                         "runs-run-id", "lowercase letters, digits, '-' and '_'"),
             dbc.Button("Train", id="runs-submit", color="primary", n_clicks=0, className="mb-3"),
             html.Div(id="runs-form-alert"),
             html.Div([
@@ -282,26 +285,29 @@ def config_fields(family: str | None, families: Mapping[str, Any] | None) -> tup
           Output("runs-job", "style"), Output("runs-job-alert", "children", allow_duplicate=True),
           Input("runs-submit", "n_clicks"), State("runs-family", "value"), State("runs-dataset", "value"),
           State(CONFIG, "id"), State(CONFIG, "value"), State(TRAIN, "id"), State(TRAIN, "value"),
-          State("runs-families", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+          State("runs-families", "data"), State("runs-refresh", "data"), State("runs-run-id", "value"),
+          prevent_initial_call=True)
 def submit(_clicks: int, family: str | None, dataset: str | None, config_ids: list[dict[str, str]],
            config_values: list[Any], train_ids: list[dict[str, str]], train_values: list[Any],
-           families: Mapping[str, Any] | None, refresh: int) -> tuple[Any, ...]:
+           families: Mapping[str, Any] | None, refresh: int, run_id: str | None) -> tuple[Any, ...]:
     schema = ((families or {}).get(family or "") or {}).get("schema", {})
     config, errors = form_values(schema, config_ids, config_values)
     train, train_errors = form_values(TRAIN_SCHEMA, train_ids, train_values)
-    return start_training(context.client(), family, dataset, config, train, errors + train_errors, refresh)
+    return start_training(context.client(), family, dataset, config, train, errors + train_errors, refresh,
+                          (run_id or "").strip() or None)
 
 
 def start_training(client: BackendClient, family: str | None, dataset: str | None, config: dict[str, Any],
-                   train: dict[str, Any], errors: list[str], refresh: int) -> tuple[Any, ...]:
-    """POST the run; a 422's detail (or the form's own parse errors) shows under the button."""
+                   train: dict[str, Any], errors: list[str], refresh: int, run_id: str | None = None
+                   ) -> tuple[Any, ...]:
+    """POST the run; a 422's or 409's detail (or the form's own parse errors) shows under the button."""
     if not family or not dataset:
         errors = ["choose a family and a dataset", *errors]
     hidden, shown, keep = {"display": "none"}, {"display": "block"}, dash.no_update
     if errors:
         return None, create_message("Fix the form: " + "; ".join(errors), "danger"), True, keep, hidden, None
     try:
-        accepted = client.create_run(family or "", dataset or "", config, train)
+        accepted = client.create_run(family or "", dataset or "", config, train, run_id)
     except BackendError as err:
         return None, create_error_alert(err, "start training"), True, keep, hidden, None
     note = create_message(f"Training run {accepted.run_id} (job {accepted.job_id}).", "info")

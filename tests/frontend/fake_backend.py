@@ -131,7 +131,10 @@ class FakeBackend:
     def create(self, body: dict[str, Any]) -> httpx.Response:
         if body["config"].get("latent_dim", 1) < 1:
             return problem(422, "Unprocessable Entity", "config: latent_dim must be in 1..512, got 0")
+        if body.get("run_id") == "tiny":
+            return problem(409, "Conflict", "a run 'tiny' exists already; expected a new run_id (or none)")
+        run_id = body.get("run_id", "new-run")
         self.jobs["ab12"] = {"job_id": "ab12", "kind": "train", "state": "queued", "progress": 0.0, "message": "",
-                             "payload": {"run_id": "new-run"}, "result": None, "result_url": None, "error": None,
+                             "payload": {"run_id": run_id}, "result": None, "result_url": None, "error": None,
                              "created": "", "updated": "", "cancel_requested": False, "job_url": "/api/v1/jobs/ab12"}
-        return httpx.Response(202, json={"job_id": "ab12", "run_id": "new-run", "job_url": "/api/v1/jobs/ab12"})
+        return httpx.Response(202, json={"job_id": "ab12", "run_id": run_id, "job_url": "/api/v1/jobs/ab12"})

@@ -388,6 +388,10 @@ def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType]
     assert job is None and paused and "latent_dim must be in 1..512" in text_of(alert)
     job, alert, *_ = start(client, "vae", "digits", {}, {}, ["hidden: expected comma-separated whole numbers"], 0)
     assert job is None and "hidden: expected" in text_of(alert)
+    job, *_ = start(client, "vae", "digits", {}, {}, [], 0, "my-run")
+    assert job == {"job_id": "ab12", "run_id": "my-run"}
+    job, alert, *_ = start(client, "vae", "digits", {}, {}, [], 0, "tiny")
+    assert job is None and "a run 'tiny' exists already" in text_of(alert)
 
 
 def test_polling_shows_progress_until_the_run_is_listed(pages: dict[str, ModuleType], client: BackendClient,
