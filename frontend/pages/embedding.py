@@ -98,25 +98,33 @@ def items_encoded(n: Any) -> int | None:
     return value if value >= EMBED_N[0] else None
 
 
-@callback(Output("embedding-data", "data"), Output("embedding-color", "options"),
+@callback(Output("embedding-data", "data"), Output("embedding-color", "options"), Output("embedding-color", "value"),
           Output("embedding-data-alert", "children"), Input("embedding-run", "data"),
-          Input("embedding-method", "value"), Input("embedding-n", "value"))
-def points(run: Mapping[str, Any] | None, method: str, n: Any) -> tuple[Any, ...]:
+          Input("embedding-method", "value"), Input("embedding-n", "value"), State("embedding-color", "value"))
+def points(run: Mapping[str, Any] | None, method: str, n: Any, colour: str | None) -> tuple[Any, ...]:
     size = items_encoded(n)
     if size is None:  # say so and keep the plot
         note = create_message(f"Items encoded: expected a whole number in {EMBED_N[0]}..{EMBED_N[1]}.", "warning")
-        return dash.no_update, dash.no_update, note
-    return load_points(context.client(), run, method, size)
+        return dash.no_update, dash.no_update, dash.no_update, note
+    return load_points(context.client(), run, method, size, colour or "")
 
 
-def load_points(client: BackendClient, run: Mapping[str, Any] | None, method: str, n: int) -> tuple[Any, ...]:
+def load_points(client: BackendClient, run: Mapping[str, Any] | None, method: str, n: int,
+                colour: str = "") -> tuple[Any, ...]:
+    """The points, the colour choices and the colour kept (one colour, with a warning, if the run lacks it)."""
+    one = [{"label": "one colour", "value": ""}]
     if not run:
-        return None, [{"label": "one colour", "value": ""}], None
+        return None, one, colour, None
     try:
         emb = client.embedding(run["run_id"], method, n, run["version"])
     except BackendError as err:
-        return None, [{"label": "one colour", "value": ""}], create_error_alert(err, "embed the items")
-    return emb.model_dump(), colour_options(emb), None
+        return None, one, colour, create_error_alert(err, "embed the items")
+    options = colour_options(emb)
+    if colour in [o["value"] for o in options]:
+        return emb.model_dump(), options, colour, None
+    note = create_message(f"Colour by: {run['run_id']}'s dataset has no {colour.replace(':', ' ')}; expected one of "
+                          f"{', '.join(o['label'] for o in options[1:]) or 'one colour'}.", "warning")
+    return emb.model_dump(), options, "", note
 
 
 @callback(Output("embedding-graph", "figure"), Input("embedding-data", "data"), Input("embedding-color", "value"))

@@ -141,8 +141,26 @@ def load_groups(client: BackendClient, run_id: str | None, initial: Mapping[str,
     except BackendError as err:
         alerts.append(no_groups_note(run, err) if err.is_a("no-groups") else
                       create_error_alert(err, "load the group heatmap"))
-    current = GroupsState.from_query(initial).with_version(run.version).href()
-    return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
+    asked = GroupsState.from_query(initial)
+    note = selection_note(GroupHeatmap.model_validate(data), asked) if data else None
+    current = asked.with_version(run.version).href()
+    return (data, view.options, run.run_id, version_banner(view, initial, current), alerts + ([note] if note else []),
+            run.run_id)
+
+
+def selection_note(hm: GroupHeatmap, asked: GroupsState) -> Any:
+    """A warning for a link's selected dim or group that this run lacks (no cell is selected then)."""
+    if asked.run != hm.run_id or linked_selection(hm, asked) == {"dim": asked.dim, "group": asked.group}:
+        return None
+    wrong = []
+    if asked.dim is not None and asked.dim not in hm.dims:
+        wrong.append(f"dim {asked.dim} (it has dims {min(hm.dims)}..{max(hm.dims)})")
+    if asked.group is not None and asked.group not in hm.groups:
+        wrong.append(f"group {asked.group!r} (it has {', '.join(hm.groups)})")
+    elif asked.group is not None and asked.dim is None:
+        wrong.append(f"group {asked.group!r} without a dim")
+    return create_message(f"The link's {' and '.join(wrong)} cannot be selected in {hm.run_id}; click a cell to "
+                          "select one.", "warning")
 
 
 @callback(Output("groups-selected", "data"), Input("groups-run", "data"), Input("groups-heatmap", "clickData"),

@@ -263,12 +263,15 @@ def load_catalogue(client: BackendClient, state: RunsState) -> tuple[Any, ...]:
         families, datasets = client.families(), client.datasets()
     except BackendError as err:
         return None, [], None, [], None, create_error_alert(err, "load the families and datasets")
-    names = [f.name for f in families]
+    names, sets = [f.name for f in families], [d.name for d in datasets]
     family = state.family if state.family in names else (names[0] if names else None)
-    sets = [d.name for d in datasets]
     dataset = state.dataset if state.dataset in sets else ("digits" if "digits" in sets else (sets or [None])[0])
+    unknown = [f"{key} {value!r} (expected one of {', '.join(known)})" for key, value, known in
+               (("family", state.family, names), ("dataset", state.dataset, sets)) if value and value not in known]
+    note = create_message(f"The link's {' and '.join(unknown)} is not offered here; the form starts with "
+                          f"{family} on {dataset}.", "warning") if unknown else None
     return (families_data(families), [{"label": n, "value": n} for n in names], family,
-            [{"label": f"{d.name} ({d.n_items} items)", "value": d.name} for d in datasets], dataset, None)
+            [{"label": f"{d.name} ({d.n_items} items)", "value": d.name} for d in datasets], dataset, note)
 
 
 @callback(Output("runs-config-fields", "children"), Output("runs-family-summary", "children"),

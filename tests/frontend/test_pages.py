@@ -240,16 +240,23 @@ def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) 
 def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client: BackendClient,
                                             backend: FakeBackend) -> None:
     run = {"run_id": "tiny", "version": VERSION}
-    data, options, alert = pages["embedding"].load_points(client, run, "mi", 300)
-    assert data["index"] == [484, 553, 917] and alert is None
+    data, options, colour, alert = pages["embedding"].load_points(client, run, "mi", 300, "factor:label")
+    assert data["index"] == [484, 553, 917] and alert is None and colour == "factor:label"
     assert [o["value"] for o in options] == ["", "factor:label", "attribute:label", "attribute:thickness"]
     assert backend.calls[-1][2] == {"method": "mi", "n": "300", "v": VERSION}
     href = pages["embedding"].open_item({"points": [{"customdata": 553}]}, run)
     assert href.startswith("/explore?run=tiny&v=") and "base=item:553" in href
     backend.overrides[("GET", "/api/v1/runs/tiny/embedding")] = lambda r: problem(
         422, "Unprocessable Entity", "n is 9000, over the limit max_embedding_n = 5000")
-    data, _, alert = pages["embedding"].load_points(client, run, "pca", 9000)
+    data, _, _, alert = pages["embedding"].load_points(client, run, "pca", 9000)
     assert data is None and "max_embedding_n" in text_of(alert)
+
+
+def test_a_colour_the_run_lacks_is_reported(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    run = {"run_id": "tiny", "version": VERSION}
+    data, _, colour, alert = pages["embedding"].load_points(client, run, "pca", 300, "factor:nosuch")
+    assert data is not None and colour == ""
+    assert "tiny's dataset has no factor nosuch; expected one of factor: label" in text_of(alert)
 
 
 def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, ModuleType],
@@ -257,8 +264,9 @@ def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, Mod
     run = {"run_id": "tiny", "version": VERSION}
     calls = len(backend.calls)
     for bad in (None, 2.5, 10, 9000):  # what the number box may hold: never silently the default 500
-        data, options, alert = pages["embedding"].points(run, "pca", bad)
-        assert data is no_update and options is no_update and "expected a whole number in 50..5000" in text_of(alert)
+        data, options, colour, alert = pages["embedding"].points(run, "pca", bad, "")
+        assert data is no_update and options is no_update and colour is no_update
+        assert "expected a whole number in 50..5000" in text_of(alert)
         with pytest.raises(PreventUpdate):
             pages["embedding"].query(run, "pca", bad, "")
     assert len(backend.calls) == calls
@@ -312,6 +320,19 @@ def test_a_click_selects_its_cell_and_a_link_restores_it(pages: dict[str, Module
         assert groups.select(HEATMAP, None, "?run=other&dim=0&group=leg") == groups.NO_SELECTION
         assert groups.select(HEATMAP, None, "?run=grouped&dim=9") == groups.NO_SELECTION
         assert groups.select(None, None, "?run=grouped&dim=0") == groups.NO_SELECTION
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ({"run": "grouped", "dim": "9"}, "dim 9 (it has dims 0..3)"),
+    ({"run": "grouped", "dim": "0", "group": "toe"}, "group 'toe' (it has head, arm, leg)"),
+    ({"run": "grouped", "group": "leg"}, "group 'leg' without a dim"),
+])
+def test_a_linked_cell_the_run_lacks_is_reported(pages: dict[str, ModuleType], client: BackendClient,
+                                                 query: dict[str, str], words: str) -> None:
+    *_, alerts, _ = pages["groups"].load_groups(client, "grouped", query, None)
+    assert words in text_of(alerts) and "cannot be selected in grouped" in text_of(alerts)
+    *_, alerts, _ = pages["groups"].load_groups(client, "grouped", {"run": "grouped", "dim": "0", "group": "leg"}, None)
+    assert "cannot be selected" not in text_of(alerts)
 
 
 def test_the_heatmap_and_table_show_the_selection(pages: dict[str, ModuleType]) -> None:
@@ -377,6 +398,8 @@ def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: Ba
     assert family == "vae" and dataset == "digits" and alert is None and fam_options[0]["value"] == "vae"
     fields, summary = pages["runs"].config_fields("vae", families)
     assert len(fields) == 4 and summary == "beta-VAE"
+    *_, family, _, dataset, alert = pages["runs"].load_catalogue(client, pages["runs"].RunsState(family="nosuch"))
+    assert family == "vae" and "The link's family 'nosuch' (expected one of vae" in text_of(alert)
 
 
 def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType], client: BackendClient) -> None:
