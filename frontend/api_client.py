@@ -83,6 +83,7 @@ class Job(Model):
     result: dict[str, Any] | None = None
     error: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+    jobs_ahead: int | None = None  # while queued: jobs that come before it
 
     @property
     def finished(self) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
 
 from .engine import create_schema, make_engine
 from .handlers import JOB_KINDS, Handler, check_payload
@@ -83,6 +83,25 @@ class JobStore:
             query = query.where(jobs.c.state == state)
         with self._read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
+
+    def ahead_of(self, job: Job) -> int | None:
+        """How many jobs come before a queued ``job`` (those running and those queued earlier); None unless
+        it is queued."""
+        if job.state != "queued":
+            return None
+        earlier = or_(jobs.c.created < job.created, and_(jobs.c.created == job.created, jobs.c.id < job.job_id))
+        query = select(func.count()).select_from(jobs).where(
+            or_(jobs.c.state == "running", and_(jobs.c.state == "queued", earlier)))
+        with self._read() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def unfinished(self, kind: str, run_id: str) -> Job | None:
+        """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""
+        query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(("queued", "running")),
+                                   jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
+        with self._read() as conn:
+            found = (_job(row) for row in conn.execute(query).mappings())
+            return next((j for j in found if j.payload.get("run_id") == run_id), None)
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one gets ``cancel_requested`` (its worker stops
@@ -214,4 +233,4 @@ def _fraction(progress: float) -> float:
     value = float(progress)
     if not math.isfinite(value):
         raise ValueError(f"progress must be a number in 0..1, got {progress!r}")
-    return min(max(value, 0.0), 1.0)
+    return round(min(max(value, 0.0), 1.0), 6)  # 0.64, not 0.6400000000000001

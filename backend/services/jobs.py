@@ -14,9 +14,9 @@ def accepted(job: Job, run_id: str) -> JobAccepted:
     return JobAccepted(job_id=job.job_id, run_id=run_id, job_url=JOB_URL.format(job_id=job.job_id))
 
 
-def job_view(job: Job) -> dict[str, Any]:
+def job_view(job: Job, jobs_ahead: int | None = None) -> dict[str, Any]:
     return {"job_id": job.job_id, "kind": job.kind, "state": job.state, "progress": job.progress,
-            "message": job.message, "payload": job.payload, "result": job.result,
+            "jobs_ahead": jobs_ahead, "message": job.message, "payload": job.payload, "result": job.result,
             "result_url": (job.result or {}).get("result_url"), "error": job.error, "created": job.created,
             "updated": job.updated, "cancel_requested": job.cancel_requested,
             "job_url": JOB_URL.format(job_id=job.job_id)}

@@ -32,8 +32,11 @@ TRAIN = {"type": "train-field", "field": ALL}
 # -- pure helpers ----------------------------------------------------------------------------------------
 
 def progress_view(job: Job) -> tuple[int, str, str]:
-    """(percent, bar label, status line) of a job."""
+    """(percent, bar label, status line) of a job; a queued one says how many jobs come first."""
     percent = round(100 * max(0.0, min(1.0, job.progress)))
+    if job.state == "queued" and job.jobs_ahead:
+        ahead = f"{job.jobs_ahead} job{'s' if job.jobs_ahead > 1 else ''}"
+        return percent, f"{percent}%", f"queued: {ahead} ahead (the worker runs jobs one at a time, oldest first)"
     return percent, f"{percent}%", f"{job.state}: {job.message}" if job.message else job.state
 
 
@@ -41,10 +44,10 @@ def run_listed(runs: Sequence[RunSummary], run_id: str) -> bool:
     return any(r.run_id == run_id and r.status == "ready" for r in runs)
 
 
-def active_training(client: BackendClient) -> dict[str, Job]:
-    """The unfinished training job of each run that has one (none when the job list cannot be read)."""
+def active_jobs(client: BackendClient, kind: str = "train") -> dict[str, Job]:
+    """The unfinished job of ``kind`` of each run that has one (none when the job list cannot be read)."""
     try:
-        jobs = client.jobs(kind="train")
+        jobs = client.jobs(kind=kind)
     except BackendError:
         return {}
     return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
@@ -140,8 +143,9 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True
     training = any(r.status == "training" for r in runs)
-    jobs = active_training(client) if training else {}
-    return create_runs_table(runs, metrics_by_run(client, runs), selected, jobs), None, not training
+    jobs = active_jobs(client) if training else {}
+    watch = training or bool(active_jobs(client, "evaluate"))  # the card follows an evaluation too
+    return create_runs_table(runs, metrics_by_run(client, runs), selected, jobs), None, not watch
 
 
 @callback(Output("runs-selected", "data"), Input({"type": "run-select", "run": ALL}, "n_clicks"),
@@ -166,12 +170,14 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
         run = client.run(run_id)
     except BackendError as err:
         return create_error_alert(err, f"load run {run_id}")
+    evaluating = active_jobs(client, "evaluate").get(run.run_id)
     header = [html.Span(run.run_id, className="fw-semibold me-2"),
               html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {run.status}",
-                        className="text-muted small me-auto"), *run_actions(run)]
+                        className="text-muted small me-auto"), *run_actions(run, evaluating is not None)]
     return dbc.Card([
         dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2"),
         dbc.CardBody([
+            evaluation_status(evaluating),
             run_links(run),
             dcc.Graph(figure=training_figure(run.history), config={"displaylogo": False}, id="runs-curve"),
             dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config)], md=5),
@@ -180,13 +186,24 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
     ], className="mb-3", id="runs-run-card")
 
 
-def run_actions(run: RunSummary) -> list[Any]:
-    """The card's buttons: cancel a run's training, (re)compute its metrics, delete it."""
+def evaluation_status(job: Job | None) -> Any:
+    """A progress line for the run's metrics job while it is queued or running."""
+    if job is None:
+        return None
+    percent, label, status = progress_view(job)
+    return html.Div([dbc.Progress(value=percent, label=label, striped=True, animated=True, className="mb-1"),
+                     html.Div(f"Computing metrics · {status}", className="small text-muted")],
+                    id="runs-evaluation", className="mb-2", **{"aria-live": "polite"})
+
+
+def run_actions(run: RunSummary, evaluating: bool = False) -> list[Any]:
+    """The card's buttons: cancel a run's training, (re)compute its metrics (not twice at once), delete it."""
     buttons = []
     if run.status == "training" and run.job_id:
         buttons.append(dbc.Button("Cancel training", id="runs-cancel", size="sm", color="warning", outline=True))
     if run.status == "ready":
-        buttons.append(dbc.Button("Compute metrics", id="runs-evaluate", size="sm", color="secondary", outline=True))
+        buttons.append(dbc.Button("Computing metrics…" if evaluating else "Compute metrics", id="runs-evaluate",
+                                  size="sm", color="secondary", outline=True, disabled=evaluating))
     buttons.append(dbc.Button("Delete run", id="runs-delete", size="sm", color="danger", outline=True))
     return buttons
 
@@ -243,8 +260,8 @@ def run_action(client: BackendClient, run_id: str, action: str) -> Any:
             job = client.cancel_job(job_id)
             return create_message(f"Training of {run_id}: {job.message or job.state}.", "info")
         accepted = client.evaluate(run_id)
-        return create_message(f"Computing the metrics of {run_id} (job {accepted.job_id}); Refresh when it is done "
-                              "to see them in the Metrics table.", "info")
+        return create_message(f"Computing the metrics of {run_id} (job {accepted.job_id}): its progress shows on "
+                              "the run's card, and the Metrics table fills in when it is done.", "info")
     except BackendError as err:
         return create_error_alert(err, f"{'cancel the training of' if action == 'cancel' else 'evaluate'} {run_id}")
 

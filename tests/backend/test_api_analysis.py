@@ -82,6 +82,9 @@ def test_metrics_report_and_evaluate_job(fresh_home: Path, settings_for: Callabl
         assert r.status_code == 202 and r.headers["location"] == r.json()["job_url"]
         job = c.get(r.json()["job_url"]).json()
         assert job["kind"] == "evaluate" and job["payload"] == {"run_id": RUN} and job["state"] == "queued"
+        assert c.post(f"{API}/runs/{RUN}/metrics").json()["job_id"] == job["job_id"]  # queued already: that job
+        c.delete(job["job_url"])
+        assert c.post(f"{API}/runs/{RUN}/metrics").json()["job_id"] != job["job_id"]  # cancelled: a new one
         problem(c.post(f"{API}/runs/nope/metrics"), 404, "no run")
         (fresh_home / "runs" / RUN / "metrics.json").unlink()
         problem(c.get(f"{API}/runs/{RUN}/metrics"), 404, "no metrics.json yet", "POST")

@@ -50,6 +50,9 @@ def test_jobs_are_listed_newest_first_and_filtered(fresh_home: Path, settings_fo
         listed = c.get(f"{API}/jobs").json()["jobs"]
         assert [j["job_id"] for j in listed] == [second["job_id"], first["job_id"]]
         assert listed[0]["payload"] == {"run_id": second["run_id"]} and listed[0]["kind"] == "train"
+        third = c.post(f"{API}/runs", json={"family": "vae", "dataset": "bars", "train": {"steps": 10}}).json()
+        assert [c.get(j["job_url"]).json()["jobs_ahead"] for j in (first, second, third)] == [None, 0, 1]
+        c.delete(third["job_url"])
         queued = c.get(f"{API}/jobs", params={"state": "queued", "kind": "train"}).json()["jobs"]
         assert [j["job_id"] for j in queued] == [second["job_id"]]
         assert c.get(f"{API}/jobs", params={"kind": "evaluate"}).json()["jobs"] == []

@@ -102,9 +102,9 @@ class FakeBackend:
         self.calls.append((request.method, path, dict(request.url.params), body))
         if (request.method, path) in self.overrides:
             return self.overrides[(request.method, path)](request)
-        return self.route(request.method, path.removeprefix("/api/v1"), body)
+        return self.route(request.method, path.removeprefix("/api/v1"), body, dict(request.url.params))
 
-    def route(self, method: str, path: str, body: Any) -> httpx.Response:
+    def route(self, method: str, path: str, body: Any, params: dict[str, str]) -> httpx.Response:
         json_routes = {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
                        "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
                        "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": DETAIL["metrics"]},
@@ -118,7 +118,11 @@ class FakeBackend:
         if method == "GET" and path in json_routes:
             return httpx.Response(200, json=json_routes[path])
         if method == "GET" and path == "/jobs":
-            return httpx.Response(200, json={"jobs": list(reversed(self.jobs.values()))})
+            kinds = (params["kind"],) if "kind" in params else ("train", "evaluate")
+            return httpx.Response(200, json={"jobs": [j for j in reversed(self.jobs.values()) if j["kind"] in kinds]})
+        if method == "POST" and path == "/runs/tiny/metrics":
+            self.jobs["ev1"] = self.job("ev1", "evaluate", "tiny")
+            return httpx.Response(202, json={"job_id": "ev1", "run_id": "tiny", "job_url": "/api/v1/jobs/ev1"})
         if method == "GET" and path.startswith("/jobs/") and path[6:] in self.jobs:
             return httpx.Response(200, json=self.jobs[path[6:]])
         if method == "GET" and path == "/runs/tiny/groups/heatmap":
@@ -134,7 +138,11 @@ class FakeBackend:
         if body.get("run_id") == "tiny":
             return problem(409, "Conflict", "a run 'tiny' exists already; expected a new run_id (or none)")
         run_id = body.get("run_id", "new-run")
-        self.jobs["ab12"] = {"job_id": "ab12", "kind": "train", "state": "queued", "progress": 0.0, "message": "",
-                             "payload": {"run_id": run_id}, "result": None, "result_url": None, "error": None,
-                             "created": "", "updated": "", "cancel_requested": False, "job_url": "/api/v1/jobs/ab12"}
+        self.jobs["ab12"] = self.job("ab12", "train", run_id)
         return httpx.Response(202, json={"job_id": "ab12", "run_id": run_id, "job_url": "/api/v1/jobs/ab12"})
+
+    @staticmethod
+    def job(job_id: str, kind: str, run_id: str) -> dict[str, Any]:
+        return {"job_id": job_id, "kind": kind, "state": "queued", "progress": 0.0, "message": "",
+                "payload": {"run_id": run_id}, "result": None, "result_url": None, "error": None, "created": "",
+                "updated": "", "cancel_requested": False, "job_url": f"/api/v1/jobs/{job_id}", "jobs_ahead": None}

@@ -379,6 +379,30 @@ def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient)
     assert "Not Found" in text_of(pages["runs"].run_card(client, "nope"))
 
 
+def test_computing_metrics_shows_on_the_card_and_the_list_watches_it(pages: dict[str, ModuleType],
+                                                                      client: BackendClient,
+                                                                      backend: FakeBackend) -> None:
+    note = pages["runs"].run_action(client, "tiny", "evaluate")
+    assert "Computing the metrics of tiny (job ev1): its progress shows on the run's card" in text_of(note)
+    backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
+    card = pages["runs"].run_card(client, "tiny")
+    assert "Computing metrics · running: DCI (gradient-boosted trees)" in text_of(card)
+    assert "Computing metrics…" in text_of(card) and "disabled=True" in str(card)
+    assert pages["runs"].runs_table(client, "tiny")[2] is False  # the watch is on
+    backend.jobs["ev1"].update(state="succeeded", progress=1.0)
+    assert "Computing metrics ·" not in text_of(pages["runs"].run_card(client, "tiny"))
+    assert pages["runs"].runs_table(client, "tiny")[2] is True
+
+
+def test_a_queued_job_says_how_many_jobs_come_first() -> None:
+    from frontend.api_client import Job
+    from frontend.pages.runs import progress_view
+
+    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=2))[2] == (
+        "queued: 2 jobs ahead (the worker runs jobs one at a time, oldest first)")
+    assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == "queued: queued"
+
+
 def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(
         pages: dict[str, ModuleType], client: BackendClient, backend: FakeBackend) -> None:
     backend.runs.append({**RUN, "run_id": "new-run", "version": None, "status": "training"})

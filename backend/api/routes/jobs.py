@@ -22,7 +22,8 @@ def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
 
 @router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
 def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
-    return JobPublic.model_validate(job_view(jobs.get(job_id)))
+    job = jobs.get(job_id)
+    return JobPublic.model_validate(job_view(job, jobs.ahead_of(job)))
 
 
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
