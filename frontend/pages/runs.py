@@ -180,7 +180,8 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
             evaluation_status(evaluating),
             run_links(run),
             dcc.Graph(figure=training_figure(run.history), config={"displaylogo": False}, id="runs-curve"),
-            dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config)], md=5),
+            dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config),
+                             html.H2("Training", className="h6"), create_config_table(run.train)], md=5),
                      dbc.Col([html.H2("Metrics", className="h6"), create_metrics_table(run.metrics)], md=7)]),
         ]),
     ], className="mb-3", id="runs-run-card")

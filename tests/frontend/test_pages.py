@@ -376,6 +376,7 @@ def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient)
     assert alert is None and "31.15" in text_of(table) and "0.12" in text_of(table) and watch_disabled
     card = pages["runs"].run_card(client, "tiny")
     assert "vae on digits" in text_of(card) and "mig_dlib" in text_of(card)
+    assert "Training batch_size 64 steps 100 lr 0.001 seed 0" in text_of(card)
     assert "Not Found" in text_of(pages["runs"].run_card(client, "nope"))
 
 
