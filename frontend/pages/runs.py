@@ -108,6 +108,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="runs-refresh", data=0),
         dcc.Interval(id="runs-watch", interval=WATCH_MS, disabled=True),
         dcc.Store(id="runs-families"),
+        dcc.Store(id="runs-form-family"),  # the family whose config form is shown
         dcc.Store(id="runs-query"),
         dbc.Row([
             dbc.Col(html.Div([html.H1("Runs", className="h4 me-3 mb-0"),
@@ -293,12 +294,27 @@ def load_catalogue(client: BackendClient, state: RunsState) -> tuple[Any, ...]:
 
 
 @callback(Output("runs-config-fields", "children"), Output("runs-family-summary", "children"),
-          Input("runs-family", "value"), State("runs-families", "data"))
-def config_fields(family: str | None, families: Mapping[str, Any] | None) -> tuple[Any, str]:
+          Output("runs-form-family", "data"), Input("runs-family", "value"), State("runs-families", "data"),
+          State("runs-form-family", "data"), State(CONFIG, "id"), State(CONFIG, "value"))
+def config_fields(family: str | None, families: Mapping[str, Any] | None, shown: str | None = None,
+                  ids: Sequence[Mapping[str, Any]] = (), values: Sequence[Any] = ()) -> tuple[Any, str, str | None]:
+    """The family's config form; fields the user changed in the ``shown`` family's form carry over when the
+    new family has them too (e.g. latent_dim)."""
     spec = (families or {}).get(family or "")
     if not spec:
-        return [], ""
-    return create_config_form(spec["schema"], spec["defaults"], "config-field"), spec["summary"]
+        return [], "", None
+    edits = edited_fields((families or {}).get(shown or ""), ids, values)
+    kept = {k: v for k, v in edits.items() if k in spec["schema"].get("properties", {})}
+    return create_config_form(spec["schema"], spec["defaults"], "config-field", kept), spec["summary"], family
+
+
+def edited_fields(spec: Mapping[str, Any] | None, ids: Sequence[Mapping[str, Any]], values: Sequence[Any]
+                  ) -> dict[str, Any]:
+    """The form's fields whose value differs from its family's default (what the user changed)."""
+    if not spec:
+        return {}
+    config, _ = form_values(spec["schema"], ids, values)
+    return {k: v for k, v in config.items() if v != spec["defaults"].get(k)}
 
 
 @callback(Output("runs-job-store", "data"), Output("runs-form-alert", "children", allow_duplicate=True),

@@ -421,10 +421,22 @@ def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: Ba
     families, fam_options, family, _ds_options, dataset, alert = pages["runs"].load_catalogue(
         client, pages["runs"].RunsState())
     assert family == "vae" and dataset == "digits" and alert is None and fam_options[0]["value"] == "vae"
-    fields, summary = pages["runs"].config_fields("vae", families)
-    assert len(fields) == 4 and summary == "beta-VAE"
+    fields, summary, shown = pages["runs"].config_fields("vae", families)
+    assert len(fields) == 4 and summary == "beta-VAE" and shown == "vae"
     *_, family, _, dataset, alert = pages["runs"].load_catalogue(client, pages["runs"].RunsState(family="nosuch"))
     assert family == "vae" and "The link's family 'nosuch' (expected one of vae" in text_of(alert)
+
+
+def test_switching_family_keeps_the_fields_the_user_changed(pages: dict[str, ModuleType]) -> None:
+    families = {"vae": {"summary": "vae", "defaults": {"latent_dim": 10, "beta": 1.0}, "schema": {"properties": {
+                    "latent_dim": {"type": "integer"}, "beta": {"type": "number"}}}},
+                "oi": {"summary": "oi", "defaults": {"latent_dim": 10, "beta": 2.0, "lam": 1.0}, "schema": {
+                    "properties": {"latent_dim": {"type": "integer"}, "beta": {"type": "number"},
+                                   "lam": {"type": "number"}}}}}
+    ids = [{"type": "config-field", "field": "latent_dim"}, {"type": "config-field", "field": "beta"}]
+    fields, _, shown = pages["runs"].config_fields("oi", families, "vae", ids, [4, 1.0])
+    values = {f.children.children[1].id["field"]: f.children.children[1].value for f in fields}
+    assert values == {"latent_dim": 4, "beta": 2.0, "lam": 1.0} and shown == "oi"  # beta untouched: oi's default
 
 
 def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType], client: BackendClient) -> None:
