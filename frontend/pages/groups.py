@@ -72,8 +72,9 @@ def caption(hm: GroupHeatmap, dim: int, group: str | None, steps: int, span: flo
 
 
 def no_groups_note(run: Run, err: BackendError) -> dbc.Alert:
+    hint = err.detail[err.detail.rfind("expected"):] if "expected" in err.detail else err.detail  # the API's advice
     return create_message(f"Run {run.run_id} ({run.family} on {run.dataset}) has no output groups, so there is no "
-                          f"group heatmap: {err.detail} Choose another run above.", "info")
+                          f"group heatmap ({hint}). Choose another run above.", "info")
 
 
 # -- layout ---------------------------------------------------------------------------------------------

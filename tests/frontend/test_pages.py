@@ -293,8 +293,8 @@ def test_a_run_without_groups_is_a_readable_message(pages: dict[str, ModuleType]
     data, options, value, _, alerts, _ = pages["groups"].load_groups(client, "tiny", {"run": "tiny"}, None)
     assert data is None and value == "tiny" and options[-1] == {"label": "tiny (no group heatmap)", "value": "tiny",
                                                                 "disabled": True}
-    assert "Run tiny (vae on digits) has no output groups" in text_of(alerts)
-    assert "Choose another run" in text_of(alerts)
+    assert "Run tiny (vae on digits) has no output groups, so there is no group heatmap (expected a run of a " \
+           "family with group structure (oi_vae)). Choose another run above." in text_of(alerts)
     assert all(a.color == "info" for a in alerts)
 
 
