@@ -147,9 +147,23 @@ def cell_box(x: float, y: float, colour: str, width: float, half: tuple[float, f
             "line": {"color": colour, "width": width}, "layer": "above"}
 
 
-def group_heatmap_figure(hm: GroupHeatmap, dim: int | None = None, group: str | None = None) -> go.Figure:
+UNUSED_MI = 0.01  # nats: a dim below this carries (next to) no information about the data
+
+
+def dim_tick(dim: int, mi: Sequence[float] | None) -> str:
+    """A heatmap column's label: the dim, and its MI (greyed "unused" when the encoder ignores it)."""
+    if mi is None or dim >= len(mi):
+        return f"z{dim}"
+    if mi[dim] < UNUSED_MI:
+        return f"<span style='color:#8c8c8c'>z{dim}<br>unused</span>"
+    return f"z{dim}<br>MI {mi[dim]:.2f}"
+
+
+def group_heatmap_figure(hm: GroupHeatmap, dim: int | None = None, group: str | None = None,
+                         mi: Sequence[float] | None = None) -> go.Figure:
     """Groups (rows, y = group index) x latent dims (columns, x = dim): ``||W^(g)[:, j]||``, exact zeros in
-    grey by a second trace. A click gives the cell's (x, y) = (dim, group index); the selection is boxed."""
+    grey by a second trace. A click gives the cell's (x, y) = (dim, group index); the selection is boxed.
+    ``mi`` (nats per dim) labels each column with its information."""
     if not hm.groups or not hm.dims:
         return empty_figure("no groups")
     ys, text = list(range(len(hm.groups))), cell_text(hm)
@@ -165,8 +179,9 @@ def group_heatmap_figure(hm: GroupHeatmap, dim: int | None = None, group: str | 
         fig.add_shape(cell_box(dim, (len(ys) - 1) / 2, PICKED, 1, (0.5, len(ys) / 2)))
         if group in hm.groups:
             fig.add_shape(cell_box(dim, hm.groups.index(group), PICKED, 3))
+    ticks = [dim_tick(j, mi) for j in hm.dims]
     fig.update_layout(clickmode="event", hovermode="closest",
-                      xaxis={"title": "latent dim", "tickvals": hm.dims, "ticktext": [f"z{j}" for j in hm.dims]},
+                      xaxis={"title": "latent dim", "tickvals": hm.dims, "ticktext": ticks},
                       yaxis={"title": "output group", "tickvals": ys, "ticktext": hm.groups, "autorange": "reversed"})
     title = f"‖W⁽ᵍ⁾[:, j]‖₂ per group and dim — grey = exactly zero (pruned), {hm.n_zero} of {len(ys) * len(hm.dims)}"
     return base_layout(fig, title, height=max(320, 60 + 28 * len(ys)))

@@ -16,7 +16,7 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, GroupHeatmap, Run
 from frontend.components.controls import create_field, create_run_picker, create_span_slider, create_steps_slider
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import empty_figure, group_heatmap_figure, group_traversal_figure
+from frontend.components.figures import UNUSED_MI, empty_figure, group_heatmap_figure, group_traversal_figure
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
@@ -142,11 +142,30 @@ def load_groups(client: BackendClient, run_id: str | None, initial: Mapping[str,
     except BackendError as err:
         alerts.append(no_groups_note(run, err) if err.is_a("no-groups") else
                       create_error_alert(err, "load the group heatmap"))
+    if data:
+        data["mi"], note = dims_information(client, run)
+        alerts += [note] if note else []
     asked = GroupsState.from_query(initial)
     note = selection_note(GroupHeatmap.model_validate(data), asked) if data else None
     current = asked.with_version(run.version).href()
     return (data, view.options, run.run_id, version_banner(view, initial, current), alerts + ([note] if note else []),
             run.run_id)
+
+
+def dims_information(client: BackendClient, run: Run) -> tuple[list[float] | None, Any]:
+    """(MI per dim or None, a warning naming the dims the encoder ignores: their links mean nothing)."""
+    try:
+        factors = client.factors(run.run_id, run.version)
+    except BackendError as err:
+        return None, create_error_alert(err, "measure each dim's information (columns are unlabelled)")
+    mi = [d.mi_gaussian for d in sorted(factors.dims, key=lambda d: d.dim)]
+    unused = [f"z{j}" for j, m in enumerate(mi) if m < UNUSED_MI]
+    if not unused:
+        return mi, None
+    return mi, create_message(f"{', '.join(unused)} carr{'ies' if len(unused) == 1 else 'y'} no information about "
+                              f"the data (MI < {UNUSED_MI} nats): the encoder ignores "
+                              f"{'it' if len(unused) == 1 else 'them'}, so {'its' if len(unused) == 1 else 'their'} "
+                              "links only shape what the prior decodes to.", "info")
 
 
 def selection_note(hm: GroupHeatmap, asked: GroupsState) -> Any:
@@ -185,7 +204,7 @@ def heatmap(run: Mapping[str, Any] | None, selected: Mapping[str, Any]) -> tuple
     if not run:
         return empty_figure("no group heatmap"), None
     hm = GroupHeatmap.model_validate(run)
-    return (group_heatmap_figure(hm, selected["dim"], selected["group"]),
+    return (group_heatmap_figure(hm, selected["dim"], selected["group"], run.get("mi")),
             create_top_groups_table(hm.top_groups, selected["dim"]))
 
 

@@ -112,7 +112,8 @@ class FakeBackend:
                                                 "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-1, 1]]},
                        "/health": {"status": "ok", "version": "0.1.0"},
                        "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
-                       "/runs/grouped/traversal": GROUPED_TRAVERSAL}
+                       "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS,
+                                                                                               "run_id": "grouped"}}
         if method == "POST" and path == "/runs":
             return self.create(body)
         if method == "GET" and path in json_routes:

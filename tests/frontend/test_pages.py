@@ -285,7 +285,11 @@ def test_groups_offers_only_runs_with_a_heatmap(pages: dict[str, ModuleType], cl
                                                grouped: FakeBackend) -> None:
     data, options, value, banner, alerts, remembered = pages["groups"].load_groups(client, None, {}, "tiny")
     assert value == remembered == "grouped" and [o["value"] for o in options] == ["grouped"]
-    assert data["groups"] == ["head", "arm", "leg"] and banner is None and alerts == []
+    assert data["groups"] == ["head", "arm", "leg"] and banner is None and data["mi"] == [0.005, 0.034, 0.039, 0.9]
+    assert text_of(alerts) == ("z0 carries no information about the data (MI < 0.01 nats): the encoder ignores it, "
+                               "so its links only shape what the prior decodes to.")
+    figure = pages["groups"].heatmap(data, pages["groups"].NO_SELECTION)[0]
+    assert figure.layout.xaxis.ticktext[:2] == ("<span style='color:#8c8c8c'>z0<br>unused</span>", "z1<br>MI 0.03")
 
 
 def test_a_run_without_groups_is_a_readable_message(pages: dict[str, ModuleType], client: BackendClient,
