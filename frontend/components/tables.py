@@ -42,8 +42,16 @@ def metric_rows(metrics: Mapping[str, Any] | None) -> list[dict[str, str]]:
             continue
         scores = {k: v for k, v in (result.get("scores") or {}).items() if k != result.get("variant")}
         rows.append({"metric": name, "variant": str(result.get("variant", "—")), "value": number(result.get("value")),
-                     "scores": ", ".join(f"{k} {number(v)}" for k, v in scores.items())})
+                     "scores": ", ".join(f"{k} {number(v)}" for k, v in scores.items()), "sample": sample(result)})
     return rows
+
+
+def sample(result: Mapping[str, Any]) -> str:
+    """What a metric was computed on (its estimates move with it): "10,000 points", "600 votes"."""
+    for key, unit in (("n_points", "points"), ("n_items", "items"), ("n_votes", "votes of 64")):
+        if isinstance(result.get(key), int):
+            return f"{result[key]:,} {unit}"
+    return "—"
 
 
 def summary_rows(metrics: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -76,8 +84,9 @@ def create_metrics_table(metrics: Mapping[str, Any] | None) -> html.Div:
     rows = metric_rows(metrics)
     parts: list[Any] = []
     if rows:
-        head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Variant"), html.Th("Value"), html.Th("Other scores")]))
+        head = html.Thead(html.Tr([html.Th(h) for h in ("Metric", "Variant", "Value", "On", "Other scores")]))
         body = html.Tbody([html.Tr([html.Td(r["metric"]), html.Td(html.Code(r["variant"])), html.Td(r["value"]),
+                                    html.Td(r["sample"], className="small"),
                                     html.Td(r["scores"], className="small text-muted")]) for r in rows])
         parts.append(dbc.Table([head, body], size="sm", hover=True, responsive=True, id="metrics-table",
                                className="fs-metrics"))
