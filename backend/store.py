@@ -208,7 +208,7 @@ class RunStore:
         try:
             return create_run(self.home, family, config, dataset, train_config, run_id, limits.max_params)
         except FileExistsError as err:
-            raise RunExists(f"a run {run_id!r} exists already; expected a new run_id (or none)") from err
+            raise RunExists(f"{err}; expected a new run_id (or none)") from err
         except ModelTooLarge as err:
             raise LimitExceeded("max_model_params", err.n_parameters, err.maximum, "the parameter count") from err
         except (ConfigError, ValueError, TypeError) as err:

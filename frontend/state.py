@@ -109,11 +109,12 @@ def same_value(raw: str, written: str) -> bool:
     return len(a) == len(b) and all(same_token(x.strip(), y.strip()) for x, y in zip(a, b, strict=True))
 
 
-def same_token(a: str, b: str) -> bool:
+def same_token(raw: str, written: str) -> bool:
+    """One part of a link's value against the page's text for it (numbers are written to 4 digits)."""
     try:
-        return float(a) == float(b)
+        return float(raw) == float(written) or fmt(float(raw)) == written
     except ValueError:
-        return a == b
+        return raw == written
 
 
 def fmt(value: float) -> str:

@@ -28,12 +28,13 @@ from .runs import load_run, run_dir
 from .training import TrainConfig, split_indices
 
 ProgressFn = Callable[[float, str], None]
+FACTOR_VAE_BATCH = 64  # items per FactorVAE vote (dlib)
 
 
 def _factor_vae_inputs(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rng: np.random.Generator
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dlib's sampling: global codes of random points; per vote a batch of 64 sharing one random factor."""
-    grid, batch, votes = dataset.grid, 64, cfg.factor_vae_votes
+    grid, batch, votes = dataset.grid, FACTOR_VAE_BATCH, cfg.factor_vae_votes
     global_mu, _ = encode_dataset(model, dataset, sample_indices(dataset, cfg.n_points, rng))
     fixed = rng.integers(0, grid.n_factors, size=votes)  # (V,) the factor each vote holds fixed
     factors = grid.sample(votes * batch, rng).reshape(votes, batch, grid.n_factors)  # (V, B, F)
@@ -86,7 +87,7 @@ def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     if dataset.grid is not None:
         progress(0.55, "FactorVAE score")
         out["factor_vae"] = {**factor_vae_score(*_factor_vae_inputs(model, dataset, cfg, rng)).as_dict(),
-                             "n_votes": cfg.factor_vae_votes}
+                             "n_votes": cfg.factor_vae_votes, "batch": FACTOR_VAE_BATCH}
         progress(0.65, "MIG (Chen): encoding and entropies")
         out["mig_chen"] = _chen(model, dataset, cfg, rng, lambda f: progress(0.65 + 0.3 * f, "MIG (Chen)"))
     return out

@@ -33,8 +33,8 @@ class JobPublic(BaseModel):
     updated: str
     cancel_requested: bool
     job_url: str
-    jobs_ahead: int | None = Field(None, description="while queued (GET of one job): how many jobs come before it, "
-                                   "those running and those queued earlier")
+    jobs_ahead: int | None = Field(None, description="while queued: how many jobs come before it, those running and "
+                                   "those queued earlier")
 
 
 class JobList(BaseModel):

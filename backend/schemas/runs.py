@@ -4,13 +4,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .common import RUN_ID_PATTERN
+
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
 
 
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    run_id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$",
+    run_id: str | None = Field(None, pattern=RUN_ID_PATTERN,
                                description="the new run's id (lowercase letters, digits, '-', '_'); null: one is made "
                                "from the family, dataset and time. 409 if a run has it", examples=["vae-digits-k4"])
     family: str = Field(description="a family name from GET /api/v1/families", examples=["vae"])

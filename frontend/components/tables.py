@@ -48,7 +48,8 @@ def metric_rows(metrics: Mapping[str, Any] | None) -> list[dict[str, str]]:
 
 def sample(result: Mapping[str, Any]) -> str:
     """What a metric was computed on (its estimates move with it): "10,000 points", "600 votes"."""
-    for key, unit in (("n_points", "points"), ("n_items", "items"), ("n_votes", "votes of 64")):
+    batch = f" of {result['batch']}" if isinstance(result.get("batch"), int) else ""
+    for key, unit in (("n_points", "points"), ("n_items", "items"), ("n_votes", f"votes{batch}")):
         if isinstance(result.get(key), int):
             return f"{result[key]:,} {unit}"
     return "—"

@@ -178,7 +178,7 @@ def selection_note(hm: GroupHeatmap, asked: GroupsState) -> Any:
     if asked.group is not None and asked.group not in hm.groups:
         wrong.append(f"group {asked.group!r} (it has {', '.join(hm.groups)})")
     elif asked.group is not None and asked.dim is None:
-        wrong.append(f"group {asked.group!r} without a dim")
+        wrong.append(f"group {asked.group!r} (no dim is selected with it)")
     return create_message(f"The link's {' and '.join(wrong)} cannot be selected in {hm.run_id}; click a cell to "
                           "select one.", "warning")
 

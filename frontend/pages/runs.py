@@ -4,6 +4,7 @@ progress bar fed by the job endpoint."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -107,6 +108,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="runs-selected", data=state.run),
         dcc.Store(id="runs-refresh", data=0),
         dcc.Interval(id="runs-watch", interval=WATCH_MS, disabled=True),
+        dcc.Store(id="runs-evaluating"),  # {"jobs": {run_id: its unfinished metrics job}}, written by the table
         dcc.Store(id="runs-families"),
         dcc.Store(id="runs-form-family"),  # the family whose config form is shown
         dcc.Store(id="runs-query"),
@@ -129,24 +131,28 @@ def layout(**query: Any) -> html.Div:
 # -- the list and a run's card ---------------------------------------------------------------------------
 
 @callback(Output("runs-table-wrap", "children"), Output("runs-alerts", "children"), Output("runs-watch", "disabled"),
-          Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"), Input("runs-selected", "data"),
-          Input("runs-watch", "n_intervals"))
-def table(_refresh: int, _reload: Any, selected: str | None, _watch: Any) -> tuple[Any, Any, bool]:
+          Output("runs-evaluating", "data"), Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"),
+          Input("runs-selected", "data"), Input("runs-watch", "n_intervals"))
+def table(_refresh: int, _reload: Any, selected: str | None, _watch: Any) -> tuple[Any, ...]:
     return runs_table(context.client(), selected)
 
 
-def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, bool]:
-    """(table, alert, watch disabled): the list refreshes itself every WATCH_MS while a run trains."""
+def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, bool, dict[str, Any]]:
+    """(table, alert, watch disabled, the runs-evaluating store): the list refreshes itself every WATCH_MS
+    while a run trains or is evaluated; the card redraws from the store after each refresh, so both show the
+    same jobs."""
+    evaluating = {run_id: job.model_dump() for run_id, job in active_jobs(client, "evaluate").items()}
+    store = {"jobs": evaluating, "at": time.time()}  # a new value each time, so the card always follows
     try:
         runs = client.runs()
     except BackendError as err:
-        return None, create_error_alert(err, "list the runs"), True
+        return None, create_error_alert(err, "list the runs"), True, store
     if not runs:
-        return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True
+        return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store
     training = any(r.status == "training" for r in runs)
     jobs = active_jobs(client) if training else {}
-    watch = training or bool(active_jobs(client, "evaluate"))  # the card follows an evaluation too
-    return create_runs_table(runs, metrics_by_run(client, runs), selected, jobs), None, not watch
+    table = create_runs_table(runs, metrics_by_run(client, runs), selected, jobs)
+    return table, None, not (training or evaluating), store
 
 
 @callback(Output("runs-selected", "data"), Input({"type": "run-select", "run": ALL}, "n_clicks"),
@@ -157,13 +163,14 @@ def select(clicks: list[int | None]) -> str:
     return str(ctx.triggered_id["run"])
 
 
-@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-refresh", "data"),
-          Input("runs-watch", "n_intervals"))
-def card(selected: str | None, _refresh: int, _watch: Any) -> Any:
-    return run_card(context.client(), selected)
+@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-evaluating", "data"))
+def card(selected: str | None, evaluating: Mapping[str, Any] | None) -> Any:
+    job = ((evaluating or {}).get("jobs") or {}).get(selected or "")
+    return run_card(context.client(), selected, Job.model_validate(job) if job else None)
 
 
-def run_card(client: BackendClient, run_id: str | None) -> Any:
+def run_card(client: BackendClient, run_id: str | None, evaluating: Job | None = None) -> Any:
+    """The run's card; ``evaluating``: its metrics job while that is queued or running."""
     if not run_id:
         return dbc.Card(dbc.CardBody("Click a run's name to see its config, training curve and metrics.",
                                      className="text-muted"), className="mb-3")
@@ -171,7 +178,6 @@ def run_card(client: BackendClient, run_id: str | None) -> Any:
         run = client.run(run_id)
     except BackendError as err:
         return create_error_alert(err, f"load run {run_id}")
-    evaluating = active_jobs(client, "evaluate").get(run.run_id)
     header = [html.Span(run.run_id, className="fw-semibold me-2"),
               html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {run.status}",
                         className="text-muted small me-auto"), *run_actions(run, evaluating is not None)]

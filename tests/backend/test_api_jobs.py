@@ -52,6 +52,7 @@ def test_jobs_are_listed_newest_first_and_filtered(fresh_home: Path, settings_fo
         assert listed[0]["payload"] == {"run_id": second["run_id"]} and listed[0]["kind"] == "train"
         third = c.post(f"{API}/runs", json={"family": "vae", "dataset": "bars", "train": {"steps": 10}}).json()
         assert [c.get(j["job_url"]).json()["jobs_ahead"] for j in (first, second, third)] == [None, 0, 1]
+        assert [j["jobs_ahead"] for j in c.get(f"{API}/jobs").json()["jobs"]] == [1, 0, None]  # newest first
         c.delete(third["job_url"])
         queued = c.get(f"{API}/jobs", params={"state": "queued", "kind": "train"}).json()["jobs"]
         assert [j["job_id"] for j in queued] == [second["job_id"]]

@@ -54,7 +54,7 @@ def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., S
     with TestClient(create_app(settings_for(fresh_home))) as c:
         r = c.post(f"{API}/runs", json=body)
         assert r.status_code == 202 and r.json()["run_id"] == "my-run"
-        problem(c.post(f"{API}/runs", json=body), 409, "a run 'my-run' exists already", "expected a new run_id")
+        problem(c.post(f"{API}/runs", json=body), 409, "run 'my-run' already exists", "expected a new run_id")
         assert [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]].count("my-run") == 1
 
 

@@ -137,7 +137,7 @@ class FakeBackend:
         if body["config"].get("latent_dim", 1) < 1:
             return problem(422, "Unprocessable Entity", "config: latent_dim must be in 1..512, got 0")
         if body.get("run_id") == "tiny":
-            return problem(409, "Conflict", "a run 'tiny' exists already; expected a new run_id (or none)")
+            return problem(409, "Conflict", "run 'tiny' already exists; expected a new run_id (or none)")
         run_id = body.get("run_id", "new-run")
         self.jobs["ab12"] = self.job("ab12", "train", run_id)
         return httpx.Response(202, json={"job_id": "ab12", "run_id": run_id, "job_url": "/api/v1/jobs/ab12"})

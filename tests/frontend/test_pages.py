@@ -329,7 +329,7 @@ def test_a_click_selects_its_cell_and_a_link_restores_it(pages: dict[str, Module
 @pytest.mark.parametrize(("query", "words"), [
     ({"run": "grouped", "dim": "9"}, "dim 9 (it has dims 0..3)"),
     ({"run": "grouped", "dim": "0", "group": "toe"}, "group 'toe' (it has head, arm, leg)"),
-    ({"run": "grouped", "group": "leg"}, "group 'leg' without a dim"),
+    ({"run": "grouped", "group": "leg"}, "group 'leg' (no dim is selected with it)"),
 ])
 def test_a_linked_cell_the_run_lacks_is_reported(pages: dict[str, ModuleType], client: BackendClient,
                                                  query: dict[str, str], words: str) -> None:
@@ -376,7 +376,7 @@ def test_the_groups_url_follows_the_selection(pages: dict[str, ModuleType]) -> N
 # -- Runs ------------------------------------------------------------------------------------------------
 
 def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient) -> None:
-    table, alert, watch_disabled = pages["runs"].runs_table(client, "tiny")
+    table, alert, watch_disabled, _ = pages["runs"].runs_table(client, "tiny")
     assert alert is None and "31.15" in text_of(table) and "0.12" in text_of(table) and watch_disabled
     card = pages["runs"].run_card(client, "tiny")
     assert "vae on digits" in text_of(card) and "mig_dlib" in text_of(card)
@@ -385,18 +385,20 @@ def test_runs_list_and_card(pages: dict[str, ModuleType], client: BackendClient)
 
 
 def test_computing_metrics_shows_on_the_card_and_the_list_watches_it(pages: dict[str, ModuleType],
-                                                                      client: BackendClient,
+                                                                      client: BackendClient, with_client: Dash,
                                                                       backend: FakeBackend) -> None:
     note = pages["runs"].run_action(client, "tiny", "evaluate")
     assert "Computing the metrics of tiny (job ev1): its progress shows on the run's card" in text_of(note)
     backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
-    card = pages["runs"].run_card(client, "tiny")
+    *_, watch_disabled, store = pages["runs"].runs_table(client, "tiny")
+    assert not watch_disabled and set(store["jobs"]) == {"tiny"}  # the watch is on; the card reads the store
+    card = pages["runs"].card("tiny", store)
     assert "Computing metrics · running: DCI (gradient-boosted trees)" in text_of(card)
     assert "Computing metrics…" in text_of(card) and "disabled=True" in str(card)
-    assert pages["runs"].runs_table(client, "tiny")[2] is False  # the watch is on
     backend.jobs["ev1"].update(state="succeeded", progress=1.0)
+    *_, watch_disabled, store = pages["runs"].runs_table(client, "tiny")
+    assert watch_disabled and store["jobs"] == {}
     assert "Computing metrics ·" not in text_of(pages["runs"].run_card(client, "tiny"))
-    assert pages["runs"].runs_table(client, "tiny")[2] is True
 
 
 def test_a_queued_job_says_how_many_jobs_come_first() -> None:
@@ -412,10 +414,10 @@ def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(
         pages: dict[str, ModuleType], client: BackendClient, backend: FakeBackend) -> None:
     backend.runs.append({**RUN, "run_id": "new-run", "version": None, "status": "training"})
     backend.create({"config": {}})  # its job, queued
-    table, _alert, watch_disabled = pages["runs"].runs_table(client, None)
+    table, _alert, watch_disabled, _ = pages["runs"].runs_table(client, None)
     assert "queued" in text_of(table) and not watch_disabled
     backend.jobs["ab12"].update(state="running", progress=0.35, message="step 35/100 loss 12.3")
-    table, _alert, _ = pages["runs"].runs_table(client, None)
+    table, *_ = pages["runs"].runs_table(client, None)
     assert "training 35% · step 35/100 loss 12.3" in text_of(table)
     backend.jobs["ab12"].update(state="succeeded", progress=1.0)
     assert "training…" in text_of(pages["runs"].runs_table(client, None)[0])  # no active job known
@@ -455,7 +457,7 @@ def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType]
     job, *_ = start(client, "vae", "digits", {}, {}, [], 0, "my-run")
     assert job == {"job_id": "ab12", "run_id": "my-run"}
     job, alert, *_ = start(client, "vae", "digits", {}, {}, [], 0, "tiny")
-    assert job is None and "a run 'tiny' exists already" in text_of(alert)
+    assert job is None and "run 'tiny' already exists" in text_of(alert)
 
 
 def test_polling_shows_progress_until_the_run_is_listed(pages: dict[str, ModuleType], client: BackendClient,

@@ -100,6 +100,8 @@ def test_a_link_part_the_page_used_as_given_is_not_reported() -> None:
              "utm_source": "mail"}
     assert ExploreState.from_query(query).unused(query) == []
     assert EmbeddingState.from_query({"n": "500.0"}).unused({"n": "500.0"}) == []
+    precise = {"z": "0.123456,1", "span": "2.12345"}  # used in full, written back to 4 digits
+    assert ExploreState.from_query(precise).unused(precise) == []
 
 
 @pytest.mark.parametrize(("query", "unused"), [

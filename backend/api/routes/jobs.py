@@ -15,9 +15,11 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422))
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id from a 202 answer")]
 
 
-@router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state")
+@router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state (each queued "
+            "one with how many jobs come before it)")
 def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
-    return JobList.model_validate({"jobs": [job_view(j) for j in jobs.list(q.limit, q.kind, q.state)]})
+    listed = jobs.list(q.limit, q.kind, q.state)
+    return JobList.model_validate({"jobs": [job_view(j, jobs.ahead_of(j)) for j in listed]})
 
 
 @router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
