@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from models.checkpoint import CheckpointError
 from models.evaluation import EvalConfig
 from models.report import evaluate_run
@@ -17,6 +15,7 @@ from models.runs import RunNotFoundError
 from models.training import select_device
 
 from .config import get_settings
+from .progress_bar import advance, progress_bar
 
 
 def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
@@ -41,12 +40,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def evaluate_with_bar(home: Path, run_id: str, cfg: EvalConfig) -> dict[str, Any]:
     """``evaluate_run`` with a progress bar on stderr; returns the report it wrote into metrics.json."""
-    fmt = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
-    with tqdm(total=1.0, desc=run_id, bar_format=fmt) as bar:
+    with progress_bar(run_id) as bar:
         def show(fraction: float, message: str) -> None:
-            bar.n = fraction
-            bar.set_postfix_str(message, refresh=False)
-            bar.refresh()
+            advance(bar, fraction, message)
 
         return evaluate_run(home, run_id, cfg, show, str(select_device("auto")))
 

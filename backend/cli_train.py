@@ -7,8 +7,6 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from tqdm import tqdm
-
 from models.checkpoint import CheckpointError
 from models.config import ConfigError, config_from_dict
 from models.datasets import MissingExtraError, UnknownDatasetError, dataset_names
@@ -17,6 +15,7 @@ from models.runs import RunNotFoundError, RunRecord, create_run, run_dir, train_
 from models.training import Progress, TrainConfig
 
 from .config import get_settings
+from .progress_bar import advance, progress_bar
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,13 +57,9 @@ def _create(args: argparse.Namespace, home: Path, config: dict) -> str:
 
 def train_with_bar(home: Path, run_id: str) -> RunRecord:
     """Train (or resume, or just return) ``run_id`` with a terminal progress bar: step, loss, ETA."""
-    fmt = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]"
-    with tqdm(total=1.0, desc=run_id, bar_format=fmt) as bar:
+    with progress_bar(run_id) as bar:
         def show(p: Progress) -> None:
-            bar.n = p.fraction
             val = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""
-            bar.set_postfix_str(f"step {p.step}/{p.total} loss {p.terms.get('loss', float('nan')):.3f}{val}",
-                                refresh=False)
-            bar.refresh()
+            advance(bar, p.fraction, f"step {p.step}/{p.total} loss {p.terms.get('loss', float('nan')):.3f}{val}")
 
         return train_run(home, run_id, on_progress=show)

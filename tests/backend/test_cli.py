@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from models.runs import list_runs, load_run
 
 
@@ -80,3 +82,14 @@ def test_bad_input_is_a_clear_error(home: Path) -> None:
         out = factorscope("train", *args, home=home)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
+
+
+def test_the_progress_bar_writes_a_log_a_few_lines_not_one_per_step(capsys: pytest.CaptureFixture[str]) -> None:
+    from backend.progress_bar import advance, progress_bar
+
+    with progress_bar("run-x") as bar:  # stderr is captured: not a terminal
+        for step in range(1, 501):
+            advance(bar, step / 500, f"step {step}/500")
+        assert bar.n == pytest.approx(1.0)
+    err = capsys.readouterr().err
+    assert err.count("\r") <= 3 and "100%" in err and "step 500/500" in err
