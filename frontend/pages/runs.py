@@ -163,8 +163,9 @@ def select(clicks: list[int | None]) -> str:
     return str(ctx.triggered_id["run"])
 
 
-@callback(Output("runs-card", "children"), Input("runs-selected", "data"), Input("runs-evaluating", "data"))
-def card(selected: str | None, evaluating: Mapping[str, Any] | None) -> Any:
+@callback(Output("runs-card", "children"), Input("runs-evaluating", "data"), State("runs-selected", "data"))
+def card(evaluating: Mapping[str, Any] | None, selected: str | None) -> Any:
+    """Redrawn after each refresh of the table (which follows the selection too), from the jobs it read."""
     job = ((evaluating or {}).get("jobs") or {}).get(selected or "")
     return run_card(context.client(), selected, Job.model_validate(job) if job else None)
 

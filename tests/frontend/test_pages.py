@@ -392,7 +392,7 @@ def test_computing_metrics_shows_on_the_card_and_the_list_watches_it(pages: dict
     backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
     *_, watch_disabled, store = pages["runs"].runs_table(client, "tiny")
     assert not watch_disabled and set(store["jobs"]) == {"tiny"}  # the watch is on; the card reads the store
-    card = pages["runs"].card("tiny", store)
+    card = pages["runs"].card(store, "tiny")
     assert "Computing metrics · running: DCI (gradient-boosted trees)" in text_of(card)
     assert "Computing metrics…" in text_of(card) and "disabled=True" in str(card)
     backend.jobs["ev1"].update(state="succeeded", progress=1.0)
