@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from ..api_client import Embedding, FactorDim, GroupHeatmap, GroupSlice, TopKRow, Traversal
 
@@ -100,18 +101,41 @@ def colour_values(emb: Embedding, colour: str) -> tuple[str, list[float]] | None
     return (name, [float(v) for v in values]) if values is not None and len(values) == len(emb.x) else None
 
 
+MAX_CATEGORIES = 12  # a colour variable with at most this many whole-number values gets one colour per value
+CATEGORY_COLOURS = qualitative.D3 + qualitative.Dark2[:2]  # 12 distinct colours, the classic 10 first
+
+
+def categories(values: Sequence[float]) -> list[float] | None:
+    """The distinct values when they are few whole numbers (a class label, a small factor), else None."""
+    distinct = sorted(set(values))
+    return distinct if len(distinct) <= MAX_CATEGORIES and all(v.is_integer() for v in distinct) else None
+
+
+def embedding_traces(emb: Embedding, coloured: tuple[str, list[float]] | None) -> list[go.Scattergl]:
+    """One WebGL trace (one colour, or a colour scale), or one per category with a legend entry each."""
+    common = {"mode": "markers", "hovertemplate": "item %{customdata}<br>click: traverse from here<extra></extra>"}
+    marker: dict[str, Any] = {"size": 6, "opacity": 0.8}
+    if coloured is None:
+        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, marker={**marker, "color": "#0d6efd"}, **common)]
+    name, values = coloured
+    kinds = categories(values)
+    if kinds is None:
+        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, **common, marker={
+            **marker, "color": values, "colorscale": "Viridis", "showscale": True, "colorbar": {"title": name}})]
+    traces = []
+    for k, kind in enumerate(kinds):
+        rows = [i for i, v in enumerate(values) if v == kind]
+        traces.append(go.Scattergl(x=[emb.x[i] for i in rows], y=[emb.y[i] for i in rows], name=f"{name} {kind:g}",
+                                   customdata=[emb.index[i] for i in rows],
+                                   marker={**marker, "color": CATEGORY_COLOURS[k]}, **common))
+    return traces
+
+
 def embedding_figure(emb: Embedding, colour: str = "") -> go.Figure:
     """A WebGL scatter of the encoded items; customdata is each point's dataset index (click-through)."""
     if not emb.x:
         return empty_figure("no points")
-    coloured = colour_values(emb, colour)
-    marker: dict[str, Any] = {"size": 6, "opacity": 0.8}
-    if coloured is None:
-        marker["color"] = "#0d6efd"
-    else:
-        marker.update(color=coloured[1], colorscale="Viridis", showscale=True, colorbar={"title": coloured[0]})
-    fig = go.Figure(go.Scattergl(x=emb.x, y=emb.y, mode="markers", marker=marker, customdata=emb.index,
-                                 hovertemplate="item %{customdata}<br>click: traverse from here<extra></extra>"))
+    fig = go.Figure(embedding_traces(emb, colour_values(emb, colour)))
     axes = [_axis_title(emb, i) for i in range(2)]
     fig.update_layout(xaxis={"title": axes[0]}, yaxis={"title": axes[1]}, clickmode="event", hovermode="closest")
     return base_layout(fig, f"Embedding ({emb.method.upper()}) of {len(emb.x)} items", height=520)

@@ -169,16 +169,17 @@ def test_factors_shows_k_bars_and_a_click_opens_explore(stack: Stack, page: Any,
 
 
 def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any, shot: Any) -> None:
-    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=attribute:thickness")
+    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=factor:label")  # ten digits: a trace each
     page.wait_for_function("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
-                                      return gd && gd.data && gd.data.length && gd.data[0].x.length === 200; }""")
-    assert page.evaluate("() => document.querySelector('#embedding-graph .js-plotly-plot').data[0].type") == "scattergl"
+        return gd && gd.data && gd.data.length === 10 && gd.data.reduce((n, t) => n + t.x.length, 0) === 200; }""")
+    assert page.evaluate("""() => document.querySelector('#embedding-graph .js-plotly-plot').data.every(
+        t => t.type === 'scattergl')""")
     shot(page, "embedding")
     point = page.evaluate("""() => {
         const gd = document.querySelector('#embedding-graph .js-plotly-plot');
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
         return {x: box.left + xa._offset + xa.l2p(gd.data[0].x[0]), y: box.top + ya._offset + ya.l2p(gd.data[0].y[0]),
-                items: gd.data[0].customdata};
+                items: gd.data.flatMap(t => t.customdata)};
     }""")
     page.mouse.move(point["x"], point["y"])
     page.mouse.click(point["x"], point["y"])

@@ -9,6 +9,7 @@ from frontend.components.figures import (
     PICKED,
     TOP,
     ZERO_GREY,
+    categories,
     colour_values,
     embedding_figure,
     empty_figure,
@@ -68,6 +69,15 @@ def test_embedding_is_webgl_with_item_indices() -> None:
     assert embedding_figure(emb, "").data[0].marker.color == "#0d6efd"
     assert colour_values(emb, "factor:label") == ("label", [3.0, 9.0, 2.0])
     assert colour_values(emb, "factor:nope") is None and colour_values(emb, "junk") is None
+
+
+def test_a_few_whole_number_values_get_one_colour_each() -> None:
+    emb = Embedding.model_validate({**EMBEDDING, "factors": {"label": [3, 9, 3]}})
+    fig = embedding_figure(emb, "factor:label")
+    assert [t.name for t in fig.data] == ["label 3", "label 9"] and all(t.type == "scattergl" for t in fig.data)
+    assert [list(t.customdata) for t in fig.data] == [[484, 917], [553]]  # clicks still give the item
+    assert fig.data[0].marker.color != fig.data[1].marker.color
+    assert categories([0.5, 1.0]) is None and categories(list(map(float, range(13)))) is None
 
 
 HEATMAP_MODEL = GroupHeatmap.model_validate(HEATMAP)
