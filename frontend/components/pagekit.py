@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
-from ..api_client import BackendClient, BackendError, Dataset, Run, RunSummary
+from ..api_client import BackendClient, BackendError, Dataset, Job, Run, RunSummary
 from ..state import PageState
 from .controls import pick_run, run_options
 from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
@@ -76,6 +76,15 @@ class RunView:
     @property
     def run_id(self) -> str | None:
         return self.run.run_id if self.run else None
+
+
+def active_jobs(client: BackendClient, kind: str = "train") -> dict[str, Job]:
+    """The unfinished job of ``kind`` of each run that has one (none when the job list cannot be read)."""
+    try:
+        jobs = client.jobs(kind=kind)
+    except BackendError:
+        return {}
+    return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
 
 
 def link_note(state: PageState, query: Mapping[str, Any]) -> dbc.Alert | None:

@@ -14,9 +14,10 @@ from dash.exceptions import PreventUpdate
 from frontend import context
 from frontend.api_client import BackendClient, BackendError, Factors
 from frontend.components.controls import create_field, create_run_picker
-from frontend.components.feedback import create_error_alert
+from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import MI_LABELS, empty_figure, mi_bar_figure, topk_figure
 from frontend.components.pagekit import (
+    active_jobs,
     create_share_box,
     link_note,
     load_run_view,
@@ -98,14 +99,25 @@ def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str
     except BackendError as err:
         alerts.append(create_error_alert(err, "compute the information per dim"))
         factors = None
-    try:
-        metrics = create_metrics_table(client.metrics(run.run_id))
-    except BackendError as err:
-        metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
+    metrics = metrics_view(client, run.run_id)
     data = {"run_id": run.run_id, "version": run.version,
             "factors": factors.model_dump() if factors else None}
     topk = topk_figure(factors.topk) if factors else empty
     return data, view.options, run.run_id, banner, alerts, topk, metrics, run.run_id
+
+
+def metrics_view(client: BackendClient, run_id: str) -> Any:
+    """The run's metrics table (or why there is none), under a note while its metrics job is unfinished."""
+    try:
+        metrics = create_metrics_table(client.metrics(run_id))
+    except BackendError as err:
+        metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
+    job = active_jobs(client, "evaluate").get(run_id)
+    if job is None:
+        return metrics
+    doing = f"{job.state}, {job.progress:.0%}" + (f": {job.message}" if job.message else "")
+    return html.Div([create_message(f"Its metrics are being computed ({doing}); reload the page when the job is "
+                                    "done.", "info"), metrics])
 
 
 @callback(Output("factors-bars", "figure"), Input("factors-run", "data"), Input("factors-est", "value"))

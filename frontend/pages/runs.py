@@ -18,7 +18,7 @@ from frontend.api_client import BackendClient, BackendError, Family, Job, RunSum
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import training_figure
-from frontend.components.pagekit import create_share_box, link_note, parse_search, register_url_sync
+from frontend.components.pagekit import active_jobs, create_share_box, link_note, parse_search, register_url_sync
 from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
 from frontend.state import RunsState
 
@@ -43,15 +43,6 @@ def progress_view(job: Job) -> tuple[int, str, str]:
 
 def run_listed(runs: Sequence[RunSummary], run_id: str) -> bool:
     return any(r.run_id == run_id and r.status == "ready" for r in runs)
-
-
-def active_jobs(client: BackendClient, kind: str = "train") -> dict[str, Job]:
-    """The unfinished job of ``kind`` of each run that has one (none when the job list cannot be read)."""
-    try:
-        jobs = client.jobs(kind=kind)
-    except BackendError:
-        return {}
-    return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
 
 
 def families_data(families: Sequence[Family]) -> dict[str, Any]:

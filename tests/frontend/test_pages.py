@@ -229,6 +229,16 @@ def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], 
     assert pages["factors"].query(data, "mi_monte_carlo") == f"?run=tiny&v={VERSION}&est=mi_monte_carlo"
 
 
+def test_factors_says_when_the_metrics_are_being_computed(pages: dict[str, ModuleType], client: BackendClient,
+                                                          backend: FakeBackend) -> None:
+    assert "being computed" not in text_of(pages["factors"].metrics_view(client, "tiny"))
+    client.evaluate("tiny")
+    backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
+    metrics = text_of(pages["factors"].metrics_view(client, "tiny"))
+    assert "Its metrics are being computed (running, 35%: DCI (gradient-boosted trees))" in metrics
+    assert "mig_dlib" in metrics  # the last report stays below the note
+
+
 def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) -> None:
     click = {"points": [{"x": "z2", "y": 0.04, "customdata": 2, "curveNumber": 0}]}
     href = pages["factors"].open_dim(click, {"run_id": "tiny", "version": VERSION})
