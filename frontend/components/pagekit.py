@@ -87,6 +87,16 @@ def active_jobs(client: BackendClient, kind: str = "train") -> dict[str, Job]:
     return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
 
 
+def progress_view(job: Job) -> tuple[int, str, str]:
+    """(percent, bar label, status line) of a job; a queued one says how many jobs come first."""
+    percent = round(100 * max(0.0, min(1.0, job.progress)))
+    if job.state == "queued" and job.jobs_ahead:
+        ahead = f"{job.jobs_ahead} job{'s' if job.jobs_ahead > 1 else ''}"
+        return percent, f"{percent}%", f"queued: {ahead} ahead (the worker runs jobs one at a time, oldest first)"
+    said = job.message and job.message != job.state  # a queued job's message is just "queued"
+    return percent, f"{percent}%", f"{job.state}: {job.message}" if said else job.state
+
+
 def link_note(state: PageState, query: Mapping[str, Any]) -> dbc.Alert | None:
     """A warning naming the parts of the page's link it could not use as given; None when it used them all."""
     unused = state.unused(query)

@@ -91,7 +91,8 @@ def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str |
 def base_problem(run: Mapping[str, Any], base: Base) -> str | None:
     """What is wrong with the base controls for this run (None when the base exists)."""
     if base.kind == "item" and not 0 <= base.index < run["n_items"]:
-        return f"Item index: expected a whole number; {run['dataset']} has items 0..{run['n_items'] - 1}."
+        n = run["n_items"]
+        return f"Item index: expected a whole number in 0..{n - 1} ({run['dataset']} has {n} items)."
     if not base.valid:
         return "Prior seed: expected a whole number in 0..4294967295."
     return None

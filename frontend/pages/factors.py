@@ -22,6 +22,7 @@ from frontend.components.pagekit import (
     link_note,
     load_run_view,
     parse_search,
+    progress_view,
     register_url_sync,
     version_banner,
 )
@@ -115,9 +116,9 @@ def metrics_view(client: BackendClient, run_id: str) -> Any:
     job = active_jobs(client, "evaluate").get(run_id)
     if job is None:
         return metrics
-    doing = f"{job.state}, {job.progress:.0%}" + (f": {job.message}" if job.message else "")
-    return html.Div([create_message(f"Its metrics are being computed ({doing}); reload the page when the job is "
-                                    "done.", "info"), metrics])
+    _, percent, status = progress_view(job)
+    return html.Div([create_message(f"Its metrics are being computed ({percent} · {status}); reload the page when "
+                                    "the job is done.", "info"), metrics])
 
 
 @callback(Output("factors-bars", "figure"), Input("factors-run", "data"), Input("factors-est", "value"))

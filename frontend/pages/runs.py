@@ -18,7 +18,14 @@ from frontend.api_client import BackendClient, BackendError, Family, Job, RunSum
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import training_figure
-from frontend.components.pagekit import active_jobs, create_share_box, link_note, parse_search, register_url_sync
+from frontend.components.pagekit import (
+    active_jobs,
+    create_share_box,
+    link_note,
+    parse_search,
+    progress_view,
+    register_url_sync,
+)
 from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
 from frontend.state import RunsState
 
@@ -31,15 +38,6 @@ TRAIN = {"type": "train-field", "field": ALL}
 
 
 # -- pure helpers ----------------------------------------------------------------------------------------
-
-def progress_view(job: Job) -> tuple[int, str, str]:
-    """(percent, bar label, status line) of a job; a queued one says how many jobs come first."""
-    percent = round(100 * max(0.0, min(1.0, job.progress)))
-    if job.state == "queued" and job.jobs_ahead:
-        ahead = f"{job.jobs_ahead} job{'s' if job.jobs_ahead > 1 else ''}"
-        return percent, f"{percent}%", f"queued: {ahead} ahead (the worker runs jobs one at a time, oldest first)"
-    return percent, f"{percent}%", f"{job.state}: {job.message}" if job.message else job.state
-
 
 def run_listed(runs: Sequence[RunSummary], run_id: str) -> bool:
     return any(r.run_id == run_id and r.status == "ready" for r in runs)

@@ -113,7 +113,7 @@ def test_traversal_view_builds_the_backend_url(pages: dict[str, ModuleType]) -> 
 
 @pytest.mark.parametrize(("dims", "base", "words"), [
     ([], Base(), "at least one"), (list(range(21)), Base(), "at most 20"),
-    ([0], Base("item", index=5000), "items 0..1796"),
+    ([0], Base("item", index=5000), "expected a whole number in 0..1796 (digits has 1797 items)"),
 ])
 def test_traversal_view_explains_what_is_wrong(pages: dict[str, ModuleType], dims: list[int], base: Base,
                                                words: str) -> None:
@@ -235,7 +235,7 @@ def test_factors_says_when_the_metrics_are_being_computed(pages: dict[str, Modul
     client.evaluate("tiny")
     backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
     metrics = text_of(pages["factors"].metrics_view(client, "tiny"))
-    assert "Its metrics are being computed (running, 35%: DCI (gradient-boosted trees))" in metrics
+    assert "Its metrics are being computed (35% · running: DCI (gradient-boosted trees))" in metrics
     assert "mig_dlib" in metrics  # the last report stays below the note
 
 
@@ -413,11 +413,11 @@ def test_computing_metrics_shows_on_the_card_and_the_list_watches_it(pages: dict
 
 def test_a_queued_job_says_how_many_jobs_come_first() -> None:
     from frontend.api_client import Job
-    from frontend.pages.runs import progress_view
+    from frontend.components.pagekit import progress_view
 
     assert progress_view(Job(job_id="a", state="queued", jobs_ahead=2))[2] == (
         "queued: 2 jobs ahead (the worker runs jobs one at a time, oldest first)")
-    assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == "queued: queued"
+    assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == "queued"
 
 
 def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(
