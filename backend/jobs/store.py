@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from .engine import create_schema, make_engine
 from .handlers import JOB_KINDS, Handler, check_payload
@@ -84,16 +84,14 @@ class JobStore:
         with self._read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
 
-    def ahead_of(self, job: Job) -> int | None:
-        """How many jobs come before a queued ``job`` (those running and those queued earlier); None unless
-        it is queued."""
-        if job.state != "queued":
-            return None
-        earlier = or_(jobs.c.created < job.created, and_(jobs.c.created == job.created, jobs.c.id < job.job_id))
-        query = select(func.count()).select_from(jobs).where(
-            or_(jobs.c.state == "running", and_(jobs.c.state == "queued", earlier)))
+    def queue_positions(self) -> dict[str, int]:
+        """Each queued job's id -> how many jobs come before it (those running, and those queued earlier in
+        ``claim_next``'s order); one read, for a whole job list."""
+        running = select(func.count()).select_from(jobs).where(jobs.c.state == "running")
+        queued = select(jobs.c.id).where(jobs.c.state == "queued").order_by(jobs.c.created, jobs.c.id)
         with self._read() as conn:
-            return int(conn.execute(query).scalar() or 0)
+            first = int(conn.execute(running).scalar() or 0)
+            return {job_id: first + i for i, job_id in enumerate(conn.execute(queued).scalars())}
 
     def unfinished(self, kind: str, run_id: str) -> Job | None:
         """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""

@@ -18,14 +18,14 @@ JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id f
 @router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state (each queued "
             "one with how many jobs come before it)")
 def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
-    listed = jobs.list(q.limit, q.kind, q.state)
-    return JobList.model_validate({"jobs": [job_view(j, jobs.ahead_of(j)) for j in listed]})
+    listed, ahead = jobs.list(q.limit, q.kind, q.state), jobs.queue_positions()
+    return JobList.model_validate({"jobs": [job_view(j, ahead.get(j.job_id)) for j in listed]})
 
 
 @router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
 def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
     job = jobs.get(job_id)
-    return JobPublic.model_validate(job_view(job, jobs.ahead_of(job)))
+    return JobPublic.model_validate(job_view(job, jobs.queue_positions().get(job_id)))
 
 
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
