@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     inference_max_batch: int = Field(512, ge=1, description="rows combined from several requests into one forward "
                                      "pass (1: never combine requests)")
     inference_chunk_rows: int = Field(0, ge=0, description="rows per forward pass (a batch larger than this is "
-                                      "split); 0: 32 on a CPU, 1024 on a GPU")
+                                      "split); 0: 32 on a CPU, 256 on a GPU")
+    inference_fixed_shape: bool | None = Field(None, description="pad every pass to exactly inference_chunk_rows "
+                                               "rows (one kernel choice for every pass); unset: on a GPU only")
     inference_timeout_s: float = Field(120.0, gt=0, description="how long a request waits for its result")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with a 503 when the queue is full")
     max_traversal_cells: int = Field(400, ge=1, description="dims x steps in one traversal")

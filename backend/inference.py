@@ -3,14 +3,17 @@
 Requests wait on a bounded queue (full: ``ServiceBusy`` -> 503 with Retry-After). The thread takes the
 oldest request, then every queued request for the same (run, version, operation) while the rows fit
 ``max_batch``, concatenates them, runs them under ``torch.inference_mode()`` in forward passes of at most
-``chunk_rows`` rows, each padded to a multiple of ``ROW_QUANTUM``, and splits the results.
+``chunk_rows`` rows, each padded (``pass_rows``), and splits the results.
 
-On a CPU a row's output is then bitwise the same whatever batch or chunk it shared, so the same request
-gives the same bytes whether or not it was batched: GEMM kernels change below about 11 rows (measured on
-a Xeon with AVX-512: Linear(256, 1024) gives other last bits for 8 rows than for 16 or more), and every
-pass here has 16 or more. On a GPU this has not been checked. CPU chunks are small
-(``default_chunk_rows``) because a 32-row pass of a conv decoder stays in cache: per row it costs about
-half of what a 480-row pass does.
+A row's output must be bitwise the same whatever batch or chunk it shared, so that the same request
+gives the same bytes whether or not it was batched:
+- On a CPU every pass is padded to a multiple of ``ROW_QUANTUM``: GEMM kernels change below about 11 rows
+  (measured on a Xeon with AVX-512: Linear(256, 1024) gives other last bits for 8 rows than for 16 or
+  more), and every pass here has 16 or more. CPU chunks are small (``default_chunk_rows``) because a
+  32-row pass of a conv decoder stays in cache: per row it costs about half of what a 480-row pass does.
+- On a GPU every pass is padded to exactly ``chunk_rows`` (``fixed_shape``), with cuDNN's deterministic
+  algorithms (``deterministic_device``): cuBLAS and cuDNN choose kernels by shape, so one shape means one
+  kernel for every pass. A padded pass costs the GPU little; ``bench/device_check.sh`` checks the bits there.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .errors import ServiceBusy
 from .store import LoadedRun
 
 ROW_QUANTUM = 16  # rows per pass: a multiple of this, never fewer
-CPU_CHUNK_ROWS, GPU_CHUNK_ROWS = 32, 1024
+CPU_CHUNK_ROWS, GPU_CHUNK_ROWS = 32, 256
 Op = Callable[[LatentModel, Tensor], tuple[Tensor, ...]]
 OPS: dict[str, Op] = {
     "decode": lambda model, z: (model.decode(z),),  # (B, K) -> (B, *shape)
@@ -61,10 +64,20 @@ def default_chunk_rows(device: torch.device) -> int:
     return GPU_CHUNK_ROWS if device.type == "cuda" else CPU_CHUNK_ROWS
 
 
+def deterministic_device(device: torch.device) -> bool:
+    """On a GPU: cuDNN's deterministic algorithms, no autotuning; returns whether passes need a fixed shape."""
+    if device.type != "cuda":
+        return False
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    return True
+
+
 class InferenceExecutor:
     def __init__(self, queue_size: int, max_batch: int, chunk_rows: int, timeout_s: float,
-                 retry_after_s: int = 1) -> None:
+                 retry_after_s: int = 1, fixed_shape: bool = False) -> None:
         self.queue_size, self.max_batch, self.chunk_rows = queue_size, max_batch, chunk_rows
+        self.fixed_shape = fixed_shape  # every pass exactly chunk_rows rows (else a multiple of ROW_QUANTUM)
         self.timeout_s, self.retry_after_s = timeout_s, retry_after_s
         self._pending: deque[_Task] = deque()
         self._cond = threading.Condition()
@@ -73,6 +86,7 @@ class InferenceExecutor:
         self._thread: threading.Thread | None = None
         self._closed = False
         self.forwards = 0  # forward passes run
+        self.rows_run = 0  # rows through those passes, padding included
         self.batches = 0  # batches run (a call counts as one)
         self.completed = 0  # requests answered
         self.in_flight = 0  # requests taken off the queue, not yet answered
@@ -202,17 +216,22 @@ class InferenceExecutor:
             start += task.rows
         return results
 
+    def pass_rows(self, n: int) -> int:
+        """Rows of the pass that carries ``n`` <= chunk_rows rows: chunk_rows, or n up to a multiple of 16."""
+        return self.chunk_rows if self.fixed_shape else n + (-n % ROW_QUANTUM)
+
     def _forward(self, model: LatentModel, op: Op, inputs: Tensor) -> tuple[Tensor, ...]:
-        """``op`` over ``inputs`` in chunks of ``chunk_rows``, each padded to a multiple of ROW_QUANTUM."""
+        """``op`` over ``inputs`` in chunks of ``chunk_rows``, each padded with zeros to ``pass_rows``."""
         device = next(model.parameters()).device
         parts: list[tuple[Tensor, ...]] = []
         for start in range(0, len(inputs), self.chunk_rows):
             chunk = inputs[start : start + self.chunk_rows]
             n = len(chunk)
-            pad = -n % ROW_QUANTUM
+            pad = self.pass_rows(n) - n
             if pad:
                 chunk = torch.cat([chunk, chunk.new_zeros((pad, *chunk.shape[1:]))])
             out = op(model, chunk.to(device))
             parts.append(tuple(o[:n].float().cpu() for o in out))
             self.forwards += 1
+            self.rows_run += len(chunk)
         return tuple(torch.cat(column) for column in zip(*parts, strict=True))

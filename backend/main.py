@@ -21,7 +21,7 @@ from .api.body_limit import BodySizeLimit
 from .api.router import api_router
 from .config import Settings, get_settings
 from .errors import install_error_handlers
-from .inference import InferenceExecutor, default_chunk_rows
+from .inference import InferenceExecutor, default_chunk_rows, deterministic_device
 from .jobs import JobStore, start_worker_process, stop_worker_process
 from .schemas import Problem
 from .services.health import package_version
@@ -32,8 +32,10 @@ API_PREFIX = "/api/v1"
 
 def open_executor(settings: Settings, device: torch.device) -> InferenceExecutor:
     chunk_rows = settings.inference_chunk_rows or default_chunk_rows(device)
+    gpu = deterministic_device(device)
+    fixed_shape = gpu if settings.inference_fixed_shape is None else settings.inference_fixed_shape
     return InferenceExecutor(settings.inference_queue_size, settings.inference_max_batch, chunk_rows,
-                             settings.inference_timeout_s, settings.retry_after_s).start()
+                             settings.inference_timeout_s, settings.retry_after_s, fixed_shape).start()
 
 
 @asynccontextmanager

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from backend.config import Settings
 from backend.inference import CPU_CHUNK_ROWS, GPU_CHUNK_ROWS, InferenceExecutor, default_chunk_rows
-from backend.main import create_app
+from backend.main import app_settings, create_app
 from models.runs import create_run, train_run
-from models.training import TrainConfig
+from models.training import TrainConfig, select_device
 
 API = "/api/v1"
 RUN = "tiny"
@@ -113,8 +113,8 @@ def test_executor_results_match_direct_model_calls(client: TestClient) -> None:
     loaded = store.load(store.ready(RUN))
     z = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
     (out,) = client.app.state.executor.run(loaded, "decode", z)
-    with torch.inference_mode():
-        direct = loaded.model.decode(z)
+    with torch.inference_mode():  # the model on the app's device (a GPU where bench/device_check.sh runs this)
+        direct = loaded.model.decode(z.to(next(loaded.model.parameters()).device)).cpu()
     assert out.shape == (50, 1, 8, 8) and torch.allclose(out, direct, atol=1e-6)
 
 
@@ -164,8 +164,34 @@ def test_conv_decodes_are_bitwise_the_same_alone_and_batched(conv_client: TestCl
     assert batched == solo  # every float, to the last bit
 
 
+def test_fixed_shape_pads_every_pass_to_chunk_rows_and_keeps_the_bits(
+        conv_client: TestClient, settings_for: Callable[..., Settings]) -> None:
+    """The GPU's mode (``inference_fixed_shape``), here on the CPU: one pass shape; alone or batched, the same
+    bits."""
+    url = f"{API}/runs/conv/decode"
+    bodies = [{"z": [[0.1 * j - i for j in range(10)] for _ in range(rows)]} for i, rows in enumerate((9, 50))]
+    home = app_settings(conv_client.app).home
+    with TestClient(create_app(settings_for(home, inference_fixed_shape=True, inference_chunk_rows=48))) as c:
+        executor: InferenceExecutor = c.app.state.executor
+        solo = []
+        for body, passes in zip(bodies, (1, 2), strict=True):
+            forwards, rows = executor.forwards, executor.rows_run
+            solo.append(c.post(url, json=body).json()["outputs"])
+            assert (executor.forwards - forwards, executor.rows_run - rows) == (passes, 48 * passes)
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            with executor.paused():
+                futures = [pool.submit(c.post, url, json=body) for body in bodies]
+                wait_for(lambda: executor.in_flight == 1 and executor.queued == 1)
+            batched = [f.result().json()["outputs"] for f in futures]
+    assert batched == solo  # 59 rows in passes of 48 + 11 (padded to 48): other neighbours, the same bits
+
+
 def test_chunk_rows_default_to_the_device_and_refuse_passes_under_16_rows(client: TestClient, tmp_path: Path) -> None:
-    assert client.app.state.executor.chunk_rows == CPU_CHUNK_ROWS == default_chunk_rows(torch.device("cpu"))
-    assert default_chunk_rows(torch.device("cuda")) == GPU_CHUNK_ROWS
+    assert (default_chunk_rows(torch.device("cpu")), default_chunk_rows(torch.device("cuda"))) == \
+        (CPU_CHUNK_ROWS, GPU_CHUNK_ROWS)
+    executor: InferenceExecutor = client.app.state.executor
+    gpu = select_device(app_settings(client.app).device).type == "cuda"  # where bench/device_check.sh runs it
+    assert (executor.chunk_rows, executor.fixed_shape) == ((GPU_CHUNK_ROWS, True) if gpu else (CPU_CHUNK_ROWS, False))
+    assert executor.pass_rows(17) == (GPU_CHUNK_ROWS if gpu else 32)
     with pytest.raises(ValidationError, match="at least 16 rows"):
         Settings(home=tmp_path, inference_chunk_rows=8)
