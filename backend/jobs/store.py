@@ -6,6 +6,7 @@ running -> queued (release: the worker stopped cleanly; recover: the worker died
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import uuid
@@ -54,16 +55,25 @@ class JobStore:
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Job:
         """Queue a job; ValueError for an unknown kind or a payload the kind cannot use."""
+        self._check(kind, payload)
+        with self.engine.begin() as conn:
+            return _insert(conn, kind, payload)
+
+    def submit_once(self, kind: str, payload: dict[str, Any]) -> Job:
+        """``unfinished(kind, payload["run_id"])``, else a new job, in one write transaction: two calls at
+        once queue one job (SQLite: BEGIN IMMEDIATE takes the write lock first; PostgreSQL: an advisory
+        lock on the kind and run)."""
+        self._check(kind, payload)  # every kind's payload names its run
+        run_id = payload["run_id"]
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(kind, run_id)})
+            return _unfinished(conn, kind, run_id) or _insert(conn, kind, payload)
+
+    def _check(self, kind: str, payload: dict[str, Any]) -> None:
         if kind not in self.kinds:
             raise ValueError(f"unknown job kind {kind!r}: expected one of {sorted(self.kinds)}")
         check_payload(kind, payload)
-        now = now_iso()
-        row = {"id": uuid.uuid4().hex, "kind": kind, "state": "queued", "progress": 0.0, "message": "queued",
-               "payload": json.dumps(payload), "result": None, "error": None, "attempts": 0,
-               "cancel_requested": False, "created": now, "updated": now, "worker_id": None}
-        with self.engine.begin() as conn:
-            conn.execute(insert(jobs).values(**row))
-        return _job(row)
 
     def get(self, job_id: str) -> Job:
         """The job ``job_id``; JobNotFoundError when there is none."""
@@ -95,11 +105,8 @@ class JobStore:
 
     def unfinished(self, kind: str, run_id: str) -> Job | None:
         """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""
-        query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(("queued", "running")),
-                                   jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
         with self._read() as conn:
-            found = (_job(row) for row in conn.execute(query).mappings())
-            return next((j for j in found if j.payload.get("run_id") == run_id), None)
+            return _unfinished(conn, kind, run_id)
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one gets ``cancel_requested`` (its worker stops
@@ -186,6 +193,27 @@ class JobStore:
         with self.engine.begin() as conn:
             conn.execute(_guarded_update(job_id, "running").values(updated=now_iso(), **values))
             return _get(conn, job_id)
+
+
+def _insert(conn: Connection, kind: str, payload: dict[str, Any]) -> Job:
+    now = now_iso()
+    row = {"id": uuid.uuid4().hex, "kind": kind, "state": "queued", "progress": 0.0, "message": "queued",
+           "payload": json.dumps(payload), "result": None, "error": None, "attempts": 0,
+           "cancel_requested": False, "created": now, "updated": now, "worker_id": None}
+    conn.execute(insert(jobs).values(**row))
+    return _job(row)
+
+
+def _unfinished(conn: Connection, kind: str, run_id: str) -> Job | None:
+    query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(("queued", "running")),
+                               jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
+    found = (_job(row) for row in conn.execute(query).mappings())
+    return next((j for j in found if j.payload.get("run_id") == run_id), None)
+
+
+def _lock_key(kind: str, run_id: str) -> int:
+    """A signed 64-bit pg_advisory_xact_lock key for (kind, run)."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}\0{run_id}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def _guarded_update(job_id: str, state: str) -> Any:

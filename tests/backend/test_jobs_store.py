@@ -184,6 +184,32 @@ def test_claim_is_atomic_under_concurrency(open_store: Callable[[], JobStore]) -
     assert {j.job_id: j.worker_id for j in jobs} == {j: f"w{k}" for k, got in enumerate(claimed) for j in got}
 
 
+def test_submit_once_queues_one_job_per_run_under_concurrency(open_store: Callable[[], JobStore]) -> None:
+    stores = [open_store() for _ in range(4)]
+    start = threading.Barrier(len(stores))
+    got: list[list[str]] = [[] for _ in stores]
+
+    def submit(k: int) -> None:
+        start.wait()
+        got[k].extend(stores[k].submit_once("evaluate", {"run_id": "x"}).job_id for _ in range(5))
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    first = got[0][0]
+    assert {j for ids in got for j in ids} == {first} and sum(map(len, got)) == 20
+    store = stores[0]
+    assert [j.job_id for j in store.list()] == [first]
+    assert store.submit_once("evaluate", {"run_id": "y"}).job_id != first  # another run
+    assert store.submit_once("train", {"run_id": "x"}).job_id != first  # another kind
+    store.claim_next("w")
+    assert store.submit_once("evaluate", {"run_id": "x"}).job_id == first  # running still counts
+    store.cancel(first)
+    assert store.submit_once("evaluate", {"run_id": "x"}).job_id != first  # being cancelled: a new one
+
+
 def test_claim_takes_the_oldest_first(store: JobStore) -> None:
     ids = [store.submit("train", {"run_id": f"r{i}"}).job_id for i in range(3)]
     assert [store.claim_next("w").job_id for _ in ids] == ids

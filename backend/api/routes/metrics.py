@@ -26,6 +26,6 @@ def get_metrics(run_id: RunId, store: StoreDep) -> MetricsPublic:
              summary="Queue an evaluation job that rewrites the report (or answer the one already queued or running)")
 def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
     store.ready(run_id)
-    job = accepted(jobs.unfinished("evaluate", run_id) or jobs.submit("evaluate", {"run_id": run_id}), run_id)
+    job = accepted(jobs.submit_once("evaluate", {"run_id": run_id}), run_id)
     response.headers["Location"] = job.job_url
     return job
