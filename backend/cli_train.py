@@ -11,7 +11,7 @@ from models.checkpoint import CheckpointError
 from models.config import ConfigError, config_from_dict
 from models.datasets import MissingExtraError, UnknownDatasetError, dataset_names
 from models.registry import UnknownFamilyError, families
-from models.runs import RunNotFoundError, RunRecord, create_run, run_dir, train_run
+from models.runs import RunNotFoundError, RunRecord, create_run, resume_step, run_dir, train_run
 from models.training import Progress, TrainConfig
 
 from .config import get_settings
@@ -57,6 +57,8 @@ def _create(args: argparse.Namespace, home: Path, config: dict) -> str:
 
 def train_with_bar(home: Path, run_id: str) -> RunRecord:
     """Train (or resume, or just return) ``run_id`` with a terminal progress bar: step, loss, ETA."""
+    if step := resume_step(home, run_id):
+        print(f"{run_id}: resuming from its checkpoint at step {step}", file=sys.stderr)
     with progress_bar(run_id) as bar:
         def show(p: Progress) -> None:
             val = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""

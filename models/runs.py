@@ -32,6 +32,7 @@ from .checkpoint import (
 from .config import config_from_dict, config_to_dict
 from .datasets import get_dataset
 from .registry import get_family
+from .train_state import saved_step
 from .training import Progress, ProgressFn, TrainConfig, fit, split_indices
 
 RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -117,6 +118,11 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
 def _header_without_sha(model: LatentModel) -> dict[str, Any]:
     return {"family": model.family, "config": config_to_dict(model.config), "data": model.data.to_json(),
             "format": 1}
+
+
+def resume_step(home: Path, run_id: str) -> int:
+    """The step ``train_run`` would continue ``run_id`` from (its last checkpoint); 0: from the start."""
+    return saved_step(run_dir(home, run_id) / "checkpoint")
 
 
 def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) -> RunRecord:

@@ -106,3 +106,8 @@ def load_loop(directory: Path, model: torch.nn.Module, opts: list[torch.optim.Op
 
 def has_loop(directory: Path) -> bool:
     return (directory / "state.json").is_file()
+
+
+def saved_step(directory: Path) -> int:
+    """The step the checkpoint in ``directory`` continues from; 0 when there is none."""
+    return int(read_json(directory / "state.json")["loop"]["step"]) if has_loop(directory) else 0

@@ -53,6 +53,7 @@ def test_heatmap_is_the_models_column_norms_with_exact_zeros(grouped_client: Tes
 def test_top_groups_are_the_three_largest_nonzero_norms_of_each_dim(grouped_client: TestClient) -> None:
     body = grouped_client.get(f"{API}/runs/{GROUPED}/groups/heatmap").json()
     norms = np.array(body["norms"])
+    assert [row["dim"] for row in body["top_groups"]] == body["dims"] == list(range(K))  # one row per dim
     for row in body["top_groups"]:
         column = norms[:, row["dim"]]
         expected = [g for g in np.argsort(-column, kind="stable")[:3] if column[g] > 0]

@@ -45,8 +45,12 @@ def wait_url(page: Any, *parts: str) -> str:
 
 def controls(page: Any) -> dict[str, Any]:
     """What the Explore controls show, once the run has loaded (sliders drawn, rows labelled with MI)."""
-    page.wait_for_function("""() => document.querySelectorAll('.fs-z-slider').length > 0
-        && [...document.querySelectorAll('#explore-row-labels .fs-row-mi')].every(e => e.textContent.includes('MI'))""")
+    page.wait_for_function("""() => {
+        const mi = [...document.querySelectorAll('#explore-row-labels .fs-row-mi')];
+        return document.querySelectorAll('.fs-z-slider').length > 0 && mi.length > 0
+            && mi.length === document.querySelectorAll('#explore-row-labels .fs-row-dim').length
+            && mi.every(e => e.textContent.includes('MI'));
+    }""")
     return page.evaluate("""() => ({
         steps: document.querySelector('#explore-steps [role=slider]').getAttribute('aria-valuenow'),
         span: document.querySelector('#explore-span [role=slider]').getAttribute('aria-valuenow'),
@@ -68,7 +72,8 @@ def test_explore_shows_the_traversal_with_one_row_per_dim(stack: Stack, page: An
     assert f"{stack.api_url}/api/v1/runs/{RUN}/traversal.png?" in image["src"] and "steps=5" in image["src"]
     assert (image["height"], image["width"]) == (3 * (CELL + GAP) + GAP, 5 * (CELL + GAP) + GAP)
     assert controls(page)["rows"] == ["z2", "z0", "z3"]
-    assert all("MI" in t for t in page.locator("#explore-row-labels .fs-row-mi").all_inner_texts())
+    mi = page.locator("#explore-row-labels .fs-row-mi").all_inner_texts()
+    assert len(mi) == 3 and all("MI" in t for t in mi), mi
     page.wait_for_function("() => document.querySelector('#explore-decoded').naturalWidth > 0")
     download = page.locator("#explore-download")
     assert download.get_attribute("download") == f"traversal-{RUN}-dims2-0-3.png"
@@ -136,7 +141,10 @@ def test_copy_link_and_playing_a_dim(stack: Stack, new_page: Any) -> None:
         time.sleep(0.1)
     page.locator("#explore-play").click()
     assert len(sources) >= 3, sources
-    page.wait_for_function("() => new URLSearchParams(location.search).get('z') !== '0,0,0,0'")
+    page.wait_for_function("""() => {
+        const z = new URLSearchParams(location.search).get('z');
+        return z !== null && z.split(',').length === 4 && z !== '0,0,0,0';
+    }""")
 
 
 def test_a_link_for_an_older_version_says_so(stack: Stack, page: Any, shot: Any) -> None:

@@ -68,7 +68,6 @@ def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_real_clips_when_the_extra_is_installed() -> None:
-    pytest.importorskip("pybullet_data")
     from models.datasets import get_dataset
 
     ds = get_dataset("humanoid_mocap")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from models.datasets.humanoid_skeleton import BONES, POINTS, SCALE, joint_positions
 
@@ -37,7 +36,6 @@ def test_any_rotations_keep_every_bone_length() -> None:
 
 
 def test_the_walk_clip_keeps_a_foot_on_the_ground() -> None:
-    pytest.importorskip("pybullet_data")
     from models.datasets import get_dataset
 
     ds = get_dataset("humanoid_mocap")

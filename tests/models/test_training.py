@@ -73,7 +73,8 @@ def test_early_stop_restores_the_best_weights() -> None:
     model, data, train, val, cfg = _setup("digits", steps=2000, eval_every=10, patience=2, lr=0.05)
     loop = fit(model, data, train, val, cfg)
     assert loop.stopped_early and loop.step < 2000
-    assert loop.best_val == min(h["val_loss"] for h in loop.history)
+    assert loop.best_val == min(h["val_loss"] for h in loop.history) < loop.history[-1]["val_loss"]
+    assert validation_loss(model, data, val, cfg) == pytest.approx(loop.best_val, rel=1e-6)  # the best weights
 
 
 def test_batches_are_a_pure_function_of_seed_and_step() -> None:
@@ -112,4 +113,6 @@ def test_a_checkpoint_is_always_complete(tmp_path: Path) -> None:
     assert sorted(p.name for p in ckpt.iterdir()) == ["model-30.safetensors", "state-30.safetensors", "state.json"]
     (ckpt / "model-10.safetensors").write_bytes(b"left over by a kill during a save")
     resumed, *_ = _setup("digits")
-    assert fit(resumed, data, train, val, cfg, checkpoint_dir=ckpt).step == 30
+    seen: list[int] = []
+    loop = fit(resumed, data, train, val, cfg, on_progress=lambda p: seen.append(p.step), checkpoint_dir=ckpt)
+    assert loop.step == 30 and seen == []  # resumed from step 30's set, the stale file ignored: no step ran again
