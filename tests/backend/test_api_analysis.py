@@ -38,7 +38,9 @@ def test_factors_per_dim_sorted_with_topk(client: TestClient, trained_home: Path
     mu, logvar = encode_dataset(model, data, idx)
     assert mi == pytest.approx(factor_mutual_information(mu, logvar, "gaussian"), rel=1e-4, abs=1e-6)
     assert [d["kl"] for d in dims] == pytest.approx(kl_per_dim(mu, logvar), rel=1e-4, abs=1e-6)
-    assert client.get(f"{API}/runs/{RUN}/factors?n=300&seed=1").json() == body  # cached, identical
+    batches = client.app.state.executor.batches
+    assert client.get(f"{API}/runs/{RUN}/factors?n=300&seed=1").json() == body  # identical,
+    assert client.app.state.executor.batches == batches  # and cached: the model did not run again
 
 
 @pytest.mark.parametrize("method", ["pca", "mi"])

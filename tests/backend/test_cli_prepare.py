@@ -57,8 +57,10 @@ def test_small_runs_train_and_evaluate_and_a_large_one_is_queued_once(home: Path
     assert report_version(home, "small") == runs["small"].version
     assert jobs_of(home) == [("train", "large", "queued"), ("evaluate", "large", "queued")]
     assert "queued: large" in capsys.readouterr().out
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in (home / "runs" / "small").rglob("*") if p.is_file()}
     prepare()  # again: nothing retrained or re-evaluated, no second job
     assert len(jobs_of(home)) == 2
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == files  # no file of the run rewritten
 
 
 def test_foreground_trains_and_evaluates_every_run(home: Path) -> None:

@@ -269,8 +269,8 @@ def test_a_colour_the_run_lacks_is_reported(pages: dict[str, ModuleType], client
     assert "tiny's dataset has no factor nosuch; expected one of factor: label" in text_of(alert)
 
 
-def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, ModuleType],
-                                                            backend: FakeBackend) -> None:
+def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, ModuleType], backend: FakeBackend,
+                                                            with_client: Dash) -> None:
     run = {"run_id": "tiny", "version": VERSION}
     calls = len(backend.calls)
     for bad in (None, 2.5, 10, 9000):  # what the number box may hold: never silently the default 500
@@ -520,9 +520,3 @@ def test_the_server_serves_the_shell(app: Dash) -> None:
     assert page.status_code == 200 and b"factorscope" in page.data
     layout = http.get("/_dash-layout").get_json()
     assert "current-run" in str(layout)
-
-
-def test_the_client_is_injected(app: Dash) -> None:
-    from frontend.context import EXTENSION
-
-    assert isinstance(app.server.extensions[EXTENSION].client.http, httpx.Client)

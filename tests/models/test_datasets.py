@@ -15,7 +15,9 @@ from models.datasets.bars import make_bars
 from models.datasets.digits import stroke_thickness
 from models.datasets.dsprites import build_base_sprites
 
-EXPECTED = {"bars", "breast_cancer", "digits", "dsprites", "glyphs"}
+EXPECTED = {"bars", "breast_cancer", "digits", "dsprites", "glyphs", "humanoid_mocap"}
+GROUPED = {"bars", "breast_cancer", "humanoid_mocap"}  # info.groups: the oi-VAE's feature groups
+GRIDDED = {"dsprites", "glyphs"}  # a full factor grid: index <-> factor values
 
 
 def sample_indices(ds: Dataset, n: int = 64, seed: int = 0) -> np.ndarray:
@@ -72,7 +74,10 @@ def test_factor_grid_sample_is_uniform() -> None:
 
 
 def test_registry_lists_the_datasets() -> None:
-    assert EXPECTED <= set(dataset_names())
+    assert set(dataset_names()) == EXPECTED
+    assert {n for n in EXPECTED if get_dataset(n).info.groups} == GROUPED
+    assert {n for n in EXPECTED if get_dataset(n).grid is not None} == GRIDDED
+    assert all(get_dataset(n).info.kind != "grouped_vector" for n in EXPECTED - GROUPED)  # grouped data has groups
     assert get_dataset("bars") is get_dataset("bars")  # built once per process
     with pytest.raises(UnknownDatasetError):
         get_dataset("no_such_dataset")
@@ -114,13 +119,9 @@ def test_contract(name: str) -> None:
     json.dumps(info.to_json())  # metadata is JSON-serialisable as it stands
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(GROUPED))
 def test_groups_tile_the_features(name: str) -> None:
     info = get_dataset(name).info
-    if info.kind == "grouped_vector":
-        assert info.groups, "grouped data must name its groups"
-    if not info.groups:
-        return
     starts = [g.start for g in info.groups]
     stops = [g.stop for g in info.groups]
     assert starts[0] == 0 and stops[-1] == info.n_features
@@ -129,11 +130,9 @@ def test_groups_tile_the_features(name: str) -> None:
     assert len({g.name for g in info.groups}) == len(info.groups)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(GRIDDED))
 def test_grid_matches_factors(name: str) -> None:
     ds = get_dataset(name)
-    if ds.grid is None:
-        return
     assert ds.grid.sizes == ds.info.factor_sizes and ds.grid.size == len(ds)
     idx = sample_indices(ds, 200)
     np.testing.assert_array_equal(ds.factors(idx), ds.grid.to_factors(idx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,7 @@ def test_save_load_round_trip_is_bit_identical(family: str, data: str, tmp_path:
 def test_family_declares_config_and_capabilities(family: str) -> None:
     spec = get_family(family)
     defaults = spec.defaults()
+    assert set(defaults) == {f.name for f in dataclasses.fields(spec.config_cls)}  # every field, with its default
     assert spec.config(defaults) == spec.config_cls()
     assert "traversal" in spec.capabilities
     assert spec.summary
