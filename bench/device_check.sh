@@ -10,7 +10,7 @@
 #   bash bench/device_check.sh run      # there, with carry [".device"]: both checks
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WHEELS=.device/wheels
+WHEELS=${WHEELS:-.device/wheels}
 DEVICE_PYTHON=${DEVICE_PYTHON:-3.12}  # the device image's python3 (KINDS.md)
 PACKAGES=(fastapi==0.165.0 starlette==1.10.0 uvicorn==0.54.0 sqlalchemy==2.1.9 pydantic==2.14.4
           pydantic-settings==2.16.3 python-dotenv==1.2.4 typing-inspection==0.4.5 annotated-types==0.8.0)
@@ -23,17 +23,18 @@ wheels() {
 }
 
 run() {
-  local out=${OUT:-var/device-check} venv=/tmp/factorscope-venv
+  # the image's python3 is itself a venv, so a venv made from it would not see its torch: the wheels go
+  # into a folder on PYTHONPATH instead (each wheel as it is, no resolving)
+  local out=${OUT:-var/device-check} site=/tmp/factorscope-site
   mkdir -p "$out"
-  python3 -m venv --system-site-packages "$venv"
-  "$venv/bin/pip" install --quiet --no-index --find-links "$WHEELS" "${PACKAGES[@]}"
+  python3 -m pip install --quiet --no-index --no-deps --target "$site" "$WHEELS"/*.whl
+  export PYTHONPATH="$site:$PWD" PYTHONUNBUFFERED=1 FACTORSCOPE_DEVICE=${FACTORSCOPE_DEVICE:-cuda}
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/device.txt"
-  "$venv/bin/python" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" \
+  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" \
     | tee -a "$out/device.txt"
-  PYTHONPATH=. FACTORSCOPE_DEVICE=cuda "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-    tests/backend/test_api_executor.py 2>&1 | tee "$out/bitwise.txt"
-  PYTHONPATH=. PYTHONUNBUFFERED=1 FACTORSCOPE_DEVICE=cuda "$venv/bin/python" bench/api_latency.py "$@" 2>&1 \
-    | tee "$out/api_latency.txt"
+  python3 -m pytest -q -p no:cacheprovider tests/backend/test_api_executor.py 2>&1 | tee "$out/bitwise.txt" \
+    || echo "the bitwise tests FAILED (see bitwise.txt); the benchmark runs anyway"
+  python3 bench/api_latency.py "$@" 2>&1 | tee "$out/api_latency.txt"
 }
 
 case "${1:-}" in
