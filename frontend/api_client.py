@@ -274,9 +274,10 @@ class BackendClient:
         """Cancel a job (a running one stops at its next progress report)."""
         return Job.model_validate(self._json("DELETE", _path("jobs", job_id)))
 
-    def jobs(self, kind: str | None = None, state: str | None = None) -> list[Job]:
-        """The newest 100 jobs, newest first, optionally of one kind and state."""
-        return [Job.model_validate(j) for j in self._json("GET", _path("jobs"), {"kind": kind, "state": state})["jobs"]]
+    def jobs(self, kind: str | None = None, state: str | None = None, active: bool = False) -> list[Job]:
+        """The newest 100 jobs, newest first, optionally of one kind and state, or only unfinished ones."""
+        query = {"kind": kind, "state": state, "active": "true" if active else None}
+        return [Job.model_validate(j) for j in self._json("GET", _path("jobs"), query)["jobs"]]
 
     def evaluate(self, run_id: str) -> JobAccepted:
         """Queue the job that (re)computes the run's metrics report."""

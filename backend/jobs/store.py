@@ -22,6 +22,7 @@ from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
 from .schema import jobs
 
 MAX_MESSAGE = 1000
+UNFINISHED = ("queued", "running")
 MAX_LIST = 1000
 
 
@@ -80,8 +81,10 @@ class JobStore:
         with self._read() as conn:
             return _get(conn, job_id)
 
-    def list(self, limit: int = 100, kind: str | None = None, state: str | None = None) -> list[Job]:
-        """The newest ``limit`` jobs, newest first, optionally of one kind and/or state."""
+    def list(self, limit: int = 100, kind: str | None = None, state: str | None = None,
+             active: bool = False) -> list[Job]:
+        """The newest ``limit`` jobs, newest first, optionally of one kind and/or state, or only the unfinished
+        ones (``active``: queued or running)."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be in 1..{MAX_LIST}, got {limit}")
         if state is not None and state not in STATES:
@@ -91,6 +94,8 @@ class JobStore:
             query = query.where(jobs.c.kind == kind)
         if state is not None:
             query = query.where(jobs.c.state == state)
+        if active:
+            query = query.where(jobs.c.state.in_(UNFINISHED))
         with self._read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
 
@@ -205,7 +210,7 @@ def _insert(conn: Connection, kind: str, payload: dict[str, Any]) -> Job:
 
 
 def _unfinished(conn: Connection, kind: str, run_id: str) -> Job | None:
-    query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(("queued", "running")),
+    query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(UNFINISHED),
                                jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
     found = (_job(row) for row in conn.execute(query).mappings())
     return next((j for j in found if j.payload.get("run_id") == run_id), None)

@@ -10,6 +10,8 @@ JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 class JobsQuery(BaseModel):
     kind: Literal["train", "evaluate"] | None = Field(None, description="only jobs of this kind")
     state: JobState | None = Field(None, description="only jobs in this state")
+    active: bool = Field(False, description="only unfinished jobs (queued or running): what a page that shows "
+                         "progress needs, in one request")
     limit: int = Field(100, ge=1, le=1000, description="at most this many, newest first")
 
 

@@ -78,13 +78,17 @@ class RunView:
         return self.run.run_id if self.run else None
 
 
-def active_jobs(client: BackendClient, kind: str = "train") -> dict[str, Job]:
-    """The unfinished job of ``kind`` of each run that has one (none when the job list cannot be read)."""
+def active_jobs(client: BackendClient) -> dict[str, dict[str, Job]]:
+    """Job kind -> run id -> that run's newest unfinished job of the kind (a new evaluation beside one being
+    cancelled), from one request; empty when the job list cannot be read."""
     try:
-        jobs = client.jobs(kind=kind)
+        jobs = client.jobs(active=True)
     except BackendError:
         return {}
-    return {str(j.payload.get("run_id")): j for j in reversed(jobs) if not j.finished}
+    by_kind: dict[str, dict[str, Job]] = {}
+    for job in reversed(jobs):  # oldest first: a newer job of the run replaces an older one
+        by_kind.setdefault(job.kind, {})[str(job.payload.get("run_id"))] = job
+    return by_kind
 
 
 def progress_view(job: Job) -> tuple[int, str, str]:

@@ -113,7 +113,7 @@ def metrics_view(client: BackendClient, run_id: str) -> Any:
         metrics = create_metrics_table(client.metrics(run_id))
     except BackendError as err:
         metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
-    job = active_jobs(client, "evaluate").get(run_id)
+    job = active_jobs(client).get("evaluate", {}).get(run_id)
     if job is None:
         return metrics
     _, percent, status = progress_view(job)

@@ -130,7 +130,8 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
     """(table, alert, watch disabled, the runs-evaluating store): the list refreshes itself every WATCH_MS
     while a run trains or is evaluated; the card redraws from the store after each refresh, so both show the
     same jobs."""
-    evaluating = {run_id: job.model_dump() for run_id, job in active_jobs(client, "evaluate").items()}
+    active = active_jobs(client)
+    evaluating = {run_id: job.model_dump() for run_id, job in active.get("evaluate", {}).items()}
     store = {"jobs": evaluating, "at": time.time()}  # a new value each time, so the card always follows
     try:
         runs = client.runs()
@@ -139,8 +140,7 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store
     training = any(r.status == "training" for r in runs)
-    jobs = active_jobs(client) if training else {}
-    table = create_runs_table(runs, metrics_by_run(client, runs), selected, jobs)
+    table = create_runs_table(runs, metrics_by_run(client, runs), selected, active.get("train", {}))
     return table, None, not (training or evaluating), store
 
 

@@ -57,6 +57,8 @@ def test_jobs_are_listed_newest_first_and_filtered(fresh_home: Path, settings_fo
         queued = c.get(f"{API}/jobs", params={"state": "queued", "kind": "train"}).json()["jobs"]
         assert [j["job_id"] for j in queued] == [second["job_id"]]
         assert c.get(f"{API}/jobs", params={"kind": "evaluate"}).json()["jobs"] == []
+        active = c.get(f"{API}/jobs", params={"active": "true"}).json()["jobs"]  # first and third are cancelled
+        assert [j["job_id"] for j in active] == [second["job_id"]] and active[0]["jobs_ahead"] == 0
         assert len(c.get(f"{API}/jobs", params={"limit": 1}).json()["jobs"]) == 1
         problem(c.get(f"{API}/jobs", params={"state": "done"}), 422, "queued")
         problem(c.get(f"{API}/jobs", params={"limit": 0}), 422, "greater than or equal to 1")

@@ -90,6 +90,11 @@ def test_submit_get_list(store: JobStore) -> None:
     assert [j.job_id for j in store.list(kind="train")] == [a.job_id]
     assert [j.job_id for j in store.list(limit=1)] == [b.job_id]
     assert store.list(state="running") == []
+    store.claim_next("w")  # a runs
+    store.cancel(b.job_id)
+    c = store.submit("train", {"run_id": "c"})
+    assert [j.job_id for j in store.list(active=True)] == [c.job_id, a.job_id]  # queued or running, not cancelled
+    assert [j.job_id for j in store.list(active=True, kind="evaluate")] == []
 
 
 def test_queue_position_and_the_unfinished_job_of_a_run(store: JobStore) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+
 PROBLEM = "application/problem+json"
 VERSION = "470e055819f7"
 RUN: dict[str, Any] = {
@@ -120,7 +122,9 @@ class FakeBackend:
             return httpx.Response(200, json=json_routes[path])
         if method == "GET" and path == "/jobs":
             kinds = (params["kind"],) if "kind" in params else ("train", "evaluate")
-            return httpx.Response(200, json={"jobs": [j for j in reversed(self.jobs.values()) if j["kind"] in kinds]})
+            states = ("queued", "running") if params.get("active") == "true" else STATES
+            return httpx.Response(200, json={"jobs": [j for j in reversed(self.jobs.values())
+                                                      if j["kind"] in kinds and j["state"] in states]})
         if method == "POST" and path == "/runs/tiny/metrics":
             self.jobs["ev1"] = self.job("ev1", "evaluate", "tiny")
             return httpx.Response(202, json={"job_id": "ev1", "run_id": "tiny", "job_url": "/api/v1/jobs/ev1"})

@@ -427,8 +427,11 @@ def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(
     table, _alert, watch_disabled, _ = pages["runs"].runs_table(client, None)
     assert "queued" in text_of(table) and not watch_disabled
     backend.jobs["ab12"].update(state="running", progress=0.35, message="step 35/100 loss 12.3")
+    calls = len(backend.calls)
     table, *_ = pages["runs"].runs_table(client, None)
     assert "training 35% · step 35/100 loss 12.3" in text_of(table)
+    job_reads = [c for c in backend.calls[calls:] if c[1] == "/api/v1/jobs"]
+    assert [c[2] for c in job_reads] == [{"active": "true"}]  # one read of the unfinished jobs per refresh
     backend.jobs["ab12"].update(state="succeeded", progress=1.0)
     assert "training…" in text_of(pages["runs"].runs_table(client, None)[0])  # no active job known
 

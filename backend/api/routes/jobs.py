@@ -18,7 +18,7 @@ JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id f
 @router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state (each queued "
             "one with how many jobs come before it)")
 def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
-    listed, ahead = jobs.list(q.limit, q.kind, q.state), jobs.queue_positions()
+    listed, ahead = jobs.list(q.limit, q.kind, q.state, q.active), jobs.queue_positions()
     return JobList.model_validate({"jobs": [job_view(j, ahead.get(j.job_id)) for j in listed]})
 
 
