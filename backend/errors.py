@@ -7,6 +7,7 @@ here by type. Unexpected exceptions become a 500 problem that never shows a trac
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +17,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from models.checkpoint import CheckpointError
 from models.config import ConfigError
@@ -158,14 +158,23 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
+HTTP_VERBS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}  # keys of an OpenAPI path item
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route accepts at this path (Starlette's own Allow lists only the first route's)."""
+    """Every method the OpenAPI document lists at a path template matching this path. (Starlette's own
+    Allow names only the first matching route's, and FastAPI's router wraps included routers in private
+    classes, so the document is the stable source.)"""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(_template_pattern(template), request.url.path):
+            methods |= {verb.upper() for verb in operations if verb in HTTP_VERBS}
     return sorted(methods)
+
+
+def _template_pattern(template: str) -> str:
+    """``/runs/{run_id}/metrics`` -> a regex where each ``{param}`` is one path segment."""
+    return "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}/]+\})", template))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

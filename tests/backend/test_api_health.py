@@ -18,6 +18,7 @@ from models.datasets import get_dataset
 from models.registry import families
 
 API = "/api/v1"
+RUN = "tiny"
 
 
 def test_health_and_ready(client: TestClient) -> None:
@@ -71,8 +72,11 @@ def test_a_dataset_whose_extra_is_missing_is_listed_as_unavailable_and_refused_w
 
 def test_unknown_route_and_wrong_method_are_problems(client: TestClient, problem: Callable[..., Any]) -> None:
     problem(client.get(f"{API}/nowhere"), 404, "no route /api/v1/nowhere")
-    r = problem(client.put(f"{API}/runs"), 405, "PUT")
-    assert r["type"] == "about:blank"
+    for method, path, allowed in (("PUT", "/runs", "GET, POST"), ("PATCH", f"/runs/{RUN}", "DELETE, GET"),
+                                  ("POST", "/health", "GET"), ("PUT", f"/runs/{RUN}/metrics", "GET, POST")):
+        response = client.request(method, f"{API}{path}")
+        r = problem(response, 405, f"method {method} is not allowed here; expected one of: {allowed}")
+        assert r["type"] == "about:blank" and response.headers["allow"] == allowed
 
 
 def test_unexpected_errors_answer_500_without_details(trained_home: Path, settings_for: Callable[..., Settings],
