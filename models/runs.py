@@ -63,7 +63,7 @@ class RunRecord:
 
 def run_dir(home: Path, run_id: str) -> Path:
     """The folder of ``run_id``; the id is checked against a strict pattern (never a path)."""
-    if not RUN_ID.match(run_id):
+    if not RUN_ID.fullmatch(run_id):  # fullmatch: "$" alone lets a trailing newline through
         raise RunNotFoundError(f"invalid run id {run_id!r}: expected lowercase letters, digits, '-' or '_'")
     return home / "runs" / run_id
 
