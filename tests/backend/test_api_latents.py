@@ -98,11 +98,15 @@ def test_etag_and_304_skip_all_work(client: TestClient) -> None:
 
 def test_versioned_links_are_immutable(client: TestClient, problem: Callable[..., Any]) -> None:
     version = client.get(f"{API}/runs/{RUN}").json()["version"]
-    for url in (f"traversal.png?v={version}", f"decode.png?z=0,0,0,0&v={version}",
-                f"reconstruct.png?items=1&v={version}"):
-        r = client.get(f"{API}/runs/{RUN}/{url}")
+    for url in ("traversal.png?dims=0", "decode.png?z=0,0,0,0", "reconstruct.png?items=1"):
+        r = client.get(f"{API}/runs/{RUN}/{url}&v={version}")
         assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=31536000, immutable"
-        assert client.get(f"{API}/runs/{RUN}/{url}", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+        hit = client.get(f"{API}/runs/{RUN}/{url}&v={version}", headers={"If-None-Match": r.headers["etag"]})
+        assert hit.status_code == 304 and hit.headers["cache-control"] == r.headers["cache-control"]
+        unversioned = client.get(f"{API}/runs/{RUN}/{url}")  # the run may change under it: ask each time
+        assert unversioned.headers["cache-control"] == "no-cache" and unversioned.headers["etag"] == r.headers["etag"]
+        hit = client.get(f"{API}/runs/{RUN}/{url}", headers={"If-None-Match": r.headers["etag"]})
+        assert hit.status_code == 304 and hit.headers["cache-control"] == "no-cache"
     body = problem(client.get(f"{API}/runs/{RUN}/traversal.png?v=0123456789ab"), 409, version, "0123456789ab")
     assert body["current_version"] == version
     problem(client.get(f"{API}/runs/{RUN}/traversal?v=0123456789ab"), 409, "expected v=")

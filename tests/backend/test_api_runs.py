@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,16 @@ def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., S
         assert r.status_code == 202 and r.json()["run_id"] == "my-run"
         problem(c.post(f"{API}/runs", json=body), 409, "run 'my-run' already exists", "expected a new run_id")
         assert [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]].count("my-run") == 1
+
+
+def test_runs_are_listed_newest_first(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
+    """The dashboard opens the first listed run: the newest, whatever the ids' alphabetical order."""
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        for run_id in ("b-older", "a-newer"):
+            assert c.post(f"{API}/runs", json={"run_id": run_id, "family": "vae", "dataset": "bars"}).status_code == 202
+            time.sleep(1.1)  # created is stamped to the second
+        listed = [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]]
+    assert listed[:2] == ["a-newer", "b-older"] and listed[2:] == [RUN]
 
 
 @pytest.mark.parametrize(("body", "field", "words"), [

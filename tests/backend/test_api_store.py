@@ -36,8 +36,10 @@ def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callab
                                           problem: Callable[..., Any]) -> None:
     with TestClient(create_app(settings_for(fresh_home))) as c:
         url = f"{API}/runs/{RUN}/decode.png?z=0.5,0,0,0"
+        others = [f"{API}/runs/{RUN}/{view}" for view in ("traversal.png?dims=0&steps=3", "reconstruct.png?items=2")]
         old_version = c.get(f"{API}/runs/{RUN}").json()["version"]
         old = c.get(url)
+        old_tags = [c.get(u).headers["etag"] for u in others]
         model, _ = load_run(fresh_home, RUN)  # retrain stand-in: change the weights, save the run again
         with torch.no_grad():
             for p in model.parameters():
@@ -49,5 +51,7 @@ def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callab
         new = c.get(url)
         assert new.status_code == 200 and new.content != old.content and new.headers["etag"] != old.headers["etag"]
         assert c.get(url, headers={"If-None-Match": old.headers["etag"]}).status_code == 200
+        for u, tag in zip(others, old_tags, strict=True):  # every view's old ETag is stale: new images
+            assert c.get(u, headers={"If-None-Match": tag}).status_code == 200
         assert c.app.state.run_store.models.get(RUN).version == new_version
         problem(c.get(f"{url}&v={old_version}"), 409, new_version)
