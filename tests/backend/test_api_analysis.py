@@ -62,6 +62,11 @@ def test_embedding_coordinates_with_factors_and_attributes(client: TestClient, m
     assert client.get(f"{API}/runs/{RUN}/embedding?method={method}&n=120&seed=3").json() == body
 
 
+def test_n_may_be_max_embedding_n_itself(client: TestClient) -> None:
+    body = client.get(f"{API}/runs/{RUN}/embedding?n=5000").json()
+    assert len(body["index"]) == len(get_dataset("digits"))  # 5000 asked, every one of the 1,797 items given
+
+
 @pytest.mark.parametrize(("url", "words"), [
     ("embedding?n=5001", ["max_embedding_n = 5000"]),
     ("embedding?n=1", ["greater than or equal to 2"]),

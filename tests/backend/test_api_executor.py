@@ -74,6 +74,18 @@ def test_max_batch_1_never_combines_requests(trained_home: Path, settings_for: C
         assert executor.forwards - forwards == 4
 
 
+def test_a_batch_may_hold_exactly_max_batch_rows(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(trained_home, inference_max_batch=2))) as c:
+        executor: InferenceExecutor = c.app.state.executor
+        c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0")
+        forwards = executor.forwards
+        with ThreadPoolExecutor(4) as pool, executor.paused():
+            futures = [pool.submit(c.get, f"{API}/runs/{RUN}/decode.png?z=0,0,1,{i}") for i in range(4)]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == 3)
+        assert all(f.result().status_code == 200 for f in futures)
+        assert executor.forwards - forwards == 2  # two batches of 2 rows: the limit itself
+
+
 def test_full_queue_answers_503_with_retry_after(trained_home: Path, settings_for: Callable[..., Settings],
                                                  problem: Callable[..., Any]) -> None:
     settings = settings_for(trained_home, inference_queue_size=1, retry_after_s=3)

@@ -59,6 +59,15 @@ def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., S
         assert [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]].count("my-run") == 1
 
 
+def test_a_body_of_exactly_max_body_bytes_is_read(trained_home: Path, settings_for: Callable[..., Settings],
+                                                  problem: Callable[..., Any]) -> None:
+    body, json_type = b'{"family": "vae", "dataset": "nope"}', {"content-type": "application/json"}
+    with TestClient(create_app(settings_for(trained_home, max_body_bytes=1024))) as c:
+        at_limit = c.post(f"{API}/runs", content=body.ljust(1024), headers=json_type)
+        problem(at_limit, 422, "unknown dataset 'nope'")  # read and judged: the limit itself is allowed
+        problem(c.post(f"{API}/runs", content=body.ljust(1025), headers=json_type), 413, "max_body_bytes")
+
+
 def test_runs_are_listed_newest_first(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
     """The dashboard opens the first listed run: the newest, whatever the ids' alphabetical order."""
     with TestClient(create_app(settings_for(fresh_home))) as c:

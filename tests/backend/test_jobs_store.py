@@ -260,6 +260,8 @@ def test_progress_is_clamped_and_must_be_a_number(store: JobStore) -> None:
     store.claim_next("w")
     store.report(job.job_id, 1.7, "over")
     assert store.get(job.job_id).progress == 1.0
+    store.report(job.job_id, -0.5, "under")
+    assert store.get(job.job_id).progress == 0.0
     with pytest.raises(ValueError, match="progress must be a number"):
         store.report(job.job_id, float("nan"), "x")
 

@@ -164,6 +164,19 @@ def test_a_job_of_a_kind_this_worker_lacks_fails(settings: Settings, store: JobS
     assert "no handler for job kind 'bake'" in store.get(job.job_id).error
 
 
+def test_a_result_that_cannot_be_stored_fails_the_job_not_the_worker(settings: Settings) -> None:
+    store = JobStore(settings.database_url, kinds={"odd": lambda payload, ctx: {"x": object()},
+                                                   "fine": lambda payload, ctx: {"ok": True}})
+    try:
+        odd, fine = store.submit("odd", {}), store.submit("fine", {})
+        run_worker(settings, once=True, store=store)  # the queue runs empty: the loop outlives the bad result
+        failed = store.get(odd.job_id)
+        assert failed.state == "failed" and failed.error.startswith("TypeError: Object of type object"), failed
+        assert (store.get(fine.job_id).state, store.get(fine.job_id).result) == ("succeeded", {"ok": True})
+    finally:
+        store.close()
+
+
 def test_cancel_reaches_a_handler_through_its_context(settings: Settings) -> None:
     started = threading.Event()
 

@@ -75,6 +75,16 @@ def test_early_stop_restores_the_best_weights() -> None:
     assert loop.stopped_early and loop.step < 2000
     assert loop.best_val == min(h["val_loss"] for h in loop.history) < loop.history[-1]["val_loss"]
     assert validation_loss(model, data, val, cfg) == pytest.approx(loop.best_val, rel=1e-6)  # the best weights
+    vals = [h["val_loss"] for h in loop.history]
+    assert loop.bad_evals == 2 and len(vals) - 1 - vals.index(min(vals)) == 2  # stopped after `patience` bad evals
+
+
+def test_a_loss_that_is_not_finite_stops_training_with_a_clear_error() -> None:
+    model, data, train, val, cfg = _setup("digits", steps=20)
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="the loss became nan; lower lr or check the data"):
+        fit(model, data, train, val, cfg)
 
 
 def test_batches_are_a_pure_function_of_seed_and_step() -> None:
