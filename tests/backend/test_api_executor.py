@@ -3,6 +3,8 @@ identical bytes), a full queue answers 503 with Retry-After, and errors never ki
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,7 @@ from models.training import TrainConfig, select_device
 
 API = "/api/v1"
 RUN = "tiny"
+K = 4  # latent dims of the shared run (tests/backend/conftest.py)
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -60,6 +63,30 @@ def test_batches_only_join_the_same_run_and_operation(client: TestClient) -> Non
             wait_for(lambda: executor.in_flight == 1 and executor.queued == len(urls) - 1)
         assert [f.result().content for f in futures] == solo
     assert executor.forwards - forwards == 2  # one decode batch, one reconstruct batch
+
+
+def test_two_versions_of_a_run_never_share_a_pass(client: TestClient) -> None:
+    """A request still holding the old weights while new ones load: each is decoded by its own model."""
+    executor: InferenceExecutor = client.app.state.executor
+    store = client.app.state.run_store
+    old = store.load(store.ready(RUN))
+    new = dataclasses.replace(old, record=dataclasses.replace(old.record, version="new0new0new0"),
+                              model=copy.deepcopy(old.model))
+    with torch.no_grad():
+        for p in new.model.parameters():
+            p.add_(0.25)
+    z = torch.linspace(-1, 1, 4 * K).reshape(4, K)
+    forwards = executor.forwards
+    with ThreadPoolExecutor(2) as pool:
+        with executor.paused():
+            futures = [pool.submit(executor.run, loaded, "decode", z) for loaded in (old, new)]
+            wait_for(lambda: executor.in_flight == 1 and executor.queued == 1)
+        (from_old,), (from_new,) = (f.result() for f in futures)
+    assert executor.forwards - forwards == 2
+    device = next(old.model.parameters()).device
+    with torch.inference_mode():
+        for out, loaded in ((from_old, old), (from_new, new)):
+            assert torch.allclose(out, loaded.model.decode(z.to(device)).cpu(), atol=1e-6)
 
 
 def test_max_batch_1_never_combines_requests(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
