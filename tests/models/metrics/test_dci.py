@@ -63,3 +63,12 @@ def test_needs_two_latents_and_two_factors() -> None:
     y, _ = identity_split()
     with pytest.raises(ValueError, match="expected at least 2 latents and 2 factors"):
         dci(y[:, :1].astype(float), y[:, :1], n_estimators=2)
+
+
+def test_informativeness_is_the_accuracy_on_the_test_items() -> None:
+    # Codes equal to the factors on the training items, shuffled against them on the test items.
+    y, train = identity_split()
+    shuffled = np.vstack([y[train], np.random.default_rng(2).permutation(y[~train])]).astype(float)
+    result = dci(shuffled[train], y[train], codes_test=shuffled[~train], factors_test=y[~train], n_estimators=10)
+    assert result.scores["informativeness"] == pytest.approx(np.mean(result.details["test_accuracy"]))
+    assert result.scores["informativeness"] <= 0.2 and result.scores["informativeness_train"] == 1.0

@@ -35,6 +35,13 @@ def test_identity_codes_score_near_one() -> None:
     assert 0.9 <= scores["train_accuracy"] <= 1.0 and 0.9 <= scores["eval_accuracy"] <= 1.0
 
 
+def test_latents_on_different_scales_are_normalised_by_their_global_spread() -> None:
+    # Noisy identity codes on scales 0.1 .. 100: without the division by each latent's global variance, the
+    # small-scale latents would win the votes of factors they do not code (accuracy about 0.3).
+    rng = np.random.default_rng(6)
+    assert score(lambda f: (f + 0.5 * rng.standard_normal(f.shape)) * np.logspace(-1, 2, 10))["eval_accuracy"] >= 0.9
+
+
 def test_zero_codes_score_zero() -> None:
     scores = score(lambda f: np.zeros(f.shape))
     assert scores == {"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0.0}

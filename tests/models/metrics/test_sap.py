@@ -56,3 +56,12 @@ def test_split_and_input_errors() -> None:
         sap(y.astype(float), y, test_fraction=1.5)
     with pytest.raises(ValueError, match="codes: expected at least 2 latents"):
         sap(y[:, :1].astype(float), y)
+
+
+def test_discrete_scores_come_from_the_test_items() -> None:
+    # Codes that match their factors on the training items but are shuffled against them on the test items:
+    # the held-out accuracy is at chance, so the diagonal of the score matrix is too (train accuracy: 1.0).
+    y, y_test = identity_data(1_000, n_values=2), identity_data(1_000, seed=1, n_values=2)
+    shuffled = np.random.default_rng(2).permutation(y_test)
+    result = sap(y.astype(float), y, codes_test=shuffled.astype(float), factors_test=y_test)
+    assert np.all(np.abs(np.diag(result.details["score_matrix"]) - 0.5) <= 0.1) and result.value <= 0.1
