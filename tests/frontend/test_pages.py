@@ -74,6 +74,14 @@ def test_a_link_vector_of_the_wrong_length_says_so(pages: dict[str, ModuleType],
     assert alerts == []
 
 
+def test_a_link_about_another_run_says_nothing_once_the_user_switches_run(
+        pages: dict[str, ModuleType], client: BackendClient, grouped: FakeBackend) -> None:
+    """The link named tiny (bad dims, wrong z length, an old version); the user picked grouped: none of it applies."""
+    initial = {"run": "tiny", "dims": "0,99", "z": "1,2,3", "v": "0123456789ab"}
+    data, _, value, banner, alerts, _ = pages["explore"].load_explore(client, "grouped", initial, None)
+    assert value == data["run_id"] == "grouped" and banner is None and alerts == []
+
+
 def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType], client: BackendClient) -> None:
     initial = {"run": "tiny", "v": "0123456789ab", "dims": "1", "steps": "5"}
     _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)

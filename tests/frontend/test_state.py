@@ -72,6 +72,7 @@ def test_other_pages() -> None:
     emb = EmbeddingState(run="tiny", v="abc", method="mi", n=300, color="attribute:thickness")
     assert EmbeddingState.from_query(parse_search(emb.to_query())) == emb
     assert EmbeddingState.from_query({"color": "<script>", "n": "1"}) == EmbeddingState(n=50)
+    assert EmbeddingState.from_query({"color": "factor:shape<b>"}).color == ""  # the whole value must fit
     runs = RunsState(run="tiny", family="beta_tcvae", dataset="digits")
     assert RunsState.from_query(parse_search(runs.to_query())) == runs
     assert RunsState().href() == "/"
