@@ -65,6 +65,33 @@ def test_item_base_uses_the_posterior_sd(client: TestClient, trained_home: Path)
     assert sd["outputs"] is None
 
 
+def test_each_row_moves_its_own_dim_from_the_base_and_decodes_like_decode(client: TestClient,
+                                                                         trained_home: Path) -> None:
+    model, _ = load_run(trained_home, RUN)
+    with torch.inference_mode():
+        mu, logvar = (t[0].double().numpy() for t in model.encode(torch.from_numpy(get_dataset("digits").items(
+            np.array([7])))))
+    body = client.get(f"{API}/runs/{RUN}/traversal?dims=2,0&steps=3&span=1&base=item:7").json()
+    sd = np.exp(0.5 * logvar)
+    np.testing.assert_allclose(body["base_z"], mu, atol=1e-6)
+    for row, d in zip(body["values"], (2, 0), strict=True):  # row r: dim dims[r] at centre -1, 0, +1 sd of it
+        np.testing.assert_allclose(row, [mu[d] - sd[d], mu[d], mu[d] + sd[d]], rtol=1e-5, atol=1e-6)
+    cells = []  # the base point with one dim replaced, row-major over (dim, step)
+    for row, d in zip(body["values"], (2, 0), strict=True):
+        for value in row:
+            z = list(body["base_z"])
+            z[d] = value
+            cells.append(z)
+    decoded = np.array(client.post(f"{API}/runs/{RUN}/decode", json={"z": cells}).json()["outputs"])
+    np.testing.assert_allclose(np.array(body["outputs"]).reshape(6, -1), decoded, atol=1e-6)
+
+
+def test_the_limits_themselves_are_allowed(client: TestClient) -> None:
+    assert client.get(f"{API}/runs/{RUN}/traversal.png?steps=50&dims=0,1,2,3,0,1,2,3").status_code == 200  # 400
+    assert client.get(f"{API}/runs/{RUN}/traversal.png?steps=65&dims=0").status_code == 200  # max_steps
+    assert client.get(f"{API}/runs/{RUN}/reconstruct.png?items=" + ",".join(["0"] * 64)).status_code == 200
+
+
 def test_same_request_same_bytes_also_for_seeded_prior_bases(client: TestClient, trained_home: Path,
                                                               settings_for: Callable[..., Settings]) -> None:
     urls = [f"{API}/runs/{RUN}/traversal.png?base=prior:7", f"{API}/runs/{RUN}/traversal.png?base=item:3&dims=1,2",
