@@ -46,3 +46,11 @@ def test_humanoid_poses_get_a_stick_figure_above_their_strip() -> None:
     np.testing.assert_array_equal(cells[:, FIGURE_SIZE:], render_cells(values, replace(info, extra={})))
     figure = cells[0, :FIGURE_SIZE].reshape(-1, 3)
     assert {(200, 40, 40), (40, 80, 200)} <= set(map(tuple, figure))  # right limbs red, left blue
+
+
+def test_image_values_are_clipped_to_0_1_and_small_images_enlarged_to_at_least_32_pixels() -> None:
+    # A Gaussian decoder's mean may step outside [0, 1] (bars): clipped, never wrapped around uint8.
+    cells = render_cells(np.array([-0.02, 0.5, 1.03]).reshape(1, 1, 1, 3))  # (1, 32, 96, 1): 1x3 enlarged x32
+    assert cells.shape == (1, 32, 96, 1) and cells[0, 0, ::32, 0].tolist() == [0, 128, 255]
+    assert render_cells(np.zeros((2, 1, 28, 28))).shape == (2, 56, 56, 1)  # ceil(32 / 28) = 2
+    assert render_cells(np.zeros((1, 1, 64, 64))).shape == (1, 64, 64, 1)  # large enough already
