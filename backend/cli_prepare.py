@@ -16,8 +16,6 @@ from .config import Settings, get_settings
 from .demo_runs import DEMO_RUNS, DemoRun
 from .jobs import JobStore
 
-ACTIVE = ("queued", "running")
-
 
 def add_prepare_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prepare", help="make the default demo runs (skips finished ones)")
@@ -63,13 +61,8 @@ def queue(settings: Settings, demo: DemoRun, record: RunRecord) -> None:
         return
     jobs = JobStore(settings.database_url)
     try:
-        ids = [_submit_once(jobs, kind, demo.run_id) for kind in kinds]
+        ids = [jobs.submit_once(kind, {"run_id": demo.run_id}).job_id for kind in kinds]
     finally:
         jobs.close()
     print(f"queued: {demo.run_id} ({demo.family} on {demo.dataset}) as {' and '.join(kinds)} jobs {', '.join(ids)};"
           " the worker that `factorscope demo` starts runs them, and the Runs page shows their progress")
-
-
-def _submit_once(jobs: JobStore, kind: str, run_id: str) -> str:
-    active = [j for j in jobs.list(kind=kind) if j.payload.get("run_id") == run_id and j.state in ACTIVE]
-    return (active[0] if active else jobs.submit(kind, {"run_id": run_id})).job_id

@@ -36,13 +36,14 @@ def test_train_digits_writes_a_loadable_run(home: Path) -> None:
     assert record.version == header["weights_sha256"][:12] and model.latent_dim == 4
     assert [r.run_id for r in list_runs(home)] == ["cli-run"]
 
-    out = factorscope("evaluate", "cli-run", home=home)
+    out = factorscope("evaluate", "cli-run", "--seed", "3", home=home)
     assert out.returncode == 0, out.stderr
     assert "report written" in out.stderr  # the progress bar
     summary = json.loads(out.stdout)
     assert summary["metrics"]["mig_dlib"]["variant"] == "mig_dlib" and len(summary["mi_per_dim"]) == 4
     report = json.loads((folder / "metrics.json").read_text())["report"]
     assert report["version"] == record.version and report["log_likelihood"]["samples"] == 100
+    assert report["settings"]["seed"] == 3
 
 
 def test_resume_finishes_an_interrupted_run(home: Path) -> None:

@@ -61,6 +61,12 @@ def test_small_runs_train_and_evaluate_and_a_large_one_is_queued_once(home: Path
     prepare()  # again: nothing retrained or re-evaluated, no second job
     assert len(jobs_of(home)) == 2
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == files  # no file of the run rewritten
+    metrics = home / "runs" / "small" / "metrics.json"  # a report of other weights (made before a retrain)
+    stale = json.loads(metrics.read_text())
+    stale["report"]["version"] = "0123456789ab"
+    metrics.write_text(json.dumps(stale))
+    prepare()
+    assert report_version(home, "small") == runs["small"].version  # evaluated again, for the current weights
 
 
 def test_foreground_trains_and_evaluates_every_run(home: Path) -> None:
