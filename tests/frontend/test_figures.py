@@ -78,6 +78,7 @@ def test_a_few_whole_number_values_get_one_colour_each() -> None:
     assert [list(t.customdata) for t in fig.data] == [[484, 917], [553]]  # clicks still give the item
     assert fig.data[0].marker.color != fig.data[1].marker.color
     assert categories([0.5, 1.0]) is None and categories(list(map(float, range(13)))) is None
+    assert categories(list(map(float, range(12)))) == list(range(12))  # 12 values: still one colour each
 
 
 HEATMAP_MODEL = GroupHeatmap.model_validate(HEATMAP)

@@ -426,6 +426,20 @@ def test_a_queued_job_says_how_many_jobs_come_first() -> None:
     assert progress_view(Job(job_id="a", state="queued", jobs_ahead=2))[2] == (
         "queued: 2 jobs ahead (the worker runs jobs one at a time, oldest first)")
     assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == "queued"
+    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=1))[2].startswith("queued: 1 job ahead (")
+    assert progress_view(Job(job_id="a", state="running", progress=1.3))[:2] == (100, "100%")  # clamped
+
+
+def test_active_jobs_keep_the_newest_unfinished_job_of_each_run_and_kind(client: BackendClient,
+                                                                        backend: FakeBackend) -> None:
+    from frontend.components.pagekit import active_jobs
+
+    backend.jobs["old"] = {**backend.job("old", "evaluate", "tiny"), "state": "running", "cancel_requested": True}
+    backend.jobs["new"] = backend.job("new", "evaluate", "tiny")  # queued after the first was told to stop
+    backend.jobs["done"] = {**backend.job("done", "evaluate", "other"), "state": "succeeded"}
+    backend.jobs["t"] = backend.job("t", "train", "other")
+    found = {kind: {run: job.job_id for run, job in jobs.items()} for kind, jobs in active_jobs(client).items()}
+    assert found == {"evaluate": {"tiny": "new"}, "train": {"other": "t"}}
 
 
 def test_a_training_run_shows_its_jobs_progress_and_the_list_watches_it(

@@ -93,6 +93,7 @@ def test_groups_round_trip_and_garbage() -> None:
     bad = GroupsState.from_query({"dim": "-1", "group": "<b>x</b>", "steps": "99", "span": "x"})
     assert bad == GroupsState(steps=15)
     assert GroupsState.from_query({"dim": "99999"}).dim is None
+    assert GroupsState.from_query({"dim": "511"}).dim == 511 and GroupsState.from_query({"dim": "512"}).dim is None
     assert GroupsState.from_query({"dim": "²"}).dim is None and ExploreState.from_query({"dims": "²,1"}).dims == (1,)
 
 
