@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from models.distributions import log_density_gaussian
+from models import DataSpec, get_family
+from models.distributions import log_density_gaussian, log_standard_normal, reparameterize
 from models.families.beta_tcvae.decomposition import log_qz_and_product, stratified_log_weights
 
 CPU = torch.device("cpu")
@@ -41,3 +42,46 @@ def test_the_stratified_estimate_of_log_qz_is_unbiased_where_each_posterior_is_s
         log_qz, _ = log_qz_and_product(z_all[idx], mu[idx], logvar[idx], n, "mss")
         errors.append((log_qz - exact).mean())
     assert abs(torch.stack(errors).mean().item()) < 0.2
+
+
+def _latents(b: int = 8, k: int = 3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(1)
+    mu, logvar = torch.randn(b, k, generator=gen), 0.5 * torch.randn(b, k, generator=gen)
+    return reparameterize(mu, logvar, gen), mu, logvar
+
+
+def _regulariser(estimator: str, alpha: float, beta: float, gamma: float, z, mu, logvar):
+    spec = get_family("beta_tcvae")
+    config = spec.config({"latent_dim": 3, "hidden": [8], "estimator": estimator,
+                          "alpha": alpha, "beta": beta, "gamma": gamma})
+    return spec.build(config, DataSpec((4,), 1000, "gaussian")).regulariser(z, mu, logvar)
+
+
+@pytest.mark.parametrize("estimator", ["mss", "mws"])
+def test_the_three_terms_add_up_to_the_kl_sample_and_each_weight_picks_its_own(estimator: str) -> None:
+    """Chen et al. 2018, Eq. 2 (SCIENCE.md section 3): per item, with log q(z) and sum_k log q(z_k) from the
+    minibatch estimator, mi = log q(z|x) - log q(z), tc = log q(z) - sum_k log q(z_k),
+    dim_kl = sum_k log q(z_k) - log p(z); so mi + tc + dim_kl = log q(z|x) - log p(z)."""
+    z, mu, logvar = _latents()
+    log_qz, log_prod = log_qz_and_product(z, mu, logvar, 1000, estimator)
+    log_qz_x, log_pz = log_density_gaussian(z, mu, logvar).sum(1), log_standard_normal(z)
+    total, terms = _regulariser(estimator, 1.0, 1.0, 1.0, z, mu, logvar)
+    assert torch.allclose(total, log_qz_x - log_pz, atol=1e-4)
+    assert (terms["mi"] + terms["tc"] + terms["dim_kl"]).item() == pytest.approx((log_qz_x - log_pz).mean().item(),
+                                                                                   abs=1e-4)
+    for weights, term in (((1.0, 0.0, 0.0), log_qz_x - log_qz), ((0.0, 1.0, 0.0), log_qz - log_prod),
+                          ((0.0, 0.0, 1.0), log_prod - log_pz)):
+        penalty, _ = _regulariser(estimator, *weights, z, mu, logvar)
+        assert torch.allclose(penalty, term, atol=1e-4), weights
+
+
+def test_mws_matches_the_authors_formula() -> None:
+    """Chen et al. 2018, Eq. S5 / vae_quant.py: with mat[i, j, k] = log q(z_ik | x_j),
+    log q(z_i) = logsumexp_j(sum_k mat[i, j, k]) - log(B N),
+    sum_k log q(z_ik) = sum_k (logsumexp_j mat[i, j, k] - log(B N))."""
+    z, mu, logvar = _latents()
+    b, n = z.shape[0], 1000
+    mat = log_density_gaussian(z[:, None, :], mu[None], logvar[None])  # (B, B, K)
+    log_qz, log_prod = log_qz_and_product(z, mu, logvar, n, "mws")
+    assert torch.allclose(log_qz, torch.logsumexp(mat.sum(2), 1) - math.log(b * n), atol=1e-5)
+    assert torch.allclose(log_prod, (torch.logsumexp(mat, 1) - math.log(b * n)).sum(1), atol=1e-5)

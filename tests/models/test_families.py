@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from models import DataSpec, get_family
 from models.checkpoint import load_model, save_model
 from models.datasets import Group
+from models.distributions import kl_to_standard_normal, reparameterize
+from models.nn import Likelihood, NetConfig, resolve_architecture
 from models.registry import families
 
 DATA = {
@@ -70,3 +74,59 @@ def test_family_declares_config_and_capabilities(family: str) -> None:
     assert spec.config(defaults) == spec.config_cls()
     assert "traversal" in spec.capabilities
     assert spec.summary
+
+
+# ------------------------------------------------------------------ beta-VAE loss value (SCIENCE.md section 3)
+
+
+def test_vae_loss_is_the_beta_weighted_negative_elbo() -> None:
+    """SCIENCE.md section 3 (beta-VAE, Higgins et al. 2017): loss = mean over the batch of
+    [-log Bern(x | logits(z)) summed over pixels + beta * KL], KL = 0.5 * sum_k (mu^2 + exp(lv) - 1 - lv)
+    (Kingma & Welling 2014, appendix B), z = mu + exp(lv / 2) * eps with the same eps (same seed)."""
+    spec, data = get_family("vae"), DATA["mlp-8x8-bernoulli"]
+    model = spec.build(spec.config({"latent_dim": 4, "hidden": [32], "beta": 4.0}), data)
+    x = _batch(data, 16)
+    torch.manual_seed(3)
+    out = model.loss(x)
+    torch.manual_seed(3)
+    eps = torch.randn(16, 4)  # reparameterize draws the same eps from the global generator
+    with torch.no_grad():
+        mu, lv = model.encoder(x)
+        logits = model.decoder(mu + torch.exp(0.5 * lv) * eps)
+        recon = -(x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+        kl = 0.5 * (mu**2 + lv.exp() - 1 - lv).sum(1)
+    expected = {"loss": (recon + 4.0 * kl).mean(), "recon": recon.mean(), "kl": kl.mean()}
+    assert out.total.item() == pytest.approx(expected["loss"].item(), rel=1e-5)
+    for name, value in expected.items():
+        assert out.terms[name].item() == pytest.approx(value.item(), rel=1e-5), name
+
+
+def test_gaussian_helpers_match_hand_derived_values() -> None:
+    # KL(N(1, 1) || N(0, 1)) = 0.5 * (1 + 1 - 1 - 0) = 0.5
+    assert kl_to_standard_normal(torch.ones(1, 1), torch.zeros(1, 1)).item() == pytest.approx(0.5)
+    # z = mu + exp(logvar / 2) * eps: logvar = log 4 gives sd 2
+    z = reparameterize(torch.zeros(10_000, 1), torch.full((10_000, 1), math.log(4.0)))
+    assert z.std().item() == pytest.approx(2.0, rel=0.03)
+    # log N(x; x, 1) = -0.5 * log(2 pi) per feature (log_scale starts at 0), summed over 3 features
+    lik, x = Likelihood("gaussian", (3,)), torch.randn(2, 3)
+    assert torch.allclose(lik.log_prob(x, x), torch.full((2,), -1.5 * math.log(2 * math.pi)))
+
+
+# ------------------------------------------------------------------------------------------- builders
+
+
+def test_auto_architecture_is_conv_from_side_28() -> None:
+    # NetConfig.architecture "auto": conv for square images of side >= 28, else the MLP
+    auto = NetConfig()
+    assert resolve_architecture(auto, DataSpec((1, 28, 28), 10, "bernoulli")) == "conv"
+    assert resolve_architecture(auto, DataSpec((1, 64, 64), 10, "bernoulli")) == "conv"
+    assert resolve_architecture(auto, DataSpec((1, 26, 26), 10, "bernoulli")) == "mlp"
+    assert resolve_architecture(auto, DataSpec((1, 8, 8), 10, "bernoulli")) == "mlp"
+
+
+def test_conv_decoder_logits_are_not_rectified() -> None:
+    # Bernoulli logits: a ReLU after the last transposed conv would make every p(x = 1) >= 0.5
+    model = _model("vae", "conv-28-bernoulli")
+    with torch.no_grad():
+        logits = model.decoder(torch.randn(8, 4))
+    assert (logits < 0).any() and (logits > 0).any()
