@@ -8,11 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from torch import Tensor, nn
 
+import models.report as report_module
 from models import DataSpec, get_dataset
 from models.base import LatentModel, LossOutput
+from models.datasets.base import ArrayDataset, DatasetInfo, FactorGrid
 from models.evaluation import (
     EvalConfig,
     encode_dataset,
@@ -22,9 +25,10 @@ from models.evaluation import (
     sample_indices,
     top_k_table,
 )
-from models.report import _classifier_points, build_report, evaluate_run
+from models.metrics import factor_vae_score
+from models.report import _classifier_points, _factor_vae_inputs, build_report, evaluate_run
 from models.runs import create_run, train_run
-from models.training import TrainConfig
+from models.training import TrainConfig, split_indices
 
 A, S = 1.7, 0.6  # x | z ~ N(A z, S^2), z ~ N(0, 1): p(x) = N(0, A^2 + S^2), posterior exact
 
@@ -180,3 +184,71 @@ def test_sap_and_dci_get_distinct_items_even_when_the_dataset_is_small() -> None
     model, data = _tiny_model("breast_cancer")  # 569 distinct items, fewer than the 3,000 classifier points
     codes, factors = _classifier_points(model, data, EvalConfig(), np.random.default_rng(0))
     assert len(codes) == len(factors) == len(data) == len(np.unique(codes, axis=0))
+
+
+class Identity(LatentModel):
+    """Encodes an item as itself (mu = x, logvar = 0): on a grid whose items are their factors, latent i = factor i."""
+
+    family = "identity_test"
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(type("C", (), {"latent_dim": dim})(), DataSpec((dim,), 10, "gaussian"))
+        self.anchor = nn.Parameter(torch.zeros(1))
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return x, torch.zeros_like(x)
+
+    def decode(self, z: Tensor) -> Tensor:
+        return z
+
+    def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
+        return torch.zeros(len(x))
+
+    def loss(self, x: Tensor) -> LossOutput:
+        return LossOutput(self.anchor.sum())
+
+
+def _grid_dataset(sizes: tuple[int, ...] = (4, 5, 6)) -> ArrayDataset:
+    """A full factor grid whose items are their own factor values (index = grid index)."""
+    grid = FactorGrid(sizes)
+    factors = grid.to_factors(np.arange(grid.size))
+    info = DatasetInfo(name="grid_test", kind="grouped_vector", shape=(len(sizes),), n_items=grid.size,
+                       likelihood="gaussian", description="test grid", factor_names=("a", "b", "c"),
+                       factor_sizes=sizes)
+    data = ArrayDataset(info, factors.astype(np.float32), factors)
+    data.grid = grid
+    return data
+
+
+def test_factor_vae_votes_hold_their_factor_fixed() -> None:
+    # Each FactorVAE vote batch must share one value of its fixed factor; then an identity code's
+    # least-varying latent names that factor every time (1.0). Unfixed batches score chance (~0.33).
+    data = _grid_dataset()
+    inputs = _factor_vae_inputs(Identity(3), data, replace(TINY, factor_vae_votes=90), np.random.default_rng(0))
+    assert factor_vae_score(*inputs, n_factors=3).value >= 0.95
+
+
+def test_non_grid_samples_are_drawn_without_replacement() -> None:
+    # Without a grid, n <= N items must be distinct (a repeat would double-count an item).
+    data = get_dataset("breast_cancer")
+    for n in (100, len(data)):
+        idx = sample_indices(data, n, np.random.default_rng(0))
+        assert len(idx) == n == len(np.unique(idx))
+
+
+def test_held_out_items_lie_in_the_validation_split(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The "held out" label must be true: reconstruction and log-likelihood use only validation items.
+    train = TrainConfig(steps=3, batch_size=16, eval_every=3)
+    create_run(home, "vae", {"latent_dim": 3, "hidden": [16]}, "breast_cancer", train, run_id="bc")
+    train_run(home, "bc")
+    used: list[np.ndarray] = []  # the items each computation is given; the real functions still run
+
+    def spy(real):
+        return lambda model, data, idx, *rest: used.append(idx) or real(model, data, idx, *rest)
+
+    for name in ("reconstruction", "iw_test_log_likelihood"):
+        monkeypatch.setattr(report_module, name, spy(getattr(report_module, name)))
+    report = evaluate_run(home, "bc", replace(TINY, n_info=100, ll_items=40))
+    _, val = split_indices(len(get_dataset("breast_cancer")), train.val_fraction, train.seed)
+    assert report["reconstruction"]["items"] == "held out" and len(used) == 2
+    assert all(len(idx) == 40 and np.isin(idx, val).all() for idx in used)
