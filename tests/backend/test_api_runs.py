@@ -59,6 +59,17 @@ def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., S
         assert [run["run_id"] for run in c.get(f"{API}/runs").json()["runs"]].count("my-run") == 1
 
 
+def test_non_finite_json_numbers_are_refused(client: TestClient, problem: Callable[..., Any]) -> None:
+    """Python's JSON parser takes the non-standard Infinity and NaN; they must not reach a run's config.json."""
+    for token in ("Infinity", "-Infinity", "NaN"):
+        body = f'{{"family": "vae", "dataset": "digits", "config": {{"beta": {token}}}, "train": {{"steps": 5}}}}'
+        problem(client.post(f"{API}/runs", content=body, headers={"content-type": "application/json"}), 422,
+                "expected a finite number")
+        body = f'{{"family": "vae", "dataset": "digits", "train": {{"lr": {token}}}}}'
+        problem(client.post(f"{API}/runs", content=body, headers={"content-type": "application/json"}), 422,
+                "finite")
+
+
 def test_a_body_of_exactly_max_body_bytes_is_read(trained_home: Path, settings_for: Callable[..., Settings],
                                                   problem: Callable[..., Any]) -> None:
     body, json_type = b'{"family": "vae", "dataset": "nope"}', {"content-type": "application/json"}

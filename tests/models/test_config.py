@@ -17,6 +17,9 @@ def test_round_trip_and_partial_defaults() -> None:
     [
         ({"betta": 4}, "unknown field.*betta.*expected some of"),
         ({"beta": "four"}, "expected a finite number"),
+        ({"beta": float("inf")}, "expected a finite number, got inf"),  # JSON's non-standard Infinity
+        ({"alpha": float("-inf")}, "expected a finite number, got -inf"),
+        ({"beta": float("nan")}, "expected a finite number, got nan"),
         ({"beta": -1}, "beta must be >= 0"),
         ({"latent_dim": 2.5}, "expected an integer"),
         ({"latent_dim": True}, "expected an integer"),
