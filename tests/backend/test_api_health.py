@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from backend.config import Settings
+from backend.jobs.engine import make_engine
 from backend.main import create_app
 from models.datasets import get_dataset
 from models.registry import families
@@ -25,6 +26,19 @@ def test_health_and_ready(client: TestClient) -> None:
     assert client.get(f"{API}/health").json()["status"] == "ok"
     ready = client.get(f"{API}/ready").json()
     assert ready == {"status": "ready", "checks": {"runs": True, "inference": True, "jobs": True}}
+
+
+def test_not_ready_names_what_fails(tmp_path: Path, settings_for: Callable[..., Settings],
+                                   problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(tmp_path))) as c:
+        assert c.get(f"{API}/ready").status_code == 200
+        (tmp_path / "runs").rmdir()  # the artifact store went away (an unmounted volume, say)
+        problem(c.get(f"{API}/ready"), 503, "not ready: runs failing")
+        (tmp_path / "runs").mkdir()
+        jobs = c.app.state.jobs
+        jobs.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")  # no server
+        problem(c.get(f"{API}/ready"), 503, "not ready: jobs failing")
+        assert c.get(f"{API}/health").status_code == 200  # alive, just not ready
 
 
 def test_families_list_every_registered_family_with_schema_and_defaults(client: TestClient) -> None:

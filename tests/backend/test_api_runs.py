@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from backend.config import Settings
@@ -163,6 +164,19 @@ def test_create_enforces_the_training_limits(client: TestClient, problem: Callab
                                              limit: str, value: int | None) -> None:
     detail = problem(client.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", **body}), 422, limit)
     assert detail["limit"] == limit and (value is None or f"is {value}" in detail["detail"])
+
+
+def test_the_step_limit_itself_is_allowed_and_a_missing_gpu_is_refused(
+        fresh_home: Path, settings_for: Callable[..., Settings], problem: Callable[..., Any]) -> None:
+    body = {"family": "vae", "dataset": "bars"}
+    with TestClient(create_app(settings_for(fresh_home, max_train_steps=20))) as c:
+        assert c.post(f"{API}/runs", json={**body, "train": {"steps": 20}}).status_code == 202
+        problem(c.post(f"{API}/runs", json={**body, "train": {"steps": 21}}), 422, "max_train_steps")
+        cuda = c.post(f"{API}/runs", json={**body, "train": {"steps": 5, "device": "cuda"}})
+        if torch.cuda.device_count() == 0:  # CI and this project's machines: the worker could not run it
+            problem(cuda, 422, "device 'cuda' is not on this machine (0 CUDA devices)")
+        else:
+            assert cuda.status_code == 202
 
 
 def test_a_run_whose_job_failed_or_was_cancelled_says_so(fresh_home: Path, settings_for: Callable[..., Settings],

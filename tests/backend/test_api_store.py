@@ -30,6 +30,21 @@ def test_models_load_lazily_into_a_bounded_cache(fresh_home: Path, settings_for:
         for name in (RUN, "copy-a", "copy-b"):
             assert c.get(f"{API}/runs/{name}/decode.png?z=0,0,0,0").status_code == 200
         assert len(models) == 2 and RUN not in models and "copy-b" in models
+        for name in ("copy-a", RUN):  # copy-a used again: copy-b is now the least recently used
+            assert c.get(f"{API}/runs/{name}/decode.png?z=0,0,0,1").status_code == 200
+        assert len(models) == 2 and "copy-a" in models and RUN in models
+
+
+def test_the_folder_names_the_run_and_a_corrupt_report_is_no_report(fresh_home: Path,
+                                                                    settings_for: Callable[..., Settings]) -> None:
+    shutil.copytree(fresh_home / "runs" / RUN, fresh_home / "runs" / "copied")  # config.json still says "tiny"
+    (fresh_home / "runs" / RUN / "metrics.json").write_text("{bad")
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        copied = c.get(f"{API}/runs/copied")
+        assert copied.status_code == 200 and copied.json()["run_id"] == "copied"
+        assert c.get(f"{API}/runs/copied/decode.png?z=0,0,0,0").status_code == 200
+        run = c.get(f"{API}/runs/{RUN}")
+        assert run.status_code == 200 and run.json()["metrics"] is None
 
 
 def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callable[..., Settings],
