@@ -166,6 +166,18 @@ def test_create_enforces_the_training_limits(client: TestClient, problem: Callab
     assert detail["limit"] == limit and (value is None or f"is {value}" in detail["detail"])
 
 
+def test_a_run_made_again_under_its_old_id_shows_its_new_job(fresh_home: Path,
+                                                               settings_for: Callable[..., Settings]) -> None:
+    body = {"run_id": "again", "family": "vae", "dataset": "bars", "train": {"steps": 5}}
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        first = c.post(f"{API}/runs", json=body).json()
+        assert c.delete(f"{API}/runs/again").status_code == 204  # its job is cancelled
+        second = c.post(f"{API}/runs", json=body).json()
+        for run in (c.get(f"{API}/runs/again").json(),
+                    next(r for r in c.get(f"{API}/runs").json()["runs"] if r["run_id"] == "again")):
+            assert (run["status"], run["job_id"]) == ("training", second["job_id"]) != ("cancelled", first["job_id"])
+
+
 def test_the_step_limit_itself_is_allowed_and_a_missing_gpu_is_refused(
         fresh_home: Path, settings_for: Callable[..., Settings], problem: Callable[..., Any]) -> None:
     body = {"family": "vae", "dataset": "bars"}
