@@ -545,3 +545,34 @@ def test_the_server_serves_the_shell(app: Dash) -> None:
     assert page.status_code == 200 and b"factorscope" in page.data
     layout = http.get("/_dash-layout").get_json()
     assert "current-run" in str(layout)
+
+
+def test_an_item_index_must_be_below_the_dataset_size(pages: dict[str, ModuleType]) -> None:
+    run = {"n_items": 10, "dataset": "tiny-set"}
+    assert pages["explore"].base_problem(run, Base("item", index=9)) is None
+    assert "expected a whole number in 0..9 (tiny-set has 10 items)" in pages["explore"].base_problem(
+        run, Base("item", index=10))
+
+
+def test_pages_open_the_newest_ready_run_unless_one_is_asked_for() -> None:
+    from frontend.api_client import RunSummary
+    from frontend.components.controls import pick_run
+
+    runs = [RunSummary.model_validate({**RUN, "run_id": r, "status": s})  # newest first, as GET /runs lists them
+            for r, s in (("c", "training"), ("b", "ready"), ("a", "ready"))]
+    assert pick_run(runs) == "b" and pick_run(runs, "gone", None) == "b" and pick_run(runs, "a") == "a"
+    assert pick_run(runs, "c") == "b"  # still training: nothing to show yet
+
+
+def test_a_training_run_offers_cancel_not_metrics_and_a_deleted_run_is_deselected(
+        pages: dict[str, ModuleType], with_client: Dash, backend: FakeBackend) -> None:
+    from frontend.api_client import RunSummary
+
+    training = RunSummary.model_validate({**RUN, "status": "training", "job_id": "ab12", "version": None})
+    ids = [b.id for b in pages["runs"].run_actions(training)]
+    assert ids == ["runs-cancel", "runs-delete"]
+    assert [b.id for b in pages["runs"].run_actions(RunSummary.model_validate(RUN))] == ["runs-evaluate",
+                                                                                          "runs-delete"]
+    backend.overrides[("DELETE", "/api/v1/runs/tiny")] = lambda request: httpx.Response(204)
+    note, selected, refresh = pages["runs"].delete(1, "tiny", 3)
+    assert "Run tiny was deleted." in text_of(note) and selected is None and refresh == 4  # the card goes
