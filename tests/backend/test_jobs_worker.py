@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from subprocess import Popen
+from subprocess import PIPE, Popen
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from backend.config import Settings
 from backend.jobs import Job, JobContext, JobStore, run_worker, start_worker_process, stop_worker_process
+from backend.jobs import worker as worker_module
 from models.runs import create_run, load_run, run_dir
 from models.training import TrainConfig
 
@@ -175,6 +178,42 @@ def test_a_result_that_cannot_be_stored_fails_the_job_not_the_worker(settings: S
         assert (store.get(fine.job_id).state, store.get(fine.job_id).result) == ("succeeded", {"ok": True})
     finally:
         store.close()
+
+
+def test_a_database_error_is_waited_out_not_fatal(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database going away for a moment (injected once: an outage cannot be staged here) costs a retry."""
+
+    class Flaky(JobStore):
+        failures = 1
+
+        def claim_next(self, worker_id: str) -> Job | None:
+            if self.failures:
+                self.failures -= 1
+                raise OperationalError("SELECT ...", {}, Exception("database is restarting"))
+            return super().claim_next(worker_id)
+
+    monkeypatch.setattr(worker_module, "DB_RETRY_S", 0.0)
+    store = Flaky(settings.database_url, kinds={"fine": lambda payload, ctx: {"ok": True}})
+    try:
+        job = store.submit("fine", {})
+        run_worker(settings, once=True, store=store)
+        assert store.failures == 0 and store.get(job.job_id).state == "succeeded"
+    finally:
+        store.close()
+
+
+def test_a_worker_that_ignores_sigint_is_killed_after_the_timeout() -> None:
+    script = ("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); "
+              "time.sleep(120)")
+    proc = Popen([sys.executable, "-c", script], stdout=PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "up\n"
+        start = time.monotonic()
+        assert stop_worker_process(proc, timeout_s=1.0) == -signal.SIGKILL and time.monotonic() - start < 30
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_cancel_reaches_a_handler_through_its_context(settings: Settings) -> None:
