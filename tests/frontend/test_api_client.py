@@ -97,6 +97,15 @@ def test_unreachable_and_slow_backends_are_problems_too() -> None:
     assert caught.value.status == 504
 
 
+def test_every_4xx_and_a_200_that_is_not_json_are_backend_errors() -> None:
+    with pytest.raises(BackendError) as caught:  # 400 is the first error status
+        mock(lambda request: problem(400, "Bad Request", "the body could not be read")).runs()
+    assert caught.value.status == 400 and caught.value.detail == "the body could not be read"
+    with pytest.raises(BackendError) as caught:  # a proxy's HTML page where JSON was expected
+        mock(lambda request: httpx.Response(200, text="<html>login</html>")).runs()
+    assert caught.value.status == 502 and "GET /api/v1/runs did not answer JSON" in caught.value.detail
+
+
 def test_pngs_and_fetch(client: BackendClient) -> None:
     assert client.traversal_png("tiny", {"dims": [0, 1], "steps": 5}) == PNG
     assert client.fetch("/api/v1/runs/tiny/decode.png?z=0,0,0,0") == PNG
