@@ -79,3 +79,8 @@ def test_real_clips_when_the_extra_is_installed() -> None:
     assert np.all(np.isfinite(ds.items(np.arange(len(ds)))))
     assert info.factor_sizes == (len(info.extra["clips"]),)
     json.dumps(info.to_json())
+    every = np.arange(len(ds))
+    clip, phase = ds.attributes(every).T  # phase: the frame's place in its clip, 0 at the first, 1 at the last
+    for c in np.unique(clip):
+        frames = phase[clip == c]
+        assert frames[0] == 0.0 and frames[-1] == 1.0 and np.all(np.diff(frames) > 0), c
