@@ -61,9 +61,9 @@ class JobStore:
             return _insert(conn, kind, payload)
 
     def submit_once(self, kind: str, payload: dict[str, Any]) -> Job:
-        """``unfinished(kind, payload["run_id"])``, else a new job, in one write transaction: two calls at
-        once queue one job (SQLite: BEGIN IMMEDIATE takes the write lock first; PostgreSQL: an advisory
-        lock on the kind and run)."""
+        """The oldest queued or running job of ``kind`` for ``payload["run_id"]`` that is not being cancelled,
+        else a new job, in one write transaction: two calls at once queue one job (SQLite: BEGIN IMMEDIATE
+        takes the write lock first; PostgreSQL: an advisory lock on the kind and run)."""
         self._check(kind, payload)  # every kind's payload names its run
         run_id = payload["run_id"]
         with self.engine.begin() as conn:
@@ -107,11 +107,6 @@ class JobStore:
         with self._read() as conn:
             first = int(conn.execute(running).scalar() or 0)
             return {job_id: first + i for i, job_id in enumerate(conn.execute(queued).scalars())}
-
-    def unfinished(self, kind: str, run_id: str) -> Job | None:
-        """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""
-        with self._read() as conn:
-            return _unfinished(conn, kind, run_id)
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one gets ``cancel_requested`` (its worker stops

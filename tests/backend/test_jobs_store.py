@@ -97,16 +97,17 @@ def test_submit_get_list(store: JobStore) -> None:
     assert [j.job_id for j in store.list(active=True, kind="evaluate")] == []
 
 
-def test_queue_position_and_the_unfinished_job_of_a_run(store: JobStore) -> None:
+def test_queue_position_and_submit_once_answering_the_unfinished_job(store: JobStore) -> None:
     a, b, c = (store.submit(kind, {"run_id": run}) for kind, run in (("train", "x"), ("evaluate", "x"),
                                                                       ("evaluate", "y")))
     assert [store.queue_positions().get(j.job_id) for j in (a, b, c)] == [0, 1, 2]
     assert store.claim_next("w1").job_id == a.job_id
     assert [store.queue_positions().get(j.job_id) for j in (a, b, c)] == [None, 1, 2]  # a runs: still ahead
-    assert store.unfinished("evaluate", "x") == store.get(b.job_id)
-    assert store.unfinished("train", "x") == store.get(a.job_id) and store.unfinished("train", "y") is None
+    assert store.submit_once("evaluate", {"run_id": "x"}).job_id == b.job_id  # queued: answered, not queued again
+    assert store.submit_once("train", {"run_id": "x"}).job_id == a.job_id  # running: likewise
     store.cancel(b.job_id)
-    assert store.unfinished("evaluate", "x") is None and store.queue_positions().get(c.job_id) == 1
+    assert [j.job_id for j in store.list(active=True, kind="evaluate")] == [c.job_id]
+    assert store.queue_positions().get(c.job_id) == 1 and len(store.list()) == 3  # nothing new was queued
     store.report(a.job_id, 0.1 * 3, "step 30")  # 0.30000000000000004
     assert store.get(a.job_id).progress == 0.3
 
