@@ -89,20 +89,13 @@ def test_two_versions_of_a_run_never_share_a_pass(client: TestClient) -> None:
             assert torch.allclose(out, loaded.model.decode(z.to(device)).cpu(), atol=1e-6)
 
 
-def test_max_batch_1_never_combines_requests(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
-    with TestClient(create_app(settings_for(trained_home, inference_max_batch=1))) as c:
-        executor: InferenceExecutor = c.app.state.executor
-        c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0")
-        forwards = executor.forwards
-        with ThreadPoolExecutor(4) as pool, executor.paused():
-            futures = [pool.submit(c.get, f"{API}/runs/{RUN}/decode.png?z=0,0,0,{i}") for i in range(4)]
-            wait_for(lambda: executor.in_flight == 1 and executor.queued == 3)
-        assert all(f.result().status_code == 200 for f in futures)
-        assert executor.forwards - forwards == 4
-
-
-def test_a_batch_may_hold_exactly_max_batch_rows(trained_home: Path, settings_for: Callable[..., Settings]) -> None:
-    with TestClient(create_app(settings_for(trained_home, inference_max_batch=2))) as c:
+@pytest.mark.parametrize(("max_batch", "passes"), [
+    (1, 4),  # 1: requests never share a pass
+    (2, 2),  # two batches of 2 rows: the limit itself
+])
+def test_max_batch_bounds_the_rows_of_a_batch(trained_home: Path, settings_for: Callable[..., Settings],
+                                              max_batch: int, passes: int) -> None:
+    with TestClient(create_app(settings_for(trained_home, inference_max_batch=max_batch))) as c:
         executor: InferenceExecutor = c.app.state.executor
         c.get(f"{API}/runs/{RUN}/decode.png?z=0,0,0,0")
         forwards = executor.forwards
@@ -110,7 +103,7 @@ def test_a_batch_may_hold_exactly_max_batch_rows(trained_home: Path, settings_fo
             futures = [pool.submit(c.get, f"{API}/runs/{RUN}/decode.png?z=0,0,1,{i}") for i in range(4)]
             wait_for(lambda: executor.in_flight == 1 and executor.queued == 3)
         assert all(f.result().status_code == 200 for f in futures)
-        assert executor.forwards - forwards == 2  # two batches of 2 rows: the limit itself
+        assert executor.forwards - forwards == passes
 
 
 def test_full_queue_answers_503_with_retry_after(trained_home: Path, settings_for: Callable[..., Settings],
