@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def evaluate_with_bar(home: Path, run_id: str, cfg: EvalConfig) -> dict[str, Any]:
     """``evaluate_run`` with a progress bar on stderr; returns the report it wrote into metrics.json."""
     with progress_bar(run_id) as bar:
-        def show(fraction: float, message: str) -> None:
-            advance(bar, fraction, message)
-
-        return evaluate_run(home, run_id, cfg, show, str(select_device("auto")))
+        return evaluate_run(home, run_id, cfg, partial(advance, bar), str(select_device("auto")))
 
 
 def summary(report: dict) -> dict:
