@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import torch
+from torch import nn
 
 from models.base import LatentModel
 from models.checkpoint import CONFIG_FILE, CheckpointError, read_json
@@ -60,6 +61,17 @@ class LoadedRun:
     @property
     def latent_dim(self) -> int:
         return self.model.latent_dim
+
+
+def serving_layout(model: LatentModel, device: torch.device) -> LatentModel:
+    """On a CPU, transposed-conv weights in channels-last order: oneDNN then skips a layout reorder per pass
+    (the 64x64 conv decoder: ~25% less CPU per row, bitwise the same outputs; see README). The encoder's
+    convs stay as trained: channels-last changes their last bits."""
+    if device.type == "cpu":
+        for module in model.modules():
+            if isinstance(module, nn.ConvTranspose2d):
+                module.to(memory_format=torch.channels_last)
+    return model
 
 
 def prior_std(model: LatentModel) -> np.ndarray:
@@ -173,6 +185,7 @@ class RunStore:
             if cached is not None and cached.record.version == record.version:
                 return cached
             model, fresh = load_run(self.home, record.run_id, self.device)
+            model = serving_layout(model, self.device)
             fresh = replace(fresh, run_id=record.run_id)
             loaded = LoadedRun(fresh, model, get_dataset(fresh.dataset), prior_std(model))
             self.models.put(record.run_id, loaded)

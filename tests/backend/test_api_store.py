@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,10 @@ from fastapi.testclient import TestClient
 
 from backend.config import Settings
 from backend.main import create_app
+from backend.store import serving_layout
+from models.base import DataSpec
 from models.checkpoint import CONFIG_FILE, read_json, save_model, write_json
+from models.registry import get_family
 from models.runs import load_run
 
 API = "/api/v1"
@@ -70,3 +74,21 @@ def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callab
             assert c.get(u, headers={"If-None-Match": tag}).status_code == 200
         assert c.app.state.run_store.models.get(RUN).version == new_version
         problem(c.get(f"{url}&v={old_version}"), 409, new_version)
+
+
+def test_cpu_serving_layout_puts_decoder_convs_channels_last_with_the_same_bits() -> None:
+    # a conv VAE on 64x64 images (random weights); passes of 16 and 32 rows, the executor's CPU pass sizes
+    spec = get_family("vae")
+    model = spec.build(spec.config({"latent_dim": 10}), DataSpec((1, 64, 64), 100, "bernoulli")).eval()
+    served = serving_layout(copy.deepcopy(model), torch.device("cpu"))
+    # (type, channels-first?) of each conv whose weight has more than one channel in dim 1 (with one, the two
+    # layouts are the same strides)
+    layout = {(type(m).__name__, m.weight.is_contiguous()) for m in served.modules()
+              if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d) and m.weight.shape[1] > 1}
+    assert layout == {("Conv2d", True), ("ConvTranspose2d", False)}
+    generator = torch.Generator().manual_seed(0)
+    with torch.inference_mode():
+        for rows in (16, 32):
+            x, z = torch.rand(rows, 1, 64, 64, generator=generator), torch.randn(rows, 10, generator=generator)
+            assert torch.equal(served.decode(z), model.decode(z))
+            assert torch.equal(served.encode(x)[0], model.encode(x)[0])
