@@ -25,9 +25,9 @@ def _conv_decoder(config: NetConfig, data: DataSpec) -> nn.Module:
     flat = plan[-1] * sides[-1] ** 2
     return nn.Sequential(
         nn.Linear(config.latent_dim, config.hidden[-1]),
-        nn.ReLU(),
+        nn.ReLU(inplace=True),
         nn.Linear(config.hidden[-1], flat),
-        nn.ReLU(),
+        nn.ReLU(inplace=True),
         nn.Unflatten(1, (plan[-1], sides[-1], sides[-1])),
         up_stack(plan),
     )

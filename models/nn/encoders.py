@@ -37,5 +37,5 @@ def _conv_encoder(config: NetConfig, data: DataSpec) -> GaussianEncoder:
     sides = halvings(data.shape[1])
     plan = channel_plan(data.shape[0], len(sides), config.conv_channels)
     flat = plan[-1] * sides[-1] ** 2
-    body = nn.Sequential(down_stack(plan), nn.Flatten(), nn.Linear(flat, config.hidden[-1]), nn.ReLU())
+    body = nn.Sequential(down_stack(plan), nn.Flatten(), nn.Linear(flat, config.hidden[-1]), nn.ReLU(inplace=True))
     return GaussianEncoder(body, config.hidden[-1], config.latent_dim)
