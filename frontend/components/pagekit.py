@@ -20,6 +20,8 @@ from ..state import PageState
 from .controls import pick_run, run_options
 from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
 
+WATCH_MS = 5000  # how often a page re-reads a job it shows while that job is unfinished
+
 
 def parse_search(search: str | None) -> dict[str, str]:
     """'?a=1&b=x' -> {'a': '1', 'b': 'x'} (first value of each key)."""

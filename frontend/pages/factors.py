@@ -17,6 +17,7 @@ from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import MI_LABELS, empty_figure, mi_bar_figure, topk_figure
 from frontend.components.pagekit import (
+    WATCH_MS,
     active_jobs,
     create_share_box,
     link_note,
@@ -53,6 +54,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="factors-run"),
         dcc.Store(id="factors-query"),
         dcc.Location(id="factors-nav", refresh="callback-nav"),
+        dcc.Interval(id="factors-watch", interval=WATCH_MS, disabled=True),  # on while a metrics job runs
         html.H1("Factors", className="h4"),
         html.Div(id="factors-banner"),
         html.Div(link_note(state, query), id="factors-link-note"),
@@ -79,7 +81,7 @@ def layout(**query: Any) -> html.Div:
 @callback(Output("factors-run", "data"), Output("factors-run-select", "options"),
           Output("factors-run-select", "value"), Output("factors-banner", "children"),
           Output("factors-alerts", "children"), Output("factors-topk", "figure"),
-          Output("factors-metrics", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+          Output(CURRENT_RUN, "data", allow_duplicate=True),
           Input("factors-run-select", "value"), State("factors-initial", "data"), State(CURRENT_RUN, "data"),
           prevent_initial_call="initial_duplicate")
 def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
@@ -91,7 +93,7 @@ def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str
     view = load_run_view(client, run_id, remembered)
     empty = empty_figure("no run")
     if view.run is None:
-        return None, view.options, view.run_id or run_id, None, view.alerts, empty, None, dash.no_update
+        return None, view.options, view.run_id or run_id, None, view.alerts, empty, dash.no_update
     run, alerts = view.run, list(view.alerts)
     current = FactorsState.from_query(initial).with_version(run.version).href()
     banner = version_banner(view, initial, current)
@@ -100,25 +102,31 @@ def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str
     except BackendError as err:
         alerts.append(create_error_alert(err, "compute the information per dim"))
         factors = None
-    metrics = metrics_view(client, run.run_id)
     data = {"run_id": run.run_id, "version": run.version,
             "factors": factors.model_dump() if factors else None}
     topk = topk_figure(factors.topk) if factors else empty
-    return data, view.options, run.run_id, banner, alerts, topk, metrics, run.run_id
+    return data, view.options, run.run_id, banner, alerts, topk, run.run_id
 
 
-def metrics_view(client: BackendClient, run_id: str) -> Any:
-    """The run's metrics table (or why there is none), under a note while its metrics job is unfinished."""
+@callback(Output("factors-metrics", "children"), Output("factors-watch", "disabled"),
+          Input("factors-run", "data"), Input("factors-watch", "n_intervals"))
+def metrics(run: Mapping[str, Any] | None, _tick: int | None) -> tuple[Any, bool]:
+    return metrics_view(context.client(), run["run_id"]) if run else (None, True)
+
+
+def metrics_view(client: BackendClient, run_id: str) -> tuple[Any, bool]:
+    """(the run's metrics table or why there is none, watch disabled): while its metrics job is unfinished
+    a note shows the job's progress above the last report, and the card re-reads both every WATCH_MS."""
     try:
         metrics = create_metrics_table(client.metrics(run_id))
     except BackendError as err:
         metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
     job = active_jobs(client).get("evaluate", {}).get(run_id)
     if job is None:
-        return metrics
+        return metrics, True
     _, percent, status = progress_view(job)
-    return html.Div([create_message(f"Its metrics are being computed ({percent} · {status}); reload the page when "
-                                    "the job is done.", "info"), metrics])
+    note = f"Its metrics are being computed ({percent} · {status}); this card shows the new report when it is done."
+    return html.Div([create_message(note, "info"), metrics]), False
 
 
 @callback(Output("factors-bars", "figure"), Input("factors-run", "data"), Input("factors-est", "value"))

@@ -19,6 +19,7 @@ from frontend.components.controls import TRAIN_SCHEMA, create_config_form, creat
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import training_figure
 from frontend.components.pagekit import (
+    WATCH_MS,
     active_jobs,
     create_share_box,
     link_note,
@@ -32,7 +33,6 @@ from frontend.state import RunsState
 dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope", order=0, nav=True)
 
 MAX_DETAILS = 30  # runs whose metrics the list fetches one by one (when the list itself has none)
-WATCH_MS = 5000  # how often the list refreshes while a run trains
 CONFIG = {"type": "config-field", "field": ALL}
 TRAIN = {"type": "train-field", "field": ALL}
 

@@ -66,6 +66,18 @@ def no_horizontal_scroll(page: Any) -> bool:
     return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
+def wait_job(api: str, job_id: str, state: str, timeout_s: float = 120.0) -> None:
+    """Poll ``GET /jobs/{job_id}`` until the job is in ``state``; fails when it ends otherwise or times out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = httpx.get(f"{api}/jobs/{job_id}").json()["state"]
+        if now == state:
+            return
+        assert now in ("queued", "running"), f"job {job_id} ended {now}, expected {state}"
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} was not {state} after {timeout_s:.0f} s")
+
+
 def test_explore_shows_the_traversal_with_one_row_per_dim(stack: Stack, page: Any, shot: Any) -> None:
     page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=2,0,3&steps=5")
     image = traversal(page, "dims=2,0,3")
@@ -341,3 +353,19 @@ def test_the_run_card_cancels_training_computes_metrics_and_deletes(stack: Stack
     note.wait_for()
     job_id = re.search(r"job (\w+)", note.inner_text()).group(1)
     assert httpx.get(f"{api}/jobs/{job_id}").json()["kind"] == "evaluate"
+    # Factors follows a metrics job: queued behind a training job, run, then its new report in place
+    wait_job(api, job_id, "succeeded")
+    blocker = httpx.post(f"{api}/runs", json={"family": "vae", "dataset": "digits", "config": {"hidden": [16]},
+                                              "train": {"steps": 1_000_000}}).json()
+    queued = httpx.post(f"{api}/runs/{RUN}/metrics").json()
+    page.goto(f"{stack.ui_url}/factors?run={RUN}")
+    page.evaluate("() => { window.fsSameDocument = true; }")
+    metrics = page.locator("#factors-metrics")
+    metrics.filter(has_text="being computed (0% · queued: 1 job ahead").wait_for()
+    assert httpx.delete(stack.api_url + blocker["job_url"]).status_code == 200
+    page.wait_for_function("() => !document.querySelector('#factors-metrics').innerText.includes('being computed')",
+                           timeout=120_000)
+    assert httpx.get(stack.api_url + queued["job_url"]).json()["state"] == "succeeded"
+    assert metrics.locator("#metrics-table").is_visible() and page.evaluate("() => window.fsSameDocument === true")
+    wait_job(api, blocker["job_id"], "cancelled")
+    assert httpx.delete(f"{api}/runs/{blocker['run_id']}").status_code == 204

@@ -228,23 +228,29 @@ def test_a_broken_image_is_explained(pages: dict[str, ModuleType], client: Backe
 # -- Factors and Embedding -------------------------------------------------------------------------------
 
 def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], client: BackendClient) -> None:
-    data, _, value, banner, alerts, topk, metrics, _ = pages["factors"].load_factors(client, None, {}, None)
+    data, _, value, banner, alerts, topk, _ = pages["factors"].load_factors(client, None, {}, None)
     assert value == "tiny" and banner is None and not alerts
     assert data["factors"]["order"] == [3, 2, 1, 0] and list(topk.data[0].x) == [0, 1, 4]
-    assert "mig_dlib" in text_of(metrics) and "sap_dlib" in text_of(metrics)
+    metrics, watch_disabled = pages["factors"].metrics_view(client, data["run_id"])
+    assert "mig_dlib" in text_of(metrics) and "sap_dlib" in text_of(metrics) and watch_disabled
     fig = pages["factors"].bars(data, "mi_monte_carlo")
     assert list(fig.data[0].x) == ["z3", "z0", "z2", "z1"]
     assert pages["factors"].query(data, "mi_monte_carlo") == f"?run=tiny&v={VERSION}&est=mi_monte_carlo"
 
 
-def test_factors_says_when_the_metrics_are_being_computed(pages: dict[str, ModuleType], client: BackendClient,
-                                                          backend: FakeBackend) -> None:
-    assert "being computed" not in text_of(pages["factors"].metrics_view(client, "tiny"))
+def test_factors_follows_a_metrics_job_until_it_is_done(pages: dict[str, ModuleType], client: BackendClient,
+                                                       backend: FakeBackend) -> None:
+    metrics, watch_disabled = pages["factors"].metrics_view(client, "tiny")
+    assert "being computed" not in text_of(metrics) and watch_disabled
     client.evaluate("tiny")
     backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
-    metrics = text_of(pages["factors"].metrics_view(client, "tiny"))
-    assert "Its metrics are being computed (35% · running: DCI (gradient-boosted trees))" in metrics
-    assert "mig_dlib" in metrics  # the last report stays below the note
+    metrics, watch_disabled = pages["factors"].metrics_view(client, "tiny")
+    assert "Its metrics are being computed (35% · running: DCI (gradient-boosted trees))" in text_of(metrics)
+    assert "mig_dlib" in text_of(metrics) and not watch_disabled  # the last report stays below the note
+    backend.jobs["ev1"].update(state="succeeded", progress=1.0)  # the next tick of the watch
+    metrics, watch_disabled = pages["factors"].metrics_view(client, "tiny")
+    assert "being computed" not in text_of(metrics) and "mig_dlib" in text_of(metrics) and watch_disabled
+    assert pages["factors"].metrics(None, None) == (None, True)
 
 
 def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) -> None:
