@@ -167,10 +167,15 @@ class RunStore:
         return record
 
     def read(self, run_id: str, name: str) -> Any | None:
-        """A run's metrics.json / history.json content, or None when it is not written yet."""
+        """A run's metrics.json / history.json content, or None when it is not written yet; CheckpointError
+        when the file is there but is not JSON."""
         path = run_dir(self.home, run_id) / name
+        return read_json(path) if path.is_file() else None
+
+    def read_or_none(self, run_id: str, name: str) -> Any | None:
+        """``read``, with None for an unreadable file too (a run's view still lists it)."""
         try:
-            return read_json(path) if path.is_file() else None
+            return self.read(run_id, name)
         except CheckpointError:
             return None
 

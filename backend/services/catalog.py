@@ -77,7 +77,8 @@ def run_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
 
 def run_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
     return {**run_summary(record, job), "config": record.config, "train": record.train,
-            "metrics": store.read(record.run_id, "metrics.json"), "history": store.read(record.run_id, "history.json")}
+            "metrics": store.read_or_none(record.run_id, "metrics.json"),
+            "history": store.read_or_none(record.run_id, "history.json")}
 
 
 def dataset_item(name: str, index: int) -> np.ndarray | None:

@@ -39,8 +39,8 @@ def test_models_load_lazily_into_a_bounded_cache(fresh_home: Path, settings_for:
         assert len(models) == 2 and "copy-a" in models and RUN in models
 
 
-def test_the_folder_names_the_run_and_a_corrupt_report_is_no_report(fresh_home: Path,
-                                                                    settings_for: Callable[..., Settings]) -> None:
+def test_the_folder_names_the_run_and_a_corrupt_report_says_so(fresh_home: Path,
+                                                               settings_for: Callable[..., Settings]) -> None:
     shutil.copytree(fresh_home / "runs" / RUN, fresh_home / "runs" / "copied")  # config.json still says "tiny"
     (fresh_home / "runs" / RUN / "metrics.json").write_text("{bad")
     with TestClient(create_app(settings_for(fresh_home))) as c:
@@ -49,6 +49,10 @@ def test_the_folder_names_the_run_and_a_corrupt_report_is_no_report(fresh_home: 
         assert c.get(f"{API}/runs/copied/decode.png?z=0,0,0,0").status_code == 200
         run = c.get(f"{API}/runs/{RUN}")
         assert run.status_code == 200 and run.json()["metrics"] is None
+        report = c.get(f"{API}/runs/{RUN}/metrics")  # says why there is none, without the server's path
+        assert report.status_code == 404 and report.headers["content-type"] == "application/problem+json"
+        assert "has a metrics.json that is not valid JSON" in report.json()["detail"]
+        assert str(fresh_home) not in report.text
 
 
 def test_new_weights_on_disk_are_reloaded(fresh_home: Path, settings_for: Callable[..., Settings],

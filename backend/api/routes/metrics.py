@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from models.checkpoint import CheckpointError
+
 from ...deps import JobsDep, RunId, StoreDep
 from ...errors import NotFound
 from ...schemas import JobAccepted, MetricsPublic
@@ -16,7 +18,11 @@ router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"], responses=
 @router.get("", response_model=MetricsPublic, summary="The cached report from metrics.json")
 def get_metrics(run_id: RunId, store: StoreDep) -> MetricsPublic:
     record = store.ready(run_id)
-    metrics = store.read(run_id, "metrics.json")
+    try:
+        metrics = store.read(run_id, "metrics.json")
+    except CheckpointError as err:
+        raise NotFound(f"run {run_id!r} has a metrics.json that is not valid JSON; expected POST to this URL to "
+                       "compute it again") from err
     if metrics is None:
         raise NotFound(f"run {run_id!r} has no metrics.json yet; expected POST to this URL to compute it")
     return MetricsPublic(run_id=run_id, version=record.version or "", metrics=metrics)
