@@ -65,7 +65,7 @@ class LoadedRun:
 
 def serving_layout(model: LatentModel, device: torch.device) -> LatentModel:
     """On a CPU, transposed-conv weights in channels-last order: oneDNN then skips a layout reorder per pass
-    (the 64x64 conv decoder: ~25% less CPU per row, bitwise the same outputs; see README). The encoder's
+    (the 64x64 conv decoder: ~20% less CPU per row, bitwise the same outputs; see README). The encoder's
     convs stay as trained: channels-last changes their last bits."""
     if device.type == "cpu":
         for module in model.modules():

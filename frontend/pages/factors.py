@@ -110,7 +110,7 @@ def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str
 
 @callback(Output("factors-metrics", "children"), Output("factors-watch", "disabled"),
           Input("factors-run", "data"), Input("factors-watch", "n_intervals"))
-def metrics(run: Mapping[str, Any] | None, _tick: int | None) -> tuple[Any, bool]:
+def metrics_card(run: Mapping[str, Any] | None, _tick: int | None) -> tuple[Any, bool]:
     return metrics_view(context.client(), run["run_id"]) if run else (None, True)
 
 

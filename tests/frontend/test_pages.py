@@ -250,7 +250,7 @@ def test_factors_follows_a_metrics_job_until_it_is_done(pages: dict[str, ModuleT
     backend.jobs["ev1"].update(state="succeeded", progress=1.0)  # the next tick of the watch
     metrics, watch_disabled = pages["factors"].metrics_view(client, "tiny")
     assert "being computed" not in text_of(metrics) and "mig_dlib" in text_of(metrics) and watch_disabled
-    assert pages["factors"].metrics(None, None) == (None, True)
+    assert pages["factors"].metrics_card(None, None) == (None, True)
 
 
 def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) -> None:
