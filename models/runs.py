@@ -35,6 +35,7 @@ from .registry import get_family
 from .train_state import saved_step
 from .training import Progress, ProgressFn, TrainConfig, fit, split_indices
 
+CHECKPOINT_DIR = "checkpoint"  # a run's resumable training state, removed when training ends
 RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 VERSION_LEN = 12
 
@@ -122,7 +123,7 @@ def _header_without_sha(model: LatentModel) -> dict[str, Any]:
 
 def resume_step(home: Path, run_id: str) -> int:
     """The step ``train_run`` would continue ``run_id`` from (its last checkpoint); 0: from the start."""
-    return saved_step(run_dir(home, run_id) / "checkpoint")
+    return saved_step(run_dir(home, run_id) / CHECKPOINT_DIR)
 
 
 def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) -> RunRecord:
@@ -139,11 +140,11 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) ->
     cfg = config_from_dict(TrainConfig, header["train"])
     train, val = split_indices(len(data), cfg.val_fraction, cfg.seed)
     log = _Log(folder / "train_log.jsonl", on_progress)
-    loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / "checkpoint")
+    loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR)
     write_json(folder / "history.json", loop.history)
     write_json(folder / "metrics.json", _final_metrics(loop, log.last))
     save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}})
-    shutil.rmtree(folder / "checkpoint", ignore_errors=True)
+    shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)
     return record_of(read_json(folder / CONFIG_FILE))
 
 

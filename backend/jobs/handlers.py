@@ -53,16 +53,15 @@ def train_message(p: Any) -> str:
 
 
 def checkpoint_step(home: Path, run_id: str) -> tuple[int, int] | None:
-    """(step, total steps) of the run's resumable checkpoint; None when there is none (or it is unreadable)."""
-    from models.runs import run_dir
+    """(step, total steps) of the run's resumable checkpoint (``models.runs.resume_step``); None when there is
+    none."""
+    from models.checkpoint import CONFIG_FILE, read_json
+    from models.runs import resume_step, run_dir
 
-    folder = run_dir(home, run_id)
-    try:
-        state = json.loads((folder / "checkpoint" / "state.json").read_text())
-        header = json.loads((folder / "config.json").read_text())
-        return int(state["loop"]["step"]), max(int(header["train"]["steps"]), 1)
-    except (OSError, ValueError, KeyError, TypeError):
+    step = resume_step(home, run_id)
+    if not step:
         return None
+    return step, max(int(read_json(run_dir(home, run_id) / CONFIG_FILE)["train"]["steps"]), 1)
 
 
 def evaluate(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
