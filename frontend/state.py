@@ -110,16 +110,17 @@ def same_value(raw: str, written: str) -> bool:
 
 
 def same_token(raw: str, written: str) -> bool:
-    """One part of a link's value against the page's text for it (numbers are written to 4 digits)."""
+    """One part of a link's value against the page's text for it ("2.50" and "2.5" are the same number)."""
     try:
-        return float(raw) == float(written) or fmt(float(raw)) == written
+        return float(raw) == float(written)
     except ValueError:
         return raw == written
 
 
 def fmt(value: float) -> str:
-    """Short, stable text for a float in a URL (2.5 -> '2.5', 3.0 -> '3')."""
-    return f"{value:.4g}"
+    """The shortest text that reads back as exactly this float, so a link made from a link is the same view
+    (2.5 -> '2.5', 3.0 -> '3', 2.12345 -> '2.12345')."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 @dataclass(frozen=True)

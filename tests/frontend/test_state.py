@@ -102,8 +102,11 @@ def test_a_link_part_the_page_used_as_given_is_not_reported() -> None:
              "utm_source": "mail"}
     assert ExploreState.from_query(query).unused(query) == []
     assert EmbeddingState.from_query({"n": "500.0"}).unused({"n": "500.0"}) == []
-    precise = {"z": "0.123456,1", "span": "2.12345"}  # used in full, written back to 4 digits
-    assert ExploreState.from_query(precise).unused(precise) == []
+    precise = {"z": "0.123456,1", "span": "2.12345"}  # used in full and written back in full
+    state = ExploreState.from_query(precise)
+    assert state.unused(precise) == []
+    assert state.to_query() == "?steps=9&span=2.12345&base=zero&z=0.123456,1"
+    assert ExploreState.from_query(parse_search(state.to_query())) == state  # a link made from a link is the same
 
 
 @pytest.mark.parametrize(("query", "unused"), [
