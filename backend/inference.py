@@ -9,8 +9,9 @@ A row's output must be bitwise the same whatever batch or chunk it shared, so th
 gives the same bytes whether or not it was batched:
 - On a CPU every pass is padded to a multiple of ``ROW_QUANTUM``: GEMM kernels change below about 11 rows
   (measured on a Xeon with AVX-512: Linear(256, 1024) gives other last bits for 8 rows than for 16 or
-  more), and every pass here has 16 or more. CPU chunks are small (``default_chunk_rows``) because a
-  32-row pass of a conv decoder stays in cache: per row it costs about half of what a 480-row pass does.
+  more), and every pass here has 16 or more. CPU chunks are small (``default_chunk_rows``): per row, a
+  32-row pass of the conv decoder costs ~12% less than a 480-row pass and within ~8% of the best size, so a
+  batch of several requests runs passes of the same size as one request does (``bench/pass_rows.py``).
 - On a GPU every pass is padded to exactly ``chunk_rows`` (``fixed_shape``), with cuDNN's deterministic
   algorithms (``deterministic_device``): cuBLAS and cuDNN choose kernels by shape, so one shape means one
   kernel for every pass. A padded pass costs the GPU little; ``bench/device_check.sh`` checks the bits there.
