@@ -10,7 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 RUN_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 VERSION_PATTERN = r"^[0-9a-f]{1,64}$"
 INT_LIST_PATTERN = r"^[0-9]{1,9}(,[0-9]{1,9}){0,1023}$"
-NUMBER = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
+# one way only to match each number (an optional "." between two digit runs made "1111x" split every way:
+# exponential backtracking over a 512-number list, a ~100-character query held the event loop for minutes)
+NUMBER = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?"
 FLOAT_LIST_PATTERN = rf"^{NUMBER}(,{NUMBER}){{0,511}}$"
 
 

@@ -214,3 +214,10 @@ def test_bad_decode_bodies_are_422(client: TestClient, problem: Callable[..., An
                                  b"not json", b""])
 def test_non_finite_and_malformed_json_are_422(client: TestClient, problem: Callable[..., Any], raw: bytes) -> None:
     problem(client.post(f"{API}/runs/{RUN}/decode", content=raw, headers={"content-type": "application/json"}), 422)
+
+
+@pytest.mark.timeout(60)  # the old pattern backtracked for hours on this ~400-character query
+def test_a_long_non_number_list_is_refused_without_backtracking(client: TestClient,
+                                                                problem: Callable[..., Any]) -> None:
+    z = ",".join(["1" * 20] * 20) + "x"
+    problem(client.get(f"{API}/runs/{RUN}/decode.png?z={z}"), 422, "comma-separated finite numbers")
