@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.checkpoint import CheckpointError
@@ -28,6 +29,7 @@ from .convert import ConversionError
 from .jobs import JobNotFoundError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DB_RETRY_AFTER_S = 5
 TYPE_PREFIX = "tag:factorscope.dev,2025:problems/"  # RFC 9457 3.1.1: a non-resolvable (tag) type URI
 log = logging.getLogger("factorscope.api")
 
@@ -121,8 +123,18 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, slug = next(DOMAIN_ERRORS[t] for t in type(exc).__mro__ if t in DOMAIN_ERRORS)
     if status >= 500:
         log.error("server-side error on %s: %s", request.url.path, exc)
-        return problem_response(request, status, f"the server could not use its stored data: {exc}", slug)
+        home = str(request.app.state.run_store.home)  # clients see paths relative to it, never the server's own
+        return problem_response(request, status, "the server could not use its stored data: "
+                                + str(exc).replace(home, "FACTORSCOPE_HOME"), slug)
     return problem_response(request, status, str(exc), slug)
+
+
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The job database is locked for too long or unreachable: a moment's trouble, so 503 and when to retry."""
+    log.warning("job database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(request, 503, "the job database is busy or unreachable; expected to answer again "
+                            f"soon: retry after {DB_RETRY_AFTER_S} s", "database-unavailable",
+                            {"Retry-After": str(DB_RETRY_AFTER_S)}, retry_after=DB_RETRY_AFTER_S)
 
 
 def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -187,6 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     for exc_type in DOMAIN_ERRORS:
         app.add_exception_handler(exc_type, _on_domain_error)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)

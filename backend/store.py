@@ -29,6 +29,7 @@ from models.runs import (
     delete_run,
     list_runs,
     load_run,
+    purge_deleted,
     record_of,
     run_dir,
 )
@@ -141,6 +142,7 @@ class RunStore:
         self.results = LRU(results_cache_size)  # (run_id, version, ...) -> derived arrays
         self._load_lock = threading.Lock()
         (home / "runs").mkdir(parents=True, exist_ok=True)
+        purge_deleted(home)
 
     # -- records -------------------------------------------------------------------------------------
     def records(self) -> list[RunRecord]:
@@ -189,13 +191,20 @@ class RunStore:
             cached = self.models.get(record.run_id)
             if cached is not None and cached.record.version == record.version:
                 return cached
-            model, fresh = load_run(self.home, record.run_id, self.device)
+            model, fresh = self._load_run(record.run_id)
             model = serving_layout(model, self.device)
             fresh = replace(fresh, run_id=record.run_id)
             loaded = LoadedRun(fresh, model, get_dataset(fresh.dataset), prior_std(model))
             self.models.put(record.run_id, loaded)
             self.results.drop(lambda key: key[0] == record.run_id and key[1] != fresh.version)  # type: ignore[index]
             return loaded
+
+    def _load_run(self, run_id: str) -> tuple[LatentModel, RunRecord]:
+        try:
+            return load_run(self.home, run_id, self.device)
+        except CheckpointError:
+            self.record(run_id)  # deleted while it loaded: 404, not a broken run
+            raise
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """Cache a derived result under ``(run_id, version, ...)``."""
@@ -233,6 +242,9 @@ class RunStore:
             raise InvalidInput("body.config", str(err)) from err
 
     def delete(self, run_id: str) -> None:
+        """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none."""
+        if not run_dir(self.home, run_id).is_dir():
+            raise RunNotFoundError(f"no run {run_id!r}; expected one of the ids listed by GET /api/v1/runs")
         delete_run(self.home, run_id)
         self.evict(run_id)
 

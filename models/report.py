@@ -24,7 +24,7 @@ from .evaluation import (
     sample_indices,
 )
 from .metrics import dci, factor_vae_score, mig_chen, mig_dlib, modularity, sap
-from .runs import load_run, run_dir
+from .runs import load_run, owner_check, run_dir
 from .training import TrainConfig, split_indices
 
 ProgressFn = Callable[[float, str], None]
@@ -118,11 +118,13 @@ def evaluate_run(home: Path, run_id: str, cfg: EvalConfig | None = None, on_prog
                  device: str = "cpu") -> dict[str, Any]:
     """Compute the run's report and store it under "report" in its metrics.json; returns the report."""
     model, record = load_run(home, run_id, device)
+    still_ours = owner_check(home, run_id)
     dataset = get_dataset(record.dataset)
     train = config_from_dict(TrainConfig, record.train)
     _, val = split_indices(len(dataset), train.val_fraction, train.seed)  # the items it never trained on
     report = build_report(model, dataset, cfg or EvalConfig(), on_progress or (lambda f, m: None), held_out=val)
     report["version"] = record.version
+    still_ours()  # a run deleted (or made anew) during the evaluation gets no report
     path = run_dir(home, run_id) / "metrics.json"
     metrics = read_json(path) if path.is_file() else {}
     write_json(path, {**metrics, "report": report})

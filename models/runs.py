@@ -11,6 +11,7 @@ import platform
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,9 +34,10 @@ from .config import config_from_dict, config_to_dict
 from .datasets import get_dataset
 from .registry import get_family
 from .train_state import saved_step
-from .training import Progress, ProgressFn, TrainConfig, fit, split_indices
+from .training import Progress, ProgressFn, TrainConfig, TrainingCancelled, fit, split_indices
 
 CHECKPOINT_DIR = "checkpoint"  # a run's resumable training state, removed when training ends
+TRASH_PREFIX = ".deleted-"  # a deleted run's folder is renamed to this (not a run id), then removed
 RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 VERSION_LEN = 12
 
@@ -43,6 +45,10 @@ VERSION_LEN = 12
 class RunNotFoundError(KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class RunGone(TrainingCancelled):
+    """The run's folder was deleted (or is now another run of the same id) while a job worked on it."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,8 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
     if max_parameters is not None and n_parameters > max_parameters:
         raise ModelTooLarge(n_parameters, max_parameters)
     folder.mkdir(parents=True)
-    header = {"run_id": run_id, "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    header = {"run_id": run_id, "nonce": secrets.token_hex(8),  # tells this run from a later one of its id
+              "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
               "train": asdict(train), "seed": train.seed, "versions": versions(),
               "n_parameters": n_parameters, **_header_without_sha(model)}
     write_json(folder / CONFIG_FILE, header)
@@ -139,8 +146,11 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) ->
     model, data = build_from_header(header), get_dataset(header["dataset"])
     cfg = config_from_dict(TrainConfig, header["train"])
     train, val = split_indices(len(data), cfg.val_fraction, cfg.seed)
-    log = _Log(folder / "train_log.jsonl", on_progress)
-    loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR)
+    still_ours = owner_check(home, run_id)
+    log = _Log(folder / "train_log.jsonl", on_progress, still_ours)
+    loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR,
+               before_checkpoint=still_ours)
+    still_ours()
     write_json(folder / "history.json", loop.history)
     write_json(folder / "metrics.json", _final_metrics(loop, log.last))
     save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}})
@@ -148,14 +158,35 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) ->
     return record_of(read_json(folder / CONFIG_FILE))
 
 
-class _Log:
-    """Appends every progress event to train_log.jsonl, then forwards it."""
+def owner_check(home: Path, run_id: str) -> Callable[[], None]:
+    """A check to call before writing into run ``run_id``: raises RunGone once its folder was deleted or
+    holds a newer run of that id (config.json's nonce changed), so a job never writes into another run."""
+    path = run_dir(home, run_id) / CONFIG_FILE
 
-    def __init__(self, path: Path, forward: ProgressFn | None) -> None:
-        self.path, self.forward, self.last = path, forward, None
+    def nonce() -> str | None:
+        try:
+            return read_json(path).get("nonce")  # None: a run made before runs had one
+        except CheckpointError:
+            return "(deleted)"
+
+    first = nonce()
+
+    def check() -> None:
+        if nonce() != first:
+            raise RunGone(f"run {run_id!r} was deleted while this job worked on it")
+
+    return check
+
+
+class _Log:
+    """Appends every progress event to train_log.jsonl (after ``guard``), then forwards it."""
+
+    def __init__(self, path: Path, forward: ProgressFn | None, guard: Callable[[], None]) -> None:
+        self.path, self.forward, self.guard, self.last = path, forward, guard, None
 
     def __call__(self, p: Progress) -> None:
         self.last = p
+        self.guard()
         with self.path.open("a") as f:
             f.write(json.dumps({"step": p.step, "val_loss": p.val_loss, **p.terms}) + "\n")
         if self.forward:
@@ -181,6 +212,8 @@ def list_runs(home: Path) -> list[RunRecord]:
     root = home / "runs"
     records = []
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if not RUN_ID.fullmatch(folder.name):
+            continue
         try:
             records.append(record_of(read_json(folder / CONFIG_FILE)))
         except (CheckpointError, KeyError):
@@ -189,15 +222,26 @@ def list_runs(home: Path) -> list[RunRecord]:
 
 
 def delete_run(home: Path, run_id: str) -> None:
+    """Remove the run's folder, whatever it holds. It is first renamed out of the way in one step, so the id
+    is free at once and a job still writing to the run fails (RunGone) instead of racing the removal."""
     folder = run_dir(home, run_id)
     if not folder.is_dir():
         raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
-    shutil.rmtree(folder)
+    trash = folder.with_name(f"{TRASH_PREFIX}{run_id}-{secrets.token_hex(4)}")
+    folder.rename(trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def purge_deleted(home: Path) -> None:
+    """Remove what deletions interrupted by a crash left behind."""
+    for trash in (home / "runs").glob(f"{TRASH_PREFIX}*"):
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 __all__ = [
     "WEIGHTS_FILE",
     "ModelTooLarge",
+    "RunGone",
     "RunNotFoundError",
     "RunRecord",
     "config_from_dict",
@@ -206,6 +250,8 @@ __all__ = [
     "list_runs",
     "load_run",
     "new_run_id",
+    "owner_check",
+    "purge_deleted",
     "run_dir",
     "train_run",
 ]

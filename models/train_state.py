@@ -75,8 +75,9 @@ def _restore_rng(tensors: dict[str, torch.Tensor]) -> None:
 
 def save_loop(directory: Path, model: torch.nn.Module, opts: list[torch.optim.Optimizer], loop: LoopState,
               best: dict[str, torch.Tensor] | None) -> None:
-    """Write everything needed to continue from ``loop.step``; state.json last (it marks completion)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write everything needed to continue from ``loop.step``; state.json last (it marks completion).
+    ``directory``'s parent must exist: a run folder deleted mid-training is never made again here."""
+    directory.mkdir(exist_ok=True)
     opt_tensors, opt_meta = _flatten_optimizers(opts)
     parts = {"model": model.state_dict(), "state": {**opt_tensors, **_rng_tensors()}}
     if best is not None:

@@ -73,6 +73,7 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+SaveFn = Callable[[LoopState, "dict[str, torch.Tensor] | None"], None]  # writes a resumable checkpoint
 
 
 class TrainingCancelled(RuntimeError):
@@ -153,9 +154,11 @@ class _Running:
 
 
 def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
-        on_progress: ProgressFn | None = None, checkpoint_dir: Path | None = None) -> LoopState:
+        on_progress: ProgressFn | None = None, checkpoint_dir: Path | None = None,
+        before_checkpoint: Callable[[], None] | None = None) -> LoopState:
     """Train ``model`` in place for ``cfg.steps`` steps; resumes from ``checkpoint_dir`` when it holds
-    a checkpoint. Returns the loop state (history, early-stop flag)."""
+    a checkpoint. ``before_checkpoint`` runs before each checkpoint is written and may raise
+    ``TrainingCancelled`` to stop. Returns the loop state (history, early-stop flag)."""
     model.to(select_device(cfg.device)).train()
     opts = model.configure_optimizers(cfg.lr)
     loop, best = LoopState(), None
@@ -163,8 +166,14 @@ def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray
         loop, best = load_loop(checkpoint_dir, model, opts)
     else:
         torch.manual_seed(cfg.seed)
+    save: SaveFn | None = None
+    if checkpoint_dir is not None:
+        def save(at: LoopState, best_state: dict[str, torch.Tensor] | None) -> None:
+            if before_checkpoint:
+                before_checkpoint()
+            save_loop(checkpoint_dir, model, opts, at, best_state)
     with cpu_threads(cfg.threads):
-        _run_steps(model, dataset, train, val, cfg, opts, loop, best, on_progress, checkpoint_dir)
+        _run_steps(model, dataset, train, val, cfg, opts, loop, best, on_progress, save)
     return loop
 
 
@@ -182,7 +191,7 @@ def cpu_threads(n: int) -> Iterator[None]:
 
 def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
                opts: list[torch.optim.Optimizer], loop: LoopState, best: dict[str, torch.Tensor] | None,
-               on_progress: ProgressFn | None, checkpoint_dir: Path | None) -> None:
+               on_progress: ProgressFn | None, save: SaveFn | None) -> None:
     device, running, start = next(model.parameters()).device, _Running(), time.perf_counter()
     start_step = loop.step
     while loop.step < cfg.steps and not loop.stopped_early:
@@ -195,8 +204,8 @@ def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.
         if on_progress and (loop.step % cfg.log_every == 0 or loop.step == cfg.steps or loop.stopped_early):
             on_progress(Progress(loop.step, cfg.steps, running.pop(), _last_val(loop),
                                  _elapsed(start, start_step, loop.step)))
-        if checkpoint_dir and cfg.checkpoint_every and loop.step % cfg.checkpoint_every == 0:
-            save_loop(checkpoint_dir, model, opts, loop, best)
+        if save and cfg.checkpoint_every and loop.step % cfg.checkpoint_every == 0:
+            save(loop, best)
     if best is not None:
         model.load_state_dict(best)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jobs import Job
+from ..jobs import Job, JobStore
+from ..jobs.store import MAX_LIST
 from ..schemas import JobAccepted
 
 JOB_URL = "/api/v1/jobs/{job_id}"
@@ -20,3 +21,11 @@ def job_view(job: Job, jobs_ahead: int | None = None) -> dict[str, Any]:
             "result_url": (job.result or {}).get("result_url"), "error": job.error, "created": job.created,
             "updated": job.updated, "cancel_requested": job.cancel_requested,
             "job_url": JOB_URL.format(job_id=job.job_id)}
+
+
+def cancel_run_jobs(jobs: JobStore, run_id: str, kinds: tuple[str, ...] = ("train", "evaluate")) -> None:
+    """Cancel every unfinished job of ``kinds`` that works on ``run_id`` (a run being deleted; or a run whose
+    training was cancelled, so its queued evaluation has no weights to evaluate)."""
+    for job in jobs.list(limit=MAX_LIST, active=True):
+        if job.kind in kinds and job.payload.get("run_id") == run_id:
+            jobs.cancel(job.job_id)

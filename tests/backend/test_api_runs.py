@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -220,3 +221,46 @@ def test_deleting_a_run_cancels_its_unfinished_job(fresh_home: Path, settings_fo
         assert c.get(made["job_url"]).json()["state"] == "cancelled"
         gone = c.delete(f"{API}/runs/{made['run_id']}")
         assert gone.status_code == 404 and str(fresh_home) not in gone.text  # no server paths in errors
+
+
+def test_a_run_whose_config_is_unreadable_can_still_be_deleted(fresh_home: Path,
+                                                                settings_for: Callable[..., Settings]) -> None:
+    (fresh_home / "runs" / RUN / "config.json").write_text('{"run_id": "tiny"')  # cut short
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        broken = c.get(f"{API}/runs/{RUN}")
+        assert broken.status_code == 500 and str(fresh_home) not in broken.text  # paths relative to the home
+        assert "FACTORSCOPE_HOME/runs/tiny/config.json" in broken.json()["detail"]
+        assert c.delete(f"{API}/runs/{RUN}").status_code == 204
+        assert not (fresh_home / "runs" / RUN).exists()
+
+
+def test_deleting_a_run_or_cancelling_its_training_cancels_its_other_jobs(
+        fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        jobs = c.app.state.jobs
+        evaluation = jobs.submit("evaluate", {"run_id": RUN})
+        assert c.delete(f"{API}/runs/{RUN}").status_code == 204
+        assert jobs.get(evaluation.job_id).state == "cancelled"
+        made = c.post(f"{API}/runs", json={"family": "vae", "dataset": "bars", "train": {"steps": 5}}).json()
+        then = jobs.submit("evaluate", {"run_id": made["run_id"]})  # as `factorscope prepare` queues them
+        other = jobs.submit("evaluate", {"run_id": "another-run"})
+        assert c.delete(made["job_url"]).json()["state"] == "cancelled"
+        assert (jobs.get(then.job_id).state, jobs.get(other.job_id).state) == ("cancelled", "queued")
+
+
+def test_a_busy_job_database_is_503_and_leaves_no_run_behind(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                             problem: Callable[..., Any],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("backend.jobs.engine.BUSY_TIMEOUT_S", 0.2)  # a lock held longer than this is "busy"
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        holder = sqlite3.connect(fresh_home / "jobs.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+        try:
+            body = {"run_id": "locked-out", "family": "vae", "dataset": "bars", "train": {"steps": 5}}
+            r = problem(c.post(f"{API}/runs", json=body), 503, "job database is busy", "retry after")
+            assert r["retry_after"] == 5
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert not (fresh_home / "runs" / "locked-out").exists()
+        assert c.post(f"{API}/runs", json=body).status_code == 202  # the id was never taken

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 from fastapi.testclient import TestClient
 
@@ -17,7 +18,7 @@ from backend.store import serving_layout
 from models.base import DataSpec
 from models.checkpoint import CONFIG_FILE, read_json, save_model, write_json
 from models.registry import get_family
-from models.runs import load_run
+from models.runs import RunNotFoundError, load_run
 
 API = "/api/v1"
 RUN = "tiny"
@@ -96,3 +97,13 @@ def test_cpu_serving_layout_puts_decoder_convs_channels_last_with_the_same_bits(
             x, z = torch.rand(rows, 1, 64, 64, generator=generator), torch.randn(rows, 10, generator=generator)
             assert torch.equal(served.decode(z), model.decode(z))
             assert torch.equal(served.encode(x)[0], model.encode(x)[0])
+
+
+def test_a_run_deleted_while_its_model_loads_is_404_not_a_broken_run(fresh_home: Path,
+                                                                       settings_for: Callable[..., Settings]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        store = c.app.state.run_store
+        record = store.record(RUN)
+        shutil.rmtree(fresh_home / "runs" / RUN)  # between reading its record and loading its weights
+        with pytest.raises(RunNotFoundError, match="no run 'tiny'"):
+            store.load(record)

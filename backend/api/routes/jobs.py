@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from ...deps import JobsDep
 from ...schemas import JobList, JobPublic, JobsQuery
-from ...services.jobs import job_view
+from ...services.jobs import cancel_run_jobs, job_view
 from ..responses import problems
 
-router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422))
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422, 503))
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="a job id from a 202 answer")]
 
 
@@ -31,4 +31,7 @@ def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
                "progress report)")
 def cancel_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
-    return JobPublic.model_validate(job_view(jobs.cancel(job_id)))
+    job = jobs.cancel(job_id)
+    if job.kind == "train" and job.cancel_requested:
+        cancel_run_jobs(jobs, str(job.payload.get("run_id")), ("evaluate",))  # nothing to evaluate without it
+    return JobPublic.model_validate(job_view(job))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
-from ...services.jobs import accepted
+from ...services.jobs import accepted, cancel_run_jobs
 from ...store import CreateLimits
 from ..responses import problems
 
@@ -20,13 +20,17 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
     return RunList.model_validate({"runs": [run_summary(r, newest.get(r.run_id)) for r in store.records()]})
 
 
-@router.post("", status_code=202, response_model=JobAccepted, responses=problems(409, 413),
+@router.post("", status_code=202, response_model=JobAccepted, responses=problems(409, 413, 503),
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
     limits = CreateLimits(settings.max_train_steps, settings.max_model_params)
     record = store.create(body.family, body.dataset, body.config, body.train, limits, body.run_id)
-    job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
+    try:
+        job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
+    except Exception:
+        store.delete(record.run_id)  # no run without its training job: the request changed nothing
+        raise
     response.headers["Location"] = job.job_url
     return job
 
@@ -38,11 +42,8 @@ def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> RunPublic:
 
 
 @router.delete("/{run_id}", status_code=204, response_class=Response,
-               summary="Delete a run and its files (its unfinished training job is cancelled)")
+               summary="Delete a run and its files (its unfinished jobs are cancelled)")
 def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> Response:
-    store.record(run_id)  # 404 before anything changes
-    job = training_jobs(jobs).get(run_id)
-    if job is not None and not job.finished:
-        jobs.cancel(job.job_id)
-    store.delete(run_id)
+    store.delete(run_id)  # 404 when there is no such folder; a run whose config.json is unreadable goes too
+    cancel_run_jobs(jobs, run_id)  # they stop at their next write into the run (models.runs.RunGone)
     return Response(status_code=204)
