@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -20,6 +21,8 @@ from .config import get_settings
 def add_worker_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run queued jobs (training, evaluation) until SIGINT/SIGTERM")
     p.add_argument("--once", action="store_true", help="run the jobs queued now, then exit")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop cleanly once the process that started this one is gone (serve and demo use it)")
     p.set_defaults(handler=run_worker_command)
 
 
@@ -30,8 +33,20 @@ def run_worker_command(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     install_stop_handlers(stop)
+    if args.exit_with_parent:
+        threading.Thread(target=stop_with_parent, args=(os.getppid(), stop), name="parent-watch", daemon=True).start()
     run_worker(get_settings(), stop, once=args.once)
     return 0
+
+
+def stop_with_parent(parent: int, stop: threading.Event, every_s: float = 1.0) -> None:
+    """Set ``stop`` once ``parent`` has exited (this process is then re-parented), as after a SIGKILL of serve,
+    so no orphaned worker is left running jobs beside the next one."""
+    while not stop.wait(every_s):
+        if os.getppid() != parent:
+            logging.getLogger("factorscope.worker").info("the process that started this worker (pid %d) is gone: "
+                                                         "stopping after the current step", parent)
+            stop.set()
 
 
 def install_stop_handlers(stop: threading.Event) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -175,19 +175,23 @@ class JobStore:
                 conn.execute(_guarded_update(job_id, "running").values(**_released(job, message)))
             return _get(conn, job_id)
 
-    def recover(self) -> list[str]:
-        """For a worker starting up: every job still 'running' was left by a dead worker. Re-queue it
-        (a train job then resumes from its checkpoint) unless it has had MAX_ATTEMPTS already, in which
-        case fail it; a pending cancel request cancels it. Returns the ids of the jobs it touched.
-        Assumes one worker per database (jobs of a live second worker would be taken over)."""
+    def recover(self, alive: Callable[[Job], bool] = lambda job: False) -> list[str]:
+        """Every 'running' job whose worker is dead (``alive(job)`` is False; by default all of them): re-queue
+        it (a train job then resumes from its checkpoint) unless it has had MAX_ATTEMPTS already, in which
+        case fail it; a pending cancel request cancels it. Returns the ids of the jobs it touched."""
         query = select(jobs).where(jobs.c.state == "running").order_by(jobs.c.created)
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update()
         with self.engine.begin() as conn:
-            stale = [_job(row) for row in conn.execute(query).mappings()]
+            stale = [job for job in map(_job, conn.execute(query).mappings()) if not alive(job)]
             for job in stale:
                 conn.execute(_guarded_update(job.job_id, "running").values(**_recovered(job)))
         return [job.job_id for job in stale]
+
+    def touch(self, job_id: str) -> None:
+        """A running job's heartbeat: its ``updated`` is now (its worker is alive)."""
+        with self.engine.begin() as conn:
+            conn.execute(_guarded_update(job_id, "running").values(updated=now_iso()))
 
     def _finish(self, job_id: str, **values: Any) -> Job:
         with self.engine.begin() as conn:

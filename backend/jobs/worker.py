@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from models.training import TrainingCancelled
 
 from .context import JobContext
+from .liveness import heartbeat, worker_alive
 from .model import Job, JobInterrupted
 from .store import JobStore
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("factorscope.worker")
 DB_RETRY_S = 5.0
+RECOVER_EVERY_S = 30.0  # while idle, look for jobs that dead workers left running this often
 
 
 def worker_id() -> str:
@@ -37,13 +39,15 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
     queue at its next progress report (a train job keeps its resumable checkpoint)."""
     stop = stop or threading.Event()
     store = store or JobStore(settings.database_url)
-    me = worker_id()
-    for job_id in store.recover():
-        _log_state(store.get(job_id), "recovered: ")
+    me, recovered_at = worker_id(), time.monotonic()
+    _recover(store)
     log.info("worker %s ready (polling every %.2gs)", me, settings.worker_poll_s)
     while not stop.is_set():
         try:
             ran = _run_next(store, settings, me, stop)
+            if not ran and time.monotonic() - recovered_at > RECOVER_EVERY_S:  # another host's worker died
+                _recover(store)
+                recovered_at = time.monotonic()
         except DBAPIError as err:  # the database went away for a moment: wait, then try again
             log.warning("database error, retrying in %.2gs: %s", DB_RETRY_S, err.orig or err)
             stop.wait(DB_RETRY_S)
@@ -53,6 +57,12 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
                 break
             stop.wait(settings.worker_poll_s)
     log.info("worker %s stopped", me)
+
+
+def _recover(store: JobStore) -> None:
+    """Re-queue (or fail) the running jobs of dead workers; a live worker's job is left to it."""
+    for job_id in store.recover(alive=worker_alive):
+        _log_state(store.get(job_id), "recovered: ")
 
 
 def _run_next(store: JobStore, settings: Settings, me: str, stop: threading.Event) -> bool:
@@ -73,7 +83,8 @@ def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
         if handler is None:
             raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
                              f"{sorted(store.kinds)}")
-        result = handler(job.payload, ctx)
+        with heartbeat(store, job.job_id):
+            result = handler(job.payload, ctx)
         json.dumps(result)  # a result that cannot be stored fails the job, not the worker
     except JobInterrupted:
         done = store.release(job.job_id, "interrupted: the worker stopped; it resumes when a worker starts")

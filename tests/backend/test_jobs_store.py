@@ -5,11 +5,15 @@ Each PostgreSQL test gets a fresh schema, dropped afterwards."""
 from __future__ import annotations
 
 import os
+import socket
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +21,7 @@ from pg_cluster import INSTALL_HINT, server_bin, throwaway_cluster
 
 from backend.config import Settings
 from backend.jobs import MAX_ATTEMPTS, JobNotFoundError, JobStore
+from backend.jobs.liveness import STALE_AFTER_S, worker_alive
 
 PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
 
@@ -244,6 +249,27 @@ def test_recover_cancels_a_job_whose_cancel_was_pending(store: JobStore) -> None
     store.cancel(job.job_id)
     assert store.recover() == [job.job_id]
     assert store.get(job.job_id).state == "cancelled"
+
+
+def test_recover_leaves_jobs_of_live_workers_alone(store: JobStore) -> None:
+    """A worker on this host is alive while its process is; one elsewhere while it touched its job lately."""
+    here, gone, far, quiet = (store.submit("train", {"run_id": f"r{i}"}) for i in range(4))
+    store.claim_next(f"{socket.gethostname()}:{os.getpid()}")  # this test process: alive
+    store.claim_next(f"{socket.gethostname()}:{_exited_pid()}")
+    store.claim_next("another-host:12")
+    store.claim_next("another-host:13")
+    with store.engine.begin() as conn:  # its last heartbeat: longer ago than STALE_AFTER_S
+        old = (datetime.now(UTC) - timedelta(seconds=STALE_AFTER_S + 1)).isoformat(timespec="microseconds")
+        conn.execute(sa.text("UPDATE jobs SET updated = :old WHERE id = :id"), {"old": old, "id": quiet.job_id})
+    assert sorted(store.recover(alive=worker_alive)) == sorted([gone.job_id, quiet.job_id])
+    store.touch(here.job_id)
+    assert [store.get(j.job_id).state for j in (here, gone, far, quiet)] == ["running", "queued", "running", "queued"]
+
+
+def _exited_pid() -> int:
+    proc = Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # reaped: no process has this pid now
+    return proc.pid
 
 
 def test_release_requeues_without_counting_an_attempt(store: JobStore) -> None:

@@ -150,6 +150,52 @@ def test_killed_worker_job_is_recovered_and_resumes_from_its_checkpoint(
     assert f"recovered: job {job.job_id} train run_id=job-kill (attempt 1) queued" in worker_logs(tmp_path)
 
 
+def test_a_second_worker_leaves_a_live_workers_job_alone(
+        home: Path, tmp_path: Path, store: JobStore, start_worker: Callable[[], Popen]) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-two", steps=5000, checkpoint_every=20)})
+    first = start_worker()
+    wait_for(store, job.job_id, lambda j: j.state == "running", tmp_path)
+    start_worker()
+    deadline = time.monotonic() + TIMEOUT_S
+    while "ready" not in (tmp_path / "worker-1.log").read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the second worker has looked for abandoned jobs once it says it is ready
+    held = store.get(job.job_id)
+    assert (held.state, held.attempts, held.worker_id.rpartition(":")[2]) == ("running", 1, str(first.pid))
+    assert "recovered" not in worker_logs(tmp_path)
+    store.cancel(job.job_id)
+    assert wait_for(store, job.job_id, lambda j: j.finished, tmp_path).state == "cancelled"
+
+
+def test_a_worker_stops_when_the_process_that_started_it_is_killed(home: Path, tmp_path: Path,
+                                                                  store: JobStore) -> None:
+    job = store.submit("train", {"run_id": tiny_run(home, "job-orphan", steps=5000, checkpoint_every=20)})
+    starter = "import time; from backend.jobs import start_worker_process as s; print(s().pid, flush=True); " \
+              "time.sleep(600)"
+    with (tmp_path / "worker-0.log").open("w") as log:
+        parent = Popen([sys.executable, "-c", starter], stdout=PIPE, stderr=log, text=True,
+                       env={**os.environ, "FACTORSCOPE_HOME": str(home), "FACTORSCOPE_WORKER_POLL_S": "0.05"})
+    worker = int(parent.stdout.readline())
+    wait_for(store, job.job_id, lambda j: j.state == "running", tmp_path)
+    parent.kill()  # as a SIGKILL of serve: no chance to stop its worker
+    parent.wait(30)
+    back = wait_for(store, job.job_id, lambda j: j.state == "queued", tmp_path)  # released, not left running
+    assert back.message.startswith("interrupted") and back.attempts == 0
+    deadline = time.monotonic() + TIMEOUT_S
+    while _exists(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _exists(worker), worker_logs(tmp_path)
+    assert "is gone: stopping" in worker_logs(tmp_path)
+
+
+def _exists(pid: int) -> bool:
+    """Whether ``pid`` runs (an exited child nobody reaped yet, a zombie, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def test_failures_are_recorded_with_the_reason(settings: Settings, store: JobStore) -> None:
     train = store.submit("train", {"run_id": "no-such-run"})
     evaluate = store.submit("evaluate", {"run_id": "no-such-run"})

@@ -1,0 +1,69 @@
+"""Whether the worker holding a running job is still alive, so recovery never takes over a live worker's job.
+
+A worker touches its running job's row every ``HEARTBEAT_S`` seconds (``heartbeat``). A job is abandoned when
+its worker was on this host and that process is gone, or when its row has not been touched for
+``STALE_AFTER_S`` seconds (a worker on another host, or one that hung).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import DBAPIError
+
+from .model import Job
+from .store import JobStore
+
+HEARTBEAT_S = 10.0
+STALE_AFTER_S = 60.0
+log = logging.getLogger("factorscope.worker")
+
+
+def worker_alive(job: Job) -> bool:
+    """Whether ``job``'s worker (``host:pid``) may still be running it."""
+    host, _, pid = (job.worker_id or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid)):
+        return False
+    return _age_s(job.updated) < STALE_AFTER_S
+
+
+def _age_s(stamp: str) -> float:
+    """Seconds since ``stamp`` (UTC ISO 8601, as ``now_iso`` writes it)."""
+    return (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process is there
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, but another user's
+        return True
+    return True
+
+
+@contextmanager
+def heartbeat(store: JobStore, job_id: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
+    """Touch ``job_id``'s row every ``every_s`` seconds while the block runs (a thread of its own)."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every_s):
+            try:
+                store.touch(job_id)
+            except DBAPIError as err:  # the next beat tries again
+                log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id[:8]}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
