@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     max_embedding_n: int = Field(5000, ge=2, description="items encoded for one embedding or factor table")
     max_train_steps: int = Field(1_000_000, ge=1, description="optimizer steps of one training job")
     max_model_params: int = Field(50_000_000, ge=1, description="parameters of a model created through the API")
+    max_model_layers: int = Field(64, ge=1, description="layers (modules with parameters) of a model created "
+                                  "through the API")
+    max_train_batch: int = Field(4096, ge=2, description="batch_size of a training job created through the API")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="request body size; larger: 413")
     start_worker: bool = Field(False, description="start the job worker process together with the API")
 

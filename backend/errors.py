@@ -30,6 +30,7 @@ from .jobs import JobNotFoundError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DB_RETRY_AFTER_S = 5
+MAX_DETAIL = 500  # characters of a problem's detail (a message quoting a huge bad value is cut)
 TYPE_PREFIX = "tag:factorscope.dev,2025:problems/"  # RFC 9457 3.1.1: a non-resolvable (tag) type URI
 log = logging.getLogger("factorscope.api")
 
@@ -55,7 +56,13 @@ class InvalidInput(Problem):
     status, slug = 422, "invalid-input"
 
     def __init__(self, field: str, detail: str) -> None:
+        detail = clip(detail)
         super().__init__(f"{field}: {detail}", errors=[{"loc": field.split("."), "msg": detail}])
+
+
+def clip(text: str, limit: int = MAX_DETAIL) -> str:
+    """``text`` cut to ``limit`` characters (marked with an ellipsis)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class LimitExceeded(Problem):
@@ -126,7 +133,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         home = str(request.app.state.run_store.home)  # clients see paths relative to it, never the server's own
         return problem_response(request, status, "the server could not use its stored data: "
                                 + str(exc).replace(home, "FACTORSCOPE_HOME"), slug)
-    return problem_response(request, status, str(exc), slug)
+    return problem_response(request, status, clip(str(exc)), slug)
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:

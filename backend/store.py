@@ -5,6 +5,7 @@ changed on disk is reloaded, and a deleted run is evicted. Knows nothing of requ
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -22,6 +23,7 @@ from models.config import ConfigError, config_from_dict
 from models.datasets import Dataset, UnknownDatasetError, get_dataset
 from models.registry import UnknownFamilyError, get_family
 from models.runs import (
+    ModelLimits,
     ModelTooLarge,
     RunNotFoundError,
     RunRecord,
@@ -38,6 +40,8 @@ from models.training import TrainConfig
 from .errors import InvalidInput, LimitExceeded, RunExists, StillTraining, VersionMismatch
 
 T = TypeVar("T")
+MODEL_LIMITS = {"parameters": ("max_model_params", "the parameter count"),  # ModelTooLarge.unit -> (setting, what)
+                "layers": ("max_model_layers", "the layer count")}
 PRIOR_STD_SAMPLES = 4096  # draws used to measure a non-standard prior's spread (seeded)
 
 
@@ -123,12 +127,21 @@ class LRU:
 class CreateLimits:
     max_steps: int
     max_params: int
+    max_layers: int
+    max_batch: int
 
 
 def check_train(train: TrainConfig, limits: CreateLimits) -> None:
-    """422 for more steps than allowed or a device this machine lacks (the worker shares its devices)."""
+    """422 for more steps or a bigger batch than allowed, more CPU threads than this machine has, or a device
+    it lacks (the worker shares its devices)."""
     if train.steps > limits.max_steps:
         raise LimitExceeded("max_train_steps", train.steps, limits.max_steps, "train.steps")
+    if train.batch_size > limits.max_batch:
+        raise LimitExceeded("max_train_batch", train.batch_size, limits.max_batch, "train.batch_size")
+    cpus = os.cpu_count() or 1
+    if train.threads > cpus:
+        raise InvalidInput("body.train", f"threads is {train.threads}, but this machine has {cpus} CPUs; expected "
+                                         f"0 (torch's default) to {cpus}")
     kind, _, index = train.device.partition(":")
     if kind == "cuda" and int(index or 0) >= torch.cuda.device_count():
         raise InvalidInput("body.train", f"device {train.device!r} is not on this machine ({torch.cuda.device_count()} "
@@ -232,14 +245,20 @@ class RunStore:
         except ConfigError as err:
             raise InvalidInput("body.train", str(err)) from err
         check_train(train_config, limits)
+        model_limits = ModelLimits(parameters=limits.max_params, layers=limits.max_layers)
         try:
-            return create_run(self.home, family, config, dataset, train_config, run_id, limits.max_params)
+            return create_run(self.home, family, config, dataset, train_config, run_id, model_limits)
         except FileExistsError as err:
             raise RunExists(f"{err}; expected a new run_id (or none)") from err
         except ModelTooLarge as err:
-            raise LimitExceeded("max_model_params", err.n_parameters, err.maximum, "the parameter count") from err
-        except (ConfigError, ValueError, TypeError) as err:
+            setting, what = MODEL_LIMITS[err.unit]
+            raise LimitExceeded(setting, err.count, err.maximum, what) from err
+        except ConfigError as err:
             raise InvalidInput("body.config", str(err)) from err
+        except (ValueError, TypeError, RuntimeError) as err:  # from building it: the first line, never a C++ trace
+            raise InvalidInput("body.config", "the model could not be built from this config ("
+                               f"{str(err).strip().splitlines()[0]}); expected a config the family can build "
+                               "(its schema: GET /api/v1/families)") from err
 
     def delete(self, run_id: str) -> None:
         """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none."""

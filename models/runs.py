@@ -91,17 +91,25 @@ def record_of(header: dict[str, Any]) -> RunRecord:
 
 
 class ModelTooLarge(ValueError):
-    """A config whose model would have more parameters than the caller allows."""
+    """A config whose model would have more ``unit`` ("parameters" or "layers") than the caller allows."""
 
-    def __init__(self, n_parameters: int, maximum: int) -> None:
-        super().__init__(f"the model would have {n_parameters:,} parameters; expected at most {maximum:,}")
-        self.n_parameters, self.maximum = n_parameters, maximum
+    def __init__(self, count: int, maximum: int, unit: str) -> None:
+        super().__init__(f"the model would have {count:,} {unit}; expected at most {maximum:,}")
+        self.count, self.maximum, self.unit = count, maximum, unit
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """The most a model made by ``create_run`` may have; None: no limit."""
+
+    parameters: int | None = None
+    layers: int | None = None  # modules holding parameters of their own (a Linear, a conv, a norm)
 
 
 def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, train: TrainConfig,
-               run_id: str | None = None, max_parameters: int | None = None) -> RunRecord:
+               run_id: str | None = None, limits: ModelLimits = ModelLimits()) -> RunRecord:
     """Validate everything and write the run's config.json (no weights yet); training comes next.
-    ``max_parameters``: refuse (ModelTooLarge) a bigger model before any memory is allocated for it."""
+    ``limits``: refuse (ModelTooLarge) a bigger model before any memory is allocated for it."""
     spec, data = get_family(family), get_dataset(dataset)
     typed = spec.config(config)
     run_id = run_id or new_run_id(family, dataset)
@@ -112,8 +120,10 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
     with torch.device("meta"):  # checks the config and counts parameters without allocating them
         model = spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed)
     n_parameters = sum(p.numel() for p in model.parameters())
-    if max_parameters is not None and n_parameters > max_parameters:
-        raise ModelTooLarge(n_parameters, max_parameters)
+    n_layers = sum(1 for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
+    for count, maximum, unit in ((n_parameters, limits.parameters, "parameters"), (n_layers, limits.layers, "layers")):
+        if maximum is not None and count > maximum:
+            raise ModelTooLarge(count, maximum, unit)
     folder.mkdir(parents=True)
     header = {"run_id": run_id, "nonce": secrets.token_hex(8),  # tells this run from a later one of its id
               "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -240,6 +250,7 @@ def purge_deleted(home: Path) -> None:
 
 __all__ = [
     "WEIGHTS_FILE",
+    "ModelLimits",
     "ModelTooLarge",
     "RunGone",
     "RunNotFoundError",

@@ -49,6 +49,7 @@ class TrainConfig:
             require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
         require(self.checkpoint_every >= 0 and self.patience >= 0, "checkpoint_every and patience must be >= 0")
         require(self.threads >= 0, f"threads must be >= 0 (0: torch's default), got {self.threads}")
+        require(0 <= self.seed < 2**32, f"seed must be in 0..{2**32 - 1}, got {self.seed}")
         require(re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device) is not None,
                 f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}")
 

@@ -15,8 +15,8 @@ class RunCreate(BaseModel):
     run_id: str | None = Field(None, pattern=RUN_ID_PATTERN,
                                description="the new run's id (lowercase letters, digits, '-', '_'); null: one is made "
                                "from the family, dataset and time. 409 if a run has it", examples=["vae-digits-k4"])
-    family: str = Field(description="a family name from GET /api/v1/families", examples=["vae"])
-    dataset: str = Field(description="a dataset name from GET /api/v1/datasets", examples=["digits"])
+    family: str = Field(max_length=100, description="a family name from GET /api/v1/families", examples=["vae"])
+    dataset: str = Field(max_length=100, description="a dataset name from GET /api/v1/datasets", examples=["digits"])
     config: dict[str, Any] = Field(default_factory=dict, description="family config fields; defaults fill the rest",
                                    examples=[{"latent_dim": 4, "hidden": [32]}])
     train: dict[str, Any] = Field(default_factory=dict, description="training fields (steps, batch_size, lr, seed, "

@@ -160,11 +160,32 @@ def test_a_training_run_answers_409_still_training(fresh_home: Path, settings_fo
 @pytest.mark.parametrize(("body", "limit", "value"), [
     ({"train": {"steps": 100_000_000_000}}, "max_train_steps", 100_000_000_000),
     ({"config": {"hidden": [100_000, 100_000]}}, "max_model_params", None),  # 10^10 weights: never allocated
+    ({"config": {"hidden": [1] * 100}}, "max_model_layers", 202),  # few weights, too deep to train or serve
+    ({"train": {"batch_size": 1_000_000_000}}, "max_train_batch", 1_000_000_000),  # every item in every step
 ])
 def test_create_enforces_the_training_limits(client: TestClient, problem: Callable[..., Any], body: dict[str, Any],
                                              limit: str, value: int | None) -> None:
     detail = problem(client.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", **body}), 422, limit)
     assert detail["limit"] == limit and (value is None or f"is {value}" in detail["detail"])
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({"train": {"threads": 10_000}}, ["body.train", "threads is 10000", "CPUs"]),
+    ({"train": {"seed": -1}}, ["body.train", "seed must be in 0..4294967295"]),
+    ({"train": {"seed": 2**70}}, ["body.train", "seed must be in 0..4294967295"]),
+    ({"config": {"hidden": [10**30]}}, ["body.config", "could not be built", "Overflow", "expected a config"]),
+])
+def test_create_names_the_field_without_internals(client: TestClient, problem: Callable[..., Any],
+                                                  body: dict[str, Any], words: list[str]) -> None:
+    detail = problem(client.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", **body}), 422, *words)
+    assert "frame #" not in detail["detail"] and "\n" not in detail["detail"]
+
+
+def test_a_huge_bad_value_is_not_echoed_back_whole(client: TestClient, problem: Callable[..., Any]) -> None:
+    r = client.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", "config": {"latent_dim": "x" * 500_000}})
+    problem(r, 422, "VAEConfig.latent_dim: expected an integer")
+    assert len(r.content) < 2000
+    problem(client.post(f"{API}/runs", json={"family": "f" * 500_000, "dataset": "digits"}), 422, "at most 100")
 
 
 def test_a_run_made_again_under_its_old_id_shows_its_new_job(fresh_home: Path,

@@ -24,7 +24,8 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
-    limits = CreateLimits(settings.max_train_steps, settings.max_model_params)
+    limits = CreateLimits(settings.max_train_steps, settings.max_model_params, settings.max_model_layers,
+                          settings.max_train_batch)
     record = store.create(body.family, body.dataset, body.config, body.train, limits, body.run_id)
     try:
         job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
