@@ -108,7 +108,7 @@ def traverse(loaded: LoadedRun, executor: InferenceExecutor, spec: TraversalSpec
     z = np.repeat(centre[None].astype(np.float32), values.size, axis=0)  # (D * S, K)
     z[np.arange(values.size), np.repeat(spec.dims, spec.steps)] = values.reshape(-1)
     (outputs,) = executor.run(loaded, "decode", torch.from_numpy(z))
-    return Traversal(spec, centre, values, to_numpy(outputs))
+    return Traversal(spec, centre, values, finite(to_numpy(outputs), "query.span"))
 
 
 def traversal_view(loaded: LoadedRun, result: Traversal, with_outputs: bool) -> dict[str, Any]:
@@ -119,10 +119,18 @@ def traversal_view(loaded: LoadedRun, result: Traversal, with_outputs: bool) -> 
             "values": to_lists(result.values), "shape": list(result.outputs.shape[1:]), "outputs": outputs}
 
 
-def decode_vectors(loaded: LoadedRun, executor: InferenceExecutor, z: torch.Tensor) -> np.ndarray:
-    """(B, K) -> (B, *shape) decoded means."""
+def decode_vectors(loaded: LoadedRun, executor: InferenceExecutor, z: torch.Tensor, field: str) -> np.ndarray:
+    """(B, K) -> (B, *shape) decoded means; 422 naming ``field`` (where z came from) when they overflow."""
     (outputs,) = executor.run(loaded, "decode", z)
-    return to_numpy(outputs)
+    return finite(to_numpy(outputs), field)
+
+
+def finite(outputs: np.ndarray, field: str) -> np.ndarray:
+    """``outputs``, unless latent values so far out that the decoder overflowed made some inf or NaN."""
+    if not np.isfinite(outputs).all():
+        raise InvalidInput(field, "these latent values are too far out to decode (the outputs overflowed to "
+                                  "inf or NaN); expected values nearer the prior, e.g. |z| < 1e4")
+    return outputs
 
 
 def decode_view(loaded: LoadedRun, outputs: np.ndarray) -> dict[str, Any]:

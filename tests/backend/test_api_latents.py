@@ -4,6 +4,7 @@ ETag / 304 without work, cache headers, and every bad input as a 4xx problem."""
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,18 @@ def test_a_long_non_number_list_is_refused_without_backtracking(client: TestClie
                                                                 problem: Callable[..., Any]) -> None:
     z = ",".join(["1" * 20] * 20) + "x"
     problem(client.get(f"{API}/runs/{RUN}/decode.png?z={z}"), 422, "comma-separated finite numbers")
+
+
+def test_latents_so_far_out_that_the_decoder_overflows_are_422_never_null(client: TestClient,
+                                                                         problem: Callable[..., Any]) -> None:
+    """Finite float32 values near 3e38 make inf - inf (NaN) in the first layer for some sign patterns."""
+    corners = [[s * 3e38 for s in signs] for signs in itertools.product((1, -1), repeat=K)]
+    answers = [client.post(f"{API}/runs/{RUN}/decode", json={"z": [z]}) for z in corners]
+    assert {r.status_code for r in answers} == {200, 422}  # both kinds of corner occur
+    for z, r in zip(corners, answers, strict=True):
+        if r.status_code == 200:
+            assert None not in r.json()["outputs"][0]
+        else:
+            problem(r, 422, "body.z", "too far out to decode")
+            png = client.get(f"{API}/runs/{RUN}/decode.png", params={"z": ",".join(map(str, z))})
+            problem(png, 422, "query.z", "too far out to decode")

@@ -63,7 +63,8 @@ def decode(run_id: RunId, body: DecodeRequest, store: StoreDep, executor: Execut
         raise LimitExceeded("max_decode_batch", len(body.z), settings.max_decode_batch, "the number of vectors")
     z = to_tensor(body.z, latents.latent_dim(record), "body.z")
     loaded = store.load(record)
-    return DecodePublic.model_validate(latents.decode_view(loaded, latents.decode_vectors(loaded, executor, z)))
+    outputs = latents.decode_vectors(loaded, executor, z, "body.z")
+    return DecodePublic.model_validate(latents.decode_view(loaded, outputs))
 
 
 @router.get("/decode.png", response_class=PNGResponse, responses=PNG_RESPONSES,
@@ -76,7 +77,7 @@ def decode_png(run_id: RunId, q: Annotated[DecodePngQuery, Query()], store: Stor
     if matches(if_none_match, tag):
         return not_modified(tag, q.v is not None)
     loaded = store.load(record)
-    outputs = latents.decode_vectors(loaded, executor, to_tensor([z], len(z), "query.z"))
+    outputs = latents.decode_vectors(loaded, executor, to_tensor([z], len(z), "query.z"), "query.z")
     return png(grid_png(outputs, 1, 1, loaded.dataset.info), tag, q.v is not None)
 
 
