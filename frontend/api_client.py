@@ -221,7 +221,8 @@ class BackendClient:
     def _send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
               body: Any | None = None) -> httpx.Response:
         try:
-            response = self.http.request(method, path, params=_query(params or {}), json=body)
+            # params=None keeps a query already in ``path`` (httpx replaces it with any params, even {})
+            response = self.http.request(method, path, params=_query(params) if params else None, json=body)
         except httpx.TimeoutException as err:
             raise BackendError(504, "Backend timed out", f"{method} {path} took too long ({type(err).__name__}); "
                                "the backend may be busy: try again") from err

@@ -14,6 +14,9 @@ MI_LABELS = {"mi_gaussian": "MI (Gaussian)", "mi_monte_carlo": "MI (Monte Carlo)
 HISTORY_SERIES = {"train_loss": "train loss", "val_loss": "validation loss", "train_recon": "train recon",
                   "train_kl": "train KL"}
 MARGIN = {"l": 50, "r": 20, "t": 40, "b": 40}
+# every dcc.Graph's config: no Plotly logo, and no "Share chart" / "Edit in Chart Studio" buttons, which upload
+# the figure's data to Plotly's cloud (plotly.js shows them by default)
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False, "showEditInChartStudio": False}
 
 
 def base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:

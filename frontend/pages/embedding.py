@@ -15,7 +15,7 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, Embedding
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import embedding_figure, empty_figure
+from frontend.components.figures import GRAPH_CONFIG, embedding_figure, empty_figure
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
@@ -71,7 +71,7 @@ def layout(**query: Any) -> html.Div:
                               create_share_box("embedding")], className="fs-controls"), xs=12, md=4, xl=3),
             dbc.Col(dbc.Card([dbc.CardHeader("Encoded items (click a point to traverse from it)"),
                               dbc.CardBody(dcc.Loading(dcc.Graph(id="embedding-graph", figure=empty_figure("loading…"),
-                                                                 config={"displaylogo": False, "responsive": True})))]),
+                                                                 config=GRAPH_CONFIG)))]),
                     xs=12, md=8, xl=9),
         ]),
     ], className="fs-page", id="embedding-page")

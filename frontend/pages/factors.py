@@ -15,7 +15,7 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, Factors
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import MI_LABELS, empty_figure, mi_bar_figure, topk_figure
+from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
 from frontend.components.pagekit import (
     WATCH_MS,
     active_jobs,
@@ -33,7 +33,6 @@ from frontend.state import FactorsState, explore_href
 
 dash.register_page(__name__, path="/factors", name="Factors", title="Factors — factorscope", order=2, nav=True)
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def clicked_dim(click: Mapping[str, Any] | None) -> int | None:

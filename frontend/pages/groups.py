@@ -16,7 +16,13 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, GroupHeatmap, Run
 from frontend.components.controls import create_field, create_run_picker, create_span_slider, create_steps_slider
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import UNUSED_MI, empty_figure, group_heatmap_figure, group_traversal_figure
+from frontend.components.figures import (
+    GRAPH_CONFIG,
+    UNUSED_MI,
+    empty_figure,
+    group_heatmap_figure,
+    group_traversal_figure,
+)
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
@@ -32,7 +38,6 @@ from frontend.state import SPAN, STEPS, ExploreState, GroupsState, as_float, as_
 dash.register_page(__name__, path="/groups", name="Groups", title="Groups — factorscope", order=4, nav=True)
 
 CAPABILITY = "group_heatmap"
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 NO_SELECTION: dict[str, Any] = {"dim": None, "group": None}  # the ``groups-selected`` store: a clicked cell
 
 

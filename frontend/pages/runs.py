@@ -17,7 +17,7 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, Family, Job, RunSummary
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import training_figure
+from frontend.components.figures import GRAPH_CONFIG, training_figure
 from frontend.components.pagekit import (
     WATCH_MS,
     active_jobs,
@@ -176,7 +176,7 @@ def run_card(client: BackendClient, run_id: str | None, evaluating: Job | None =
         dbc.CardBody([
             evaluation_status(evaluating),
             run_links(run),
-            dcc.Graph(figure=training_figure(run.history), config={"displaylogo": False}, id="runs-curve"),
+            dcc.Graph(figure=training_figure(run.history), config=GRAPH_CONFIG, id="runs-curve"),
             dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config),
                              html.H2("Training", className="h6"), create_config_table(run.train)], md=5),
                      dbc.Col([html.H2("Metrics", className="h6"), create_metrics_table(run.metrics)], md=7)]),

@@ -178,6 +178,8 @@ def test_factors_shows_k_bars_and_a_click_opens_explore(stack: Stack, page: Any,
     page.wait_for_function("() => document.querySelectorAll('#factors-bars .barlayer .trace').length > 0")
     assert bars.count() == 4  # K = 4 latent dims
     page.locator("#metrics-table, #factors-metrics p").first.wait_for()
+    assert page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(
+        gd => gd._context.showSendToCloud)""") == [False, False]  # plotly.js's default True uploads to its cloud
     assert no_horizontal_scroll(page)
     shot(page, "factors")
     dim = page.evaluate("() => document.querySelector('#factors-bars .js-plotly-plot').data[0].customdata[0]")

@@ -106,9 +106,10 @@ def test_every_4xx_and_a_200_that_is_not_json_are_backend_errors() -> None:
     assert caught.value.status == 502 and "GET /api/v1/runs did not answer JSON" in caught.value.detail
 
 
-def test_pngs_and_fetch(client: BackendClient) -> None:
+def test_pngs_and_fetch(client: BackendClient, backend: FakeBackend) -> None:
     assert client.traversal_png("tiny", {"dims": [0, 1], "steps": 5}) == PNG
     assert client.fetch("/api/v1/runs/tiny/decode.png?z=0,0,0,0") == PNG
+    assert backend.calls[-1][1:3] == ("/api/v1/runs/tiny/decode.png", {"z": "0,0,0,0"})  # the query as given
     with pytest.raises(BackendError, match="expected a path under /api/v1"):
         client.fetch("http://elsewhere/x")
 
