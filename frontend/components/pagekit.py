@@ -59,6 +59,7 @@ class RunView:
     alerts: list[Any] = field(default_factory=list)
     asked: str | None = None
     capability: str | None = None
+    listed: bool = False  # whether the backend answered the list of runs
 
     @property
     def offered(self) -> list[RunSummary]:
@@ -72,6 +73,7 @@ class RunView:
         if self.asked and all(o["value"] != self.asked for o in options):
             known = any(r.run_id == self.asked for r in self.runs)
             why = f"no {self.capability.replace('_', ' ')}" if self.capability and known else "not found"
+            why = why if self.listed else "runs could not be listed"  # the backend is down: not a missing run
             options.append({"label": f"{self.asked} ({why})", "value": self.asked, "disabled": True})
         return options
 
@@ -119,7 +121,7 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
     from the session, else the newest ready run (among those with ``capability``, when given)."""
     view = RunView(asked=asked, capability=capability)
     try:
-        view.runs = client.runs()
+        view.runs, view.listed = client.runs(), True
         chosen = asked if asked else pick_run(view.offered, remembered)
         if chosen is None:
             view.alerts.append(no_run_note(client, view))

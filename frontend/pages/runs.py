@@ -268,8 +268,10 @@ def run_action(client: BackendClient, run_id: str, action: str) -> Any:
 
 @callback(Output("runs-families", "data"), Output("runs-family", "options"), Output("runs-family", "value"),
           Output("runs-dataset", "options"), Output("runs-dataset", "value"), Output("runs-form-alert", "children"),
-          Input("runs-initial", "data"))
-def catalogue(initial: str) -> tuple[Any, ...]:
+          Input("runs-initial", "data"), Input("runs-reload", "n_clicks"), State("runs-families", "data"))
+def catalogue(initial: str, _reload: Any, loaded: Any) -> tuple[Any, ...]:
+    if loaded and ctx.triggered_id == "runs-reload":  # Refresh retries a form that could not load, nothing more
+        raise PreventUpdate
     return load_catalogue(context.client(), RunsState.from_query(parse_search(initial)))
 
 

@@ -97,6 +97,27 @@ def test_an_unknown_run_is_a_readable_error(pages: dict[str, ModuleType], client
     assert "Traceback" not in text_of(alerts)
 
 
+def test_with_the_backend_down_the_asked_run_is_not_called_missing(pages: dict[str, ModuleType],
+                                                                   client: BackendClient, backend: FakeBackend) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    backend.overrides[("GET", "/api/v1/runs")] = down
+    _, options, value, _, alerts, _ = pages["explore"].load_explore(client, "tiny", {"run": "tiny"}, None)
+    assert value == "tiny" and options[-1]["label"] == "tiny (runs could not be listed)"
+    assert "Backend unreachable" in text_of(alerts)
+
+
+def test_refresh_retries_the_train_form_only_when_it_could_not_load(pages: dict[str, ModuleType],
+                                                                   with_client: Dash) -> None:
+    runs = pages["runs"]
+    with triggered("runs-reload"):
+        with pytest.raises(PreventUpdate):  # loaded: the user's choices in the form stay
+            runs.catalogue("", 1, [{"name": "vae"}])
+        families, options, *_, alert = runs.catalogue("", 1, None)  # it had failed: load it now
+    assert families and options and alert is None
+
+
 def test_without_factors_rows_keep_index_order(pages: dict[str, ModuleType], client: BackendClient,
                                                backend: FakeBackend) -> None:
     backend.overrides[("GET", "/api/v1/runs/tiny/factors")] = lambda r: problem(503, "Service Unavailable", "busy")
