@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from .config import Settings, get_settings
 from .inference import InferenceExecutor
 from .jobs import JobStore
-from .schemas.common import RUN_ID_PATTERN
+from .schemas.common import RUN_ID_PATTERN, VersionStr
 from .store import RunStore
 
 
@@ -31,5 +31,6 @@ ExecutorDep = Annotated[InferenceExecutor, Depends(get_executor)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 
 RunId = Annotated[str, Path(pattern=RUN_ID_PATTERN, description="a run id from GET /api/v1/runs")]
-IfNoneMatch = Annotated[str | None, Header(max_length=2048, description="ETags already held: a match answers "
-                                           "304 without any work")]
+IfNoneMatch = Annotated[str | None, Header(description="ETags already held: a match answers 304 without any work")]
+VersionParam = Annotated[VersionStr | None, Query(description="the run version this link or script was made for; "
+                                                  "another current version answers 409")]

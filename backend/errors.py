@@ -27,9 +27,13 @@ from models.runs import RunNotFoundError
 
 from .convert import ConversionError
 from .jobs import JobNotFoundError
+from .schemas.common import JOB_ID_PATTERN, RUN_ID_PATTERN
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DB_RETRY_AFTER_S = 5
+PATTERN_WORDS = {RUN_ID_PATTERN: "a run id (1 to 100 lowercase letters, digits, '-' or '_', not starting with '-' "
+                                 "or '_')",
+                 JOB_ID_PATTERN: "a job id (hex digits)"}  # a regex a client would have to decode, in words
 MAX_DETAIL = 500  # characters of a problem's detail (a message quoting a huge bad value is cut)
 TYPE_PREFIX = "tag:factorscope.dev,2025:problems/"  # RFC 9457 3.1.1: a non-resolvable (tag) type URI
 log = logging.getLogger("factorscope.api")
@@ -100,6 +104,10 @@ class BodyTooLarge(Problem):
     status, slug = 413, "body-too-large"
 
 
+class UnsupportedMediaType(Problem):
+    status, slug = 415, "unsupported-media-type"
+
+
 # The models' errors, by type: (status, slug). Lookup walks the MRO, so subclasses map too.
 DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RunNotFoundError: (404, "run-not-found"),
@@ -153,6 +161,9 @@ def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return f"malformed JSON ({error.get('ctx', {}).get('error', 'unreadable')}); expected a JSON document"
+    words = PATTERN_WORDS.get(error.get("ctx", {}).get("pattern", ""))
+    if error.get("type") == "string_pattern_mismatch" and words:
+        return f"expected {words}, got {str(error.get('input'))[:60]!r}"
     return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
@@ -188,7 +199,7 @@ def allowed_methods(request: Request) -> list[str]:
     for template, operations in request.app.openapi()["paths"].items():
         if re.fullmatch(_template_pattern(template), request.url.path):
             methods |= {verb.upper() for verb in operations if verb in HTTP_VERBS}
-    return sorted(methods)
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))  # HEAD: answered as GET (api/head.py)
 
 
 def _template_pattern(template: str) -> str:

@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from models.training import select_device
 
 from .api.body_limit import BodySizeLimit
+from .api.head import HeadAsGet
 from .api.router import api_router
 from .config import Settings, get_settings
 from .errors import install_error_handlers
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=app_settings(app).max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.include_router(api_router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from .request_checks import checked_request
 from .responses import problems
 from .routes import analysis, datasets, families, groups, health, jobs, latents, metrics, runs
 
-api_router = APIRouter(responses=problems(400, 500))  # 400: an unreadable body or Content-Length
+# 400: an unreadable body or Content-Length; 415: a body that is not JSON
+api_router = APIRouter(responses=problems(400, 415, 500), dependencies=[Depends(checked_request)])
 for module in (health, families, datasets, runs, latents, analysis, groups, metrics, jobs):
     api_router.include_router(module.router)

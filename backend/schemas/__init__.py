@@ -1,7 +1,7 @@
 """Pydantic schemas at the API boundary, named by role: *Create (request bodies), *Query (query
 parameters), *Public (responses), Problem (errors)."""
 
-from .analysis import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQuery, MetricsPublic
+from .analysis import EmbeddingPublic, EmbeddingQuery, EvaluateRequest, FactorsPublic, FactorsQuery, MetricsPublic
 from .common import Problem, RunRef
 from .datasets import DatasetList, DatasetPublic
 from .families import FamilyList, FamilyPublic
@@ -27,6 +27,7 @@ __all__ = [
     "DecodeRequest",
     "EmbeddingPublic",
     "EmbeddingQuery",
+    "EvaluateRequest",
     "FactorsPublic",
     "FactorsQuery",
     "FamilyList",

@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import RunRef, Seed, Version
+from .common import RequestModel, RunRef, Seed, Version
 
 
-class FactorsQuery(BaseModel):
+class FactorsQuery(RequestModel):
     n: int = Field(2000, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
     seed: Seed = 0
     v: Version = None
@@ -39,7 +39,7 @@ class FactorsPublic(RunRef):
     topk: list[TopKRow] = Field(description="the top-k curve: decoding the k most informative dims, k = 0..K")
 
 
-class EmbeddingQuery(BaseModel):
+class EmbeddingQuery(RequestModel):
     method: Literal["pca", "mi"] = Field("pca", description="pca: first two principal components of the posterior "
                                          "means; mi: the two most informative dims")
     n: int = Field(500, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
@@ -56,6 +56,12 @@ class EmbeddingPublic(RunRef):
     y: list[float]
     factors: dict[str, list[int]] = Field(description="ground-truth factor values by name")
     attributes: dict[str, list[float]] = Field(description="side-information values by name")
+
+
+class EvaluateRequest(RequestModel):
+    full: bool = Field(False, description="disentanglement_lib's sample sizes (slow on a CPU); false: smaller "
+                       "samples, each stated in the report")
+    seed: Seed = 0
 
 
 class MetricsPublic(RunRef):

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 RUN_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 VERSION_PATTERN = r"^[0-9a-f]{1,64}$"
+JOB_ID_PATTERN = r"^[0-9a-f]{1,64}$"
 INT_LIST_PATTERN = r"^[0-9]{1,9}(,[0-9]{1,9}){0,1023}$"
 # one way only to match each number (an optional "." between two digit runs made "1111x" split every way:
 # exponential backtracking over a 512-number list, a ~100-character query held the event loop for minutes)
@@ -27,6 +28,13 @@ def matching(pattern: str, expected: str) -> Any:
         return value
 
     return Annotated[str, AfterValidator(check), Field(json_schema_extra={"pattern": pattern})]
+
+
+class RequestModel(BaseModel):
+    """A query or body model that refuses fields it does not know: a typo (``?dim=3``) is a 422 naming it,
+    never a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]

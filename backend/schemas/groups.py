@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from .common import RunRef, Version
+from .common import RequestModel, RunRef, Version
 from .datasets import GroupPublic
 
 
-class HeatmapQuery(BaseModel):
+class HeatmapQuery(RequestModel):
     v: Version = None
 
 

@@ -4,10 +4,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .common import RequestModel
+
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
-class JobsQuery(BaseModel):
+class JobsQuery(RequestModel):
     kind: Literal["train", "evaluate"] | None = Field(None, description="only jobs of this kind")
     state: JobState | None = Field(None, description="only jobs in this state")
     active: bool = Field(False, description="only unfinished jobs (queued or running): what a page that shows "

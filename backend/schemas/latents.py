@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .common import FLOAT_LIST_PATTERN, INT_LIST_PATTERN, FiniteFloat, RunRef, Version, matching
+from .common import FLOAT_LIST_PATTERN, INT_LIST_PATTERN, FiniteFloat, RequestModel, RunRef, Version, matching
 
 BASE_PATTERN = r"^(item:[0-9]{1,9}|prior:[0-9]{1,10}|zero)$"
 IntList = matching(INT_LIST_PATTERN, "comma-separated non-negative integers like 0,2,5")
@@ -14,7 +14,7 @@ Base = matching(BASE_PATTERN, "item:<index>, prior:<seed> or zero")
 FloatList = matching(FLOAT_LIST_PATTERN, "comma-separated finite numbers like 0.5,-1,2e-3")
 
 
-class TraversalQuery(BaseModel):
+class TraversalQuery(RequestModel):
     dims: IntList | None = Field(None, description="comma-separated latent dims, e.g. 0,2,5; "
                              "default: the first min(K, 10)")
     steps: int = Field(9, ge=2, le=100_000, description="values per dim (limit: setting max_steps)")
@@ -45,7 +45,7 @@ class TraversalPublic(RunRef):
 LatentVector = Annotated[list[FiniteFloat], Field(min_length=1, max_length=512)]
 
 
-class DecodeRequest(BaseModel):
+class DecodeRequest(RequestModel):
     z: list[LatentVector] = Field(min_length=1, max_length=100_000, description="latent vectors, K numbers each "
                                   "(limit: setting max_decode_batch)", examples=[[[0.0, 0.5, -1.0, 0.0]]])
 
@@ -55,12 +55,12 @@ class DecodePublic(RunRef):
     outputs: list[list[float]] = Field(description="one flattened output per latent vector (the mean of p(x|z))")
 
 
-class DecodePngQuery(BaseModel):
+class DecodePngQuery(RequestModel):
     z: FloatList = Field(description="one latent vector: K comma-separated numbers")
     v: Version = None
 
 
-class ReconstructQuery(BaseModel):
+class ReconstructQuery(RequestModel):
     items: IntList = Field(description="comma-separated dataset indices "
                        "(limit: setting max_items)")
     v: Version = None

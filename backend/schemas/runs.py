@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from .common import RUN_ID_PATTERN
+from .common import RUN_ID_PATTERN, RequestModel
 
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
 
 
-class RunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RunCreate(RequestModel):
     run_id: str | None = Field(None, pattern=RUN_ID_PATTERN,
                                description="the new run's id (lowercase letters, digits, '-', '_'); null: one is made "
                                "from the family, dataset and time. 409 if a run has it", examples=["vae-digits-k4"])

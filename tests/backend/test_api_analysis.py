@@ -88,10 +88,15 @@ def test_metrics_report_and_evaluate_job(fresh_home: Path, settings_for: Callabl
         r = c.post(f"{API}/runs/{RUN}/metrics")
         assert r.status_code == 202 and r.headers["location"] == r.json()["job_url"]
         job = c.get(r.json()["job_url"]).json()
-        assert job["kind"] == "evaluate" and job["payload"] == {"run_id": RUN} and job["state"] == "queued"
+        assert job["kind"] == "evaluate" and job["state"] == "queued"
+        assert job["payload"] == {"run_id": RUN, "full": False, "seed": 0}
         assert c.post(f"{API}/runs/{RUN}/metrics").json()["job_id"] == job["job_id"]  # queued already: that job
         c.delete(job["job_url"])
-        assert c.post(f"{API}/runs/{RUN}/metrics").json()["job_id"] != job["job_id"]  # cancelled: a new one
+        again = c.post(f"{API}/runs/{RUN}/metrics", json={"full": True, "seed": 7}).json()  # cancelled: a new one
+        assert again["job_id"] != job["job_id"]
+        assert c.get(again["job_url"]).json()["payload"] == {"run_id": RUN, "full": True, "seed": 7}
+        problem(c.post(f"{API}/runs/{RUN}/metrics", json={"fulll": True}), 422, "body.fulll", "Extra inputs")
+        problem(c.post(f"{API}/runs/{RUN}/metrics?v=0123456789ab"), 409, "expected v=")
         problem(c.post(f"{API}/runs/nope/metrics"), 404, "no run")
         (fresh_home / "runs" / RUN / "metrics.json").unlink()
         problem(c.get(f"{API}/runs/{RUN}/metrics"), 404, "no metrics.json yet", "POST")

@@ -86,11 +86,19 @@ def test_a_dataset_whose_extra_is_missing_is_listed_as_unavailable_and_refused_w
 
 def test_unknown_route_and_wrong_method_are_problems(client: TestClient, problem: Callable[..., Any]) -> None:
     problem(client.get(f"{API}/nowhere"), 404, "no route /api/v1/nowhere")
-    for method, path, allowed in (("PUT", "/runs", "GET, POST"), ("PATCH", f"/runs/{RUN}", "DELETE, GET"),
-                                  ("POST", "/health", "GET"), ("PUT", f"/runs/{RUN}/metrics", "GET, POST")):
+    for method, path, allowed in (("PUT", "/runs", "GET, HEAD, POST"), ("PATCH", f"/runs/{RUN}", "DELETE, GET, HEAD"),
+                                  ("POST", "/health", "GET, HEAD"), ("PUT", f"/runs/{RUN}/metrics", "GET, HEAD, POST")):
         response = client.request(method, f"{API}{path}")
         r = problem(response, 405, f"method {method} is not allowed here; expected one of: {allowed}")
         assert r["type"] == "about:blank" and response.headers["allow"] == allowed
+
+
+def test_head_is_get_without_the_body(client: TestClient) -> None:
+    for path in ("/health", f"/runs/{RUN}/traversal.png?dims=0&steps=3"):
+        got, head = client.get(f"{API}{path}"), client.head(f"{API}{path}")
+        assert head.status_code == got.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+        assert head.headers.get("etag") == got.headers.get("etag")
 
 
 def test_unexpected_errors_answer_500_without_details(trained_home: Path, settings_for: Callable[..., Settings],

@@ -30,7 +30,7 @@ def poll(c: TestClient, url: str, done: Callable[[dict[str, Any]], bool]) -> dic
 def test_unknown_and_malformed_job_ids(client: TestClient, problem: Callable[..., Any]) -> None:
     problem(client.get(f"{API}/jobs/{'0' * 32}"), 404, "no job")
     problem(client.delete(f"{API}/jobs/{'0' * 32}"), 404, "no job")
-    problem(client.get(f"{API}/jobs/not-a-job"), 422, "pattern")
+    problem(client.get(f"{API}/jobs/not-a-job"), 422, "expected a job id (hex digits)", "not-a-job")
 
 
 def test_cancel_a_queued_job(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:

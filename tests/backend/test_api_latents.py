@@ -189,6 +189,9 @@ def test_reconstruct_png_has_originals_over_reconstructions(client: TestClient) 
     ("runs/tiny/reconstruct.png?items=" + ",".join(["0"] * 65), 422, ["max_items = 64"]),
     ("runs/tiny/reconstruct.png?items=x", 422, ["comma-separated non-negative integers"]),
     ("runs/tiny/traversal.png?v=NOTHEX", 422, ["run version"]),
+    ("runs/tiny/traversal.png?dims=0&dims=1", 422, ["query.dims: given 2 times", "expected it once"]),
+    ("runs/tiny/traversal.png?dim=3", 422, ["query.dim", "Extra inputs are not permitted"]),  # a typo: no default
+    ("runs/tiny/decode.png?z=0,0,0,0&v=0123456789ab", 409, ["expected v="]),
 ])
 def test_bad_query_input_is_a_4xx_problem(client: TestClient, problem: Callable[..., Any], url: str, status: int,
                                           words: list[str]) -> None:
@@ -205,6 +208,7 @@ def test_bad_query_input_is_a_4xx_problem(client: TestClient, problem: Callable[
     ({"z": [[0, 0, 0, 0]] * 1025}, ["max_decode_batch = 1024"]),
     ({"x": [[0, 0, 0, 0]]}, ["body.z", "Field required"]),
     ([1, 2], ["valid dictionary"]),
+    ({"z": [[0, 0, 0, 0]], "zz": 1}, ["body.zz", "Extra inputs are not permitted"]),
 ])
 def test_bad_decode_bodies_are_422(client: TestClient, problem: Callable[..., Any], body: Any,
                                    words: list[str]) -> None:
@@ -237,3 +241,21 @@ def test_latents_so_far_out_that_the_decoder_overflows_are_422_never_null(client
             problem(r, 422, "body.z", "too far out to decode")
             png = client.get(f"{API}/runs/{RUN}/decode.png", params={"z": ",".join(map(str, z))})
             problem(png, 422, "query.z", "too far out to decode")
+
+
+def test_decode_takes_a_version_and_only_json(client: TestClient, problem: Callable[..., Any]) -> None:
+    version = client.get(f"{API}/runs/{RUN}").json()["version"]
+    assert client.post(f"{API}/runs/{RUN}/decode?v={version}", json={"z": [[0, 0, 0, 0]]}).status_code == 200
+    problem(client.post(f"{API}/runs/{RUN}/decode?v=0123456789ab", json={"z": [[0, 0, 0, 0]]}), 409, "expected v=")
+    problem(client.get(f"{API}/runs/{RUN}?v=0123456789ab"), 409, f"expected v={version}")
+    problem(client.post(f"{API}/runs/{RUN}/decode", content=b'{"z": [[0, 0, 0, 0]]}',
+                        headers={"content-type": "text/plain"}), 415, "text/plain", "application/json")
+    problem(client.post(f"{API}/runs/{RUN}/decode", data={"z": "0"}), 415, "application/x-www-form-urlencoded")
+
+
+def test_a_long_if_none_match_list_is_read_not_refused(client: TestClient) -> None:
+    url = f"{API}/runs/{RUN}/traversal.png?dims=0&steps=3"
+    tag = client.get(url).headers["etag"]
+    held = ", ".join([f'"{i:064x}"' for i in range(40)])  # a cache holding 40 other versions: ~2,700 characters
+    assert client.get(url, headers={"If-None-Match": held}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": f"{held}, {tag}"}).status_code == 304

@@ -13,7 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Response
 
 from ...convert import grid_png, to_tensor
-from ...deps import ExecutorDep, IfNoneMatch, RunId, SettingsDep, StoreDep
+from ...deps import ExecutorDep, IfNoneMatch, RunId, SettingsDep, StoreDep, VersionParam
 from ...errors import LimitExceeded
 from ...schemas import (
     DecodePngQuery,
@@ -57,8 +57,8 @@ def traversal_json(run_id: RunId, q: Annotated[TraversalJsonQuery, Query()], sto
 @router.post("/decode", response_model=DecodePublic, responses=problems(413),
              summary="Decode latent vectors to outputs (the mean of p(x|z))")
 def decode(run_id: RunId, body: DecodeRequest, store: StoreDep, executor: ExecutorDep,
-           settings: SettingsDep) -> DecodePublic:
-    record = store.ready(run_id)
+           settings: SettingsDep, v: VersionParam = None) -> DecodePublic:
+    record = store.ready(run_id, v)
     if len(body.z) > settings.max_decode_batch:
         raise LimitExceeded("max_decode_batch", len(body.z), settings.max_decode_batch, "the number of vectors")
     z = to_tensor(body.z, latents.latent_dim(record), "body.z")

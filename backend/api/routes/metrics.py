@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 
 from models.checkpoint import CheckpointError
 
-from ...deps import JobsDep, RunId, StoreDep
+from ...deps import JobsDep, RunId, StoreDep, VersionParam
 from ...errors import NotFound
-from ...schemas import JobAccepted, MetricsPublic
+from ...schemas import EvaluateRequest, JobAccepted, MetricsPublic
 from ...services.jobs import accepted
 from ..responses import problems
 
@@ -16,8 +16,8 @@ router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"], responses=
 
 
 @router.get("", response_model=MetricsPublic, summary="The cached report from metrics.json")
-def get_metrics(run_id: RunId, store: StoreDep) -> MetricsPublic:
-    record = store.ready(run_id)
+def get_metrics(run_id: RunId, store: StoreDep, v: VersionParam = None) -> MetricsPublic:
+    record = store.ready(run_id, v)
     try:
         metrics = store.read(run_id, "metrics.json")
     except CheckpointError as err:
@@ -30,8 +30,10 @@ def get_metrics(run_id: RunId, store: StoreDep) -> MetricsPublic:
 
 @router.post("", status_code=202, response_model=JobAccepted, responses=problems(413),
              summary="Queue an evaluation job that rewrites the report (or answer the one already queued or running)")
-def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
-    store.ready(run_id)
-    job = accepted(jobs.submit_once("evaluate", {"run_id": run_id}), run_id)
+def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response, body: EvaluateRequest | None = None,
+             v: VersionParam = None) -> JobAccepted:
+    store.ready(run_id, v)
+    options = (body or EvaluateRequest()).model_dump()
+    job = accepted(jobs.submit_once("evaluate", {"run_id": run_id, **options}), run_id)
     response.headers["Location"] = job.job_url
     return job

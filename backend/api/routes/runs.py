@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ...deps import JobsDep, RunId, SettingsDep, StoreDep
+from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
@@ -37,8 +37,8 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
 
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run: config, status, metrics, history")
-def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> RunPublic:
-    record = store.record(run_id)
+def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = None) -> RunPublic:
+    record = store.ready(run_id, v) if v else store.record(run_id)
     return RunPublic.model_validate(run_detail(store, record, training_jobs(jobs).get(run_id)))
 
 
