@@ -435,7 +435,8 @@ def explain_image(client: BackendClient, images: ImageUrls, error: Mapping[str, 
     try:
         client.fetch(path)
     except BackendError as err:
-        if err.current_version:  # a link for an older version: the banner says so, the image follows
-            return None
+        if err.current_version:  # the page loaded one version; the run has another one since
+            return create_message(f"This run changed while the page was open: it is now at version "
+                                  f"{err.current_version}. Reload the page to see the new version.", "warning")
         return create_error_alert(err, "draw this image")
     return None
