@@ -85,6 +85,10 @@ class StillTraining(Problem):
     status, slug = 409, "still-training"
 
 
+class AlreadyTrained(Problem):
+    status, slug = 409, "already-trained"
+
+
 class VersionMismatch(Problem):
     status, slug = 409, "version-mismatch"
 

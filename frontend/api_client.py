@@ -265,6 +265,10 @@ class BackendClient:
                 **({"run_id": run_id} if run_id else {})}
         return JobAccepted.model_validate(self._json("POST", _path("runs"), body=body))
 
+    def resume_run(self, run_id: str) -> JobAccepted:
+        """Queue a run's training again (it continues from its checkpoint)."""
+        return JobAccepted.model_validate(self._json("POST", _path("runs", run_id, "train")))
+
     def delete_run(self, run_id: str) -> None:
         self._send("DELETE", _path("runs", run_id))
 

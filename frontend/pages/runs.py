@@ -195,10 +195,13 @@ def evaluation_status(job: Job | None) -> Any:
 
 
 def run_actions(run: RunSummary, evaluating: bool = False) -> list[Any]:
-    """The card's buttons: cancel a run's training, (re)compute its metrics (not twice at once), delete it."""
+    """The card's buttons: cancel a run's training or resume it (cancelled, failed, or with no job left to train
+    it), (re)compute its metrics (not twice at once), delete it."""
     buttons = []
     if run.status == "training" and run.job_id:
         buttons.append(dbc.Button("Cancel training", id="runs-cancel", size="sm", color="warning", outline=True))
+    if run.status in ("cancelled", "failed") or (run.status == "training" and not run.job_id):
+        buttons.append(dbc.Button("Resume training", id="runs-resume", size="sm", color="primary", outline=True))
     if run.status == "ready":
         buttons.append(dbc.Button("Computing metrics…" if evaluating else "Compute metrics", id="runs-evaluate",
                                   size="sm", color="secondary", outline=True, disabled=evaluating))
@@ -235,6 +238,13 @@ def cancel(clicks: int | None, run_id: str | None, refresh: int) -> tuple[Any, i
 
 
 @callback(Output("runs-action-alert", "children", allow_duplicate=True),
+          Output("runs-refresh", "data", allow_duplicate=True), Input("runs-resume", "n_clicks"),
+          State("runs-selected", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
+def resume(clicks: int | None, run_id: str | None, refresh: int) -> tuple[Any, int]:
+    return act(clicks, run_id, "resume", refresh)
+
+
+@callback(Output("runs-action-alert", "children", allow_duplicate=True),
           Output("runs-refresh", "data", allow_duplicate=True), Input("runs-evaluate", "n_clicks"),
           State("runs-selected", "data"), State("runs-refresh", "data"), prevent_initial_call=True)
 def evaluate(clicks: int | None, run_id: str | None, refresh: int) -> tuple[Any, int]:
@@ -249,7 +259,8 @@ def act(clicks: int | None, run_id: str | None, action: str, refresh: int) -> tu
 
 
 def run_action(client: BackendClient, run_id: str, action: str) -> Any:
-    """Cancel the run's training job, or queue the job that computes its metrics; the message says which."""
+    """Cancel the run's training job, queue its training again, or queue the job that computes its metrics; the
+    message says which."""
     try:
         if action == "cancel":
             job_id = client.run(run_id).job_id
@@ -257,6 +268,10 @@ def run_action(client: BackendClient, run_id: str, action: str) -> Any:
                 return create_message(f"Run {run_id} has no training job to cancel.", "warning")
             job = client.cancel_job(job_id)
             return create_message(f"Training of {run_id}: {job.message or job.state}.", "info")
+        if action == "resume":
+            accepted = client.resume_run(run_id)
+            return create_message(f"Training of {run_id} is queued again (job {accepted.job_id}); it continues from "
+                                  "its last checkpoint.", "info")
         accepted = client.evaluate(run_id)
         return create_message(f"Computing the metrics of {run_id} (job {accepted.job_id}): its progress shows on "
                               "the run's card, and the Metrics table fills in when it is done.", "info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from backend.config import Settings
+from backend.jobs import run_worker
 from backend.main import create_app
 from models.runs import create_run
 from models.training import TrainConfig
@@ -285,3 +287,38 @@ def test_a_busy_job_database_is_503_and_leaves_no_run_behind(fresh_home: Path, s
             holder.close()
         assert not (fresh_home / "runs" / "locked-out").exists()
         assert c.post(f"{API}/runs", json=body).status_code == 202  # the id was never taken
+
+
+def test_a_cancelled_run_resumes_from_its_checkpoint(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                    problem: Callable[..., Any]) -> None:
+    settings = settings_for(fresh_home, worker_poll_s=0.05)
+    train = {"steps": 800, "log_every": 5, "checkpoint_every": 10, "eval_every": 400}
+    checkpoint = fresh_home / "runs" / "stop-go" / "checkpoint" / "state.json"
+    stop = threading.Event()
+    with TestClient(create_app(settings)) as c:
+        worker = threading.Thread(target=run_worker, args=(settings, stop), kwargs={"store": c.app.state.jobs})
+        worker.start()
+        try:
+            made = c.post(f"{API}/runs", json={"run_id": "stop-go", "family": "vae", "dataset": "bars",
+                                               "train": train}).json()
+            wait_until(checkpoint.is_file)
+            c.delete(made["job_url"])  # the user cancels part-way
+            wait_until(lambda: c.get(f"{API}/runs/stop-go").json()["status"] == "cancelled")
+            resumed = c.post(f"{API}/runs/stop-go/train")
+            assert resumed.status_code == 202 and resumed.headers["location"] == resumed.json()["job_url"]
+            assert c.post(f"{API}/runs/stop-go/train").json()["job_id"] == resumed.json()["job_id"]  # that job
+            wait_until(lambda: c.get(resumed.json()["job_url"]).json()["state"] == "succeeded")
+        finally:
+            stop.set()
+            worker.join()
+        assert c.get(resumed.json()["job_url"]).json()["result"]["resumed_from_step"] >= 10
+        assert c.get(f"{API}/runs/stop-go").json()["status"] == "ready"
+        problem(c.post(f"{API}/runs/stop-go/train"), 409, "is trained already")
+        problem(c.post(f"{API}/runs/nope/train"), 404, "no run 'nope'")
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

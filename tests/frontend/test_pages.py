@@ -593,7 +593,7 @@ def test_pages_open_the_newest_ready_run_unless_one_is_asked_for() -> None:
 
 
 def test_a_training_run_offers_cancel_not_metrics_and_a_deleted_run_is_deselected(
-        pages: dict[str, ModuleType], with_client: Dash, backend: FakeBackend) -> None:
+        pages: dict[str, ModuleType], client: BackendClient, with_client: Dash, backend: FakeBackend) -> None:
     from frontend.api_client import RunSummary
 
     training = RunSummary.model_validate({**RUN, "status": "training", "job_id": "ab12", "version": None})
@@ -601,6 +601,13 @@ def test_a_training_run_offers_cancel_not_metrics_and_a_deleted_run_is_deselecte
     assert ids == ["runs-cancel", "runs-delete"]
     assert [b.id for b in pages["runs"].run_actions(RunSummary.model_validate(RUN))] == ["runs-evaluate",
                                                                                           "runs-delete"]
+    for status, job in (("cancelled", "ab12"), ("failed", "ab12"), ("training", None)):  # no job left to train it
+        stopped = RunSummary.model_validate({**RUN, "status": status, "job_id": job, "version": None})
+        assert [b.id for b in pages["runs"].run_actions(stopped)] == ["runs-resume", "runs-delete"]
+    backend.overrides[("POST", "/api/v1/runs/new-run/train")] = lambda request: httpx.Response(
+        202, json={"job_id": "cd34", "run_id": "new-run", "job_url": "/api/v1/jobs/cd34"})
+    resumed = pages["runs"].run_action(client, "new-run", "resume")
+    assert "Training of new-run is queued again (job cd34); it continues from its last checkpoint" in text_of(resumed)
     backend.overrides[("DELETE", "/api/v1/runs/tiny")] = lambda request: httpx.Response(204)
     note, selected, refresh = pages["runs"].delete(1, "tiny", 3)
     assert "Run tiny was deleted." in text_of(note) and selected is None and refresh == 4  # the card goes

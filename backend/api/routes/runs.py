@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
+from ...errors import AlreadyTrained
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
@@ -32,6 +33,19 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
     except Exception:
         store.delete(record.run_id)  # no run without its training job: the request changed nothing
         raise
+    response.headers["Location"] = job.job_url
+    return job
+
+
+@router.post("/{run_id}/train", status_code=202, response_model=JobAccepted, responses=problems(409, 503),
+             summary="Queue the training of a run without weights again (cancelled, failed, or interrupted); it "
+             "continues from its last checkpoint (or answers the training job already queued or running)")
+def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
+    record = store.record(run_id)
+    if record.finished:
+        raise AlreadyTrained(f"run {run_id!r} is trained already (version {record.version}); expected a run without "
+                             "weights: one whose training was cancelled, failed or never ran")
+    job = accepted(jobs.submit_once("train", {"run_id": run_id}), run_id)
     response.headers["Location"] = job.job_url
     return job
 
