@@ -3,7 +3,7 @@ curve and the metrics report. Clicking a dim's bar opens Explore on that dim."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash
@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Factors
+from frontend.api_client import BackendClient, BackendError, FactorDim, Factors
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
@@ -32,7 +32,7 @@ from frontend.components.tables import create_metrics_table
 from frontend.state import FactorsState, explore_href
 
 dash.register_page(__name__, path="/factors", name="Factors", title="Factors — factorscope", order=2, nav=True)
-
+DISAGREE_NATS = 0.1  # a Gaussian MI this far above the Monte Carlo MI (and more than twice it) is flagged
 
 
 def clicked_dim(click: Mapping[str, Any] | None) -> int | None:
@@ -64,8 +64,9 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
         ]),
         dbc.Card([dbc.CardHeader("Information per latent dim (click a bar to explore that dim)"),
-                  dbc.CardBody(dcc.Loading(dcc.Graph(id="factors-bars", config=GRAPH_CONFIG,
-                                                     figure=empty_figure("loading…"))))], className="mb-3"),
+                  dbc.CardBody([html.Div(id="factors-est-note"),
+                                dcc.Loading(dcc.Graph(id="factors-bars", config=GRAPH_CONFIG,
+                                                      figure=empty_figure("loading…")))])], className="mb-3"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("Top-k reconstruction"),
                               dbc.CardBody(dcc.Graph(id="factors-topk", config=GRAPH_CONFIG,
@@ -128,11 +129,30 @@ def metrics_view(client: BackendClient, run_id: str) -> tuple[Any, bool]:
     return html.Div([create_message(note, "info"), metrics]), False
 
 
-@callback(Output("factors-bars", "figure"), Input("factors-run", "data"), Input("factors-est", "value"))
-def bars(run: Mapping[str, Any] | None, estimator: str) -> Any:
+@callback(Output("factors-bars", "figure"), Output("factors-est-note", "children"), Input("factors-run", "data"),
+          Input("factors-est", "value"))
+def bars(run: Mapping[str, Any] | None, estimator: str) -> tuple[Any, Any]:
     if not run or not run.get("factors"):
-        return empty_figure("no information per dim")
-    return mi_bar_figure(Factors.model_validate(run["factors"]).dims, estimator)
+        return empty_figure("no information per dim"), None
+    dims = Factors.model_validate(run["factors"]).dims
+    return mi_bar_figure(dims, estimator), estimator_note(dims)
+
+
+def estimator_note(dims: Sequence[FactorDim]) -> Any:
+    """A warning naming the dims whose Gaussian MI is well above their Monte Carlo MI. The Gaussian estimate fits
+    a zero-mean Gaussian to each dim's aggregate posterior (SCIENCE.md section 1), so a posterior mean that sits
+    away from 0 for every item counts as information there: typical of a dim the encoder does not use."""
+    off = sorted((d for d in dims if d.mi_gaussian - d.mi_monte_carlo > max(DISAGREE_NATS, d.mi_monte_carlo)),
+                 key=lambda d: -d.mi_gaussian)
+    if not off:
+        return None
+    named = ", ".join(f"z{d.dim} ({d.mi_gaussian:.2f} vs {d.mi_monte_carlo:.2f} nats)" for d in off[:5])
+    more = f" and {len(off) - 5} more" if len(off) > 5 else ""
+    return create_message(
+        f"The two MI estimates disagree for {named}{more}. The Gaussian estimate fits a zero-mean Gaussian to "
+        "each dim's aggregate posterior, so a dim whose posterior mean sits away from 0 for every item (Var[μ] "
+        "near 0) looks informative to it; the Monte Carlo estimate makes no such assumption. For these dims, "
+        "trust the Monte Carlo estimate.", "warning")
 
 
 @callback(Output("factors-query", "data"), Input("factors-run", "data"), Input("factors-est", "value"))

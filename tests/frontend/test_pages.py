@@ -15,7 +15,7 @@ from dash import Dash, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
-from fake_backend import GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
+from fake_backend import FACTORS, GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
 
 from frontend.api_client import BackendClient, ImageUrls
 from frontend.state import Base
@@ -255,8 +255,12 @@ def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], 
     assert data["factors"]["order"] == [3, 2, 1, 0] and list(topk.data[0].x) == [0, 1, 4]
     metrics, watch_disabled = pages["factors"].metrics_view(client, data["run_id"])
     assert "mig_dlib" in text_of(metrics) and "sap_dlib" in text_of(metrics) and watch_disabled
-    fig = pages["factors"].bars(data, "mi_monte_carlo")
+    fig, note = pages["factors"].bars(data, "mi_monte_carlo")
     assert list(fig.data[0].x) == ["z3", "z0", "z2", "z1"]
+    # z3: 0.90 nats (Gaussian) vs 0.05 (Monte Carlo) is named; z1's 0.034 vs 0 is within the noise
+    assert "disagree for z3 (0.90 vs 0.05 nats)." in text_of(note) and "z1" not in text_of(note)
+    agreeing = {**data["factors"], "dims": [{**d, "mi_monte_carlo": d["mi_gaussian"]} for d in FACTORS["dims"]]}
+    assert pages["factors"].bars({**data, "factors": agreeing}, "mi_gaussian")[1] is None
     assert pages["factors"].query(data, "mi_monte_carlo") == f"?run=tiny&v={VERSION}&est=mi_monte_carlo"
 
 
