@@ -75,12 +75,13 @@ def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     idx = sample_indices(dataset, cfg.n_points, rng)
     codes, _ = encode_dataset(model, dataset, idx)
     factors = dataset.factors(idx)
-    out["mig_dlib"] = {**mig_dlib(codes, factors).as_dict(), "n_points": len(idx)}
+    drawn = {"n_points": len(idx), "n_distinct": len(np.unique(idx))}  # draws with replacement repeat items
+    out["mig_dlib"] = {**mig_dlib(codes, factors).as_dict(), **drawn}
     clf_codes, clf_factors = _classifier_points(model, dataset, cfg, rng)
     m = len(clf_codes)
     out["sap"] = {**sap(clf_codes, clf_factors).as_dict(), "n_points": m}
     if factors.shape[1] >= 2:  # both normalise by log F or F - 1: undefined for one factor
-        out["modularity"] = {**modularity(codes, factors).as_dict(), "n_points": len(idx)}
+        out["modularity"] = {**modularity(codes, factors).as_dict(), **drawn}
         progress(0.35, "DCI (gradient-boosted trees)")
         out["dci"] = {**dci(clf_codes, clf_factors, n_estimators=cfg.dci_estimators, seed=cfg.seed).as_dict(),
                       "n_points": m, "n_estimators": cfg.dci_estimators}

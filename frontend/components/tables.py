@@ -47,11 +47,14 @@ def metric_rows(metrics: Mapping[str, Any] | None) -> list[dict[str, str]]:
 
 
 def sample(result: Mapping[str, Any]) -> str:
-    """What a metric was computed on (its estimates move with it): "10,000 points", "600 votes"."""
+    """What a metric was computed on (its estimates move with it): "10,000 points", "10,000 points (1,797
+    distinct)" for draws with replacement from fewer items, "600 votes"."""
     batch = f" of {result['batch']}" if isinstance(result.get("batch"), int) else ""
+    distinct = result.get("n_distinct")
     for key, unit in (("n_points", "points"), ("n_items", "items"), ("n_votes", f"votes{batch}")):
         if isinstance(result.get(key), int):
-            return f"{result[key]:,} {unit}"
+            repeats = f" ({distinct:,} distinct)" if isinstance(distinct, int) and distinct < result[key] else ""
+            return f"{result[key]:,} {unit}{repeats}"
     return "—"
 
 

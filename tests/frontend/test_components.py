@@ -86,8 +86,10 @@ def test_key_metrics_and_metric_rows() -> None:
     assert [(r["metric"], r["variant"], r["value"]) for r in rows] == [("mig_dlib", "mig_dlib", "0.12"),
                                                                         ("sap", "sap_dlib", "0.05")]
     assert rows[0]["scores"] == "gap_mean 0.1"
-    results = [{"n_points": 10_000}, {"n_items": 400, "factors": []}, {"n_votes": 600, "batch": 64}, {}]
-    assert [sample(r) for r in results] == ["10,000 points", "400 items", "600 votes of 64", "—"]
+    results = [{"n_points": 10_000}, {"n_items": 400, "factors": []}, {"n_votes": 600, "batch": 64}, {},
+               {"n_points": 10_000, "n_distinct": 1_797}, {"n_points": 10_000, "n_distinct": 10_000}]
+    assert [sample(r) for r in results] == ["10,000 points", "400 items", "600 votes of 64", "—",
+                                            "10,000 points (1,797 distinct)", "10,000 points"]
 
 
 def test_runs_table_rows() -> None:

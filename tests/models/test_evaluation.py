@@ -167,6 +167,8 @@ def test_datasets_without_ground_truth_get_no_metrics(home: Path) -> None:
     train_run(home, "bc")
     report = evaluate_run(home, "bc", replace(TINY, n_info=100))
     assert set(report["metrics"]) == {"mig_dlib", "sap"}  # one factor (diagnosis): no DCI, modularity
+    mig = report["metrics"]["mig_dlib"]  # 600 draws with replacement from 569 items
+    assert mig["n_points"] == 600 and mig["n_distinct"] < 569
 
 
 def test_reconstruction_and_likelihood_are_measured_on_the_held_out_items_only() -> None:
