@@ -115,23 +115,32 @@ def categories(values: Sequence[float]) -> list[float] | None:
 
 
 def embedding_traces(emb: Embedding, coloured: tuple[str, list[float]] | None) -> list[go.Scattergl]:
-    """One WebGL trace (one colour, or a colour scale), or one per category with a legend entry each."""
-    common = {"mode": "markers", "hovertemplate": "item %{customdata}<br>click: traverse from here<extra></extra>"}
+    """One WebGL trace (one colour, or a colour scale), or one per category with a legend entry each; hovering a
+    point shows its item and the value its colour stands for."""
     marker: dict[str, Any] = {"size": 6, "opacity": 0.8}
     if coloured is None:
-        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, marker={**marker, "color": "#0d6efd"}, **common)]
+        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, marker={**marker, "color": "#0d6efd"},
+                             mode="markers", hovertemplate=point_hover())]
     name, values = coloured
     kinds = categories(values)
     if kinds is None:
-        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, **common, marker={
-            **marker, "color": values, "colorscale": "Viridis", "showscale": True, "colorbar": {"title": name}})]
+        return [go.Scattergl(x=emb.x, y=emb.y, customdata=emb.index, mode="markers",
+                             hovertemplate=point_hover(f"{name} %{{marker.color:.4g}}"), marker={
+                                 **marker, "color": values, "colorscale": "Viridis", "showscale": True,
+                                 "colorbar": {"title": name}})]
     traces = []
     for k, kind in enumerate(kinds):
         rows = [i for i, v in enumerate(values) if v == kind]
         traces.append(go.Scattergl(x=[emb.x[i] for i in rows], y=[emb.y[i] for i in rows], name=f"{name} {kind:g}",
-                                   customdata=[emb.index[i] for i in rows],
-                                   marker={**marker, "color": CATEGORY_COLOURS[k]}, **common))
+                                   customdata=[emb.index[i] for i in rows], mode="markers",
+                                   hovertemplate=point_hover(f"{name} {kind:g}"),
+                                   marker={**marker, "color": CATEGORY_COLOURS[k]}))
     return traces
+
+
+def point_hover(value: str = "") -> str:
+    """An embedding point's hover: its item, the value its colour stands for, what a click does."""
+    return f"item %{{customdata}}<br>{value + '<br>' if value else ''}click: traverse from here<extra></extra>"
 
 
 def embedding_figure(emb: Embedding, colour: str = "") -> go.Figure:
@@ -140,7 +149,9 @@ def embedding_figure(emb: Embedding, colour: str = "") -> go.Figure:
         return empty_figure("no points")
     fig = go.Figure(embedding_traces(emb, colour_values(emb, colour)))
     axes = [_axis_title(emb, i) for i in range(2)]
-    fig.update_layout(xaxis={"title": axes[0]}, yaxis={"title": axes[1]}, clickmode="event", hovermode="closest")
+    # both axes are in latent units: drawn to the same scale, so a small spread looks small
+    fig.update_layout(xaxis={"title": axes[0]}, yaxis={"title": axes[1], "scaleanchor": "x", "scaleratio": 1},
+                      clickmode="event", hovermode="closest")
     return base_layout(fig, f"Embedding ({emb.method.upper()}) of {len(emb.x)} items", height=520)
 
 

@@ -66,6 +66,8 @@ def test_embedding_is_webgl_with_item_indices() -> None:
     assert scatter.type == "scattergl" and list(scatter.customdata) == [484, 553, 917]
     assert list(scatter.marker.color) == [1.7, 1.74, 1.67] and scatter.marker.colorbar.title.text == "thickness"
     assert "64%" in fig.layout.xaxis.title.text
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1  # one latent unit each way
+    assert "thickness %{marker.color:.4g}" in scatter.hovertemplate  # hovering shows what the colour means
     assert embedding_figure(emb, "").data[0].marker.color == "#0d6efd"
     assert colour_values(emb, "factor:label") == ("label", [3.0, 9.0, 2.0])
     assert colour_values(emb, "factor:nope") is None and colour_values(emb, "junk") is None
@@ -77,6 +79,7 @@ def test_a_few_whole_number_values_get_one_colour_each() -> None:
     assert [t.name for t in fig.data] == ["label 3", "label 9"] and all(t.type == "scattergl" for t in fig.data)
     assert [list(t.customdata) for t in fig.data] == [[484, 917], [553]]  # clicks still give the item
     assert fig.data[0].marker.color != fig.data[1].marker.color
+    assert "<br>label 9<br>" in fig.data[1].hovertemplate
     assert categories([0.5, 1.0]) is None and categories(list(map(float, range(13)))) is None
     assert categories(list(map(float, range(12)))) == list(range(12))  # 12 values: still one colour each
 
