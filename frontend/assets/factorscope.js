@@ -1,9 +1,10 @@
-/* factorscope: the two bits of browser-side behaviour Dash has no component for.
+/* factorscope: the bits of browser-side behaviour Dash has no component for.
  *
  * 1. syncQuery(search): keep the address bar equal to the page's state (history.replaceState: no reload,
  *    no history entry per slider move) and return the absolute link for the share box.
  * 2. <img data-error-store="ID">: when a backend image fails (a 4xx/5xx problem) or loads, store
  *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
+ * 3. sliderValue(value): a playground slider's value, shown beside it while it is dragged.
  */
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.factorscope = {
@@ -15,6 +16,9 @@ window.dash_clientside.factorscope = {
             window.history.replaceState(window.history.state, "", window.location.pathname + search);
         }
         return window.location.origin + window.location.pathname + search;
+    },
+    sliderValue: function (value) {
+        return typeof value === "number" ? value.toFixed(2) : window.dash_clientside.no_update;
     }
 };
 

@@ -195,16 +195,19 @@ def slider_limit(value: float) -> float:
 
 
 def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None = None) -> list[Any]:
-    """One slider per latent dim (pattern id {"type": "z-slider", "dim": j}), decoding live while dragged."""
+    """One slider per latent dim (pattern id {"type": "z-slider", "dim": j}), decoding live while dragged, with
+    its scale (ends and 0) and its value beside it ({"type": "z-value", "dim": j}, kept in step in the browser)."""
     out = []
     for j, value in enumerate(values):
         label, limit = labels[j] if labels else f"z{j}", slider_limit(value)
         slider = dcc.Slider(id={"type": "z-slider", "dim": j}, min=-limit, max=limit, step=0.05,
                             value=round(value, 2), updatemode="drag",
-                            marks=None, tooltip={"placement": "right", "always_visible": False},
+                            marks={-limit: f"{-limit:g}", 0: "0", limit: f"{limit:g}"},
+                            tooltip={"placement": "right", "always_visible": False},
                             allow_direct_input=False, className="fs-z-slider")
-        out.append(html.Div([html.Span(label, className="fs-z-label"), html.Div(slider, className="fs-z-track")],
-                            className="fs-z-row"))
+        readout = html.Span(f"{value:.2f}", id={"type": "z-value", "dim": j}, className="fs-z-value")
+        out.append(html.Div([html.Span(label, className="fs-z-label"), html.Div(slider, className="fs-z-track"),
+                             readout], className="fs-z-row"))
     return out
 
 

@@ -8,7 +8,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    MATCH,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from frontend import context
@@ -359,6 +372,9 @@ def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, spa
 
 
 register_url_sync("explore")
+clientside_callback(ClientsideFunction("factorscope", "sliderValue"),
+                    Output({"type": "z-value", "dim": MATCH}, "children"),
+                    Input({"type": "z-slider", "dim": MATCH}, "value"))
 
 
 @callback(Output("explore-gallery", "children"), Output("explore-gallery-start", "data"),

@@ -110,6 +110,12 @@ def test_a_changed_control_is_in_the_url_and_the_link_restores_the_view(stack: S
         return sliders.length === z.length && z.some(v => v !== 0)
             && sliders.every((s, i) => Math.abs(Number(s.getAttribute('aria-valuenow')) - z[i]) < 1e-6);
     }""")
+    page.wait_for_function("""() => {  // each slider's value is written beside it
+        const sliders = [...document.querySelectorAll('.fs-z-slider [role=slider]')];
+        const shown = [...document.querySelectorAll('.fs-z-value')].map(e => e.textContent);
+        return shown.length === sliders.length
+            && sliders.every((s, i) => shown[i] === Number(s.getAttribute('aria-valuenow')).toFixed(2));
+    }""")
     url = location(page)
     image = traversal(page, "base=item:4&")
     assert "steps=7" in image["src"] and f"v={current_version(stack)}" in url
