@@ -245,6 +245,13 @@ class BackendClient:
     def health(self) -> dict[str, Any]:
         return dict(self._json("GET", _path("health")))
 
+    def workers(self) -> int | None:
+        """How many job workers run (GET /ready); None when the backend cannot say (it is not ready)."""
+        try:
+            return int(self._json("GET", _path("ready"))["workers"])
+        except (BackendError, KeyError, TypeError, ValueError):
+            return None
+
     def families(self) -> list[Family]:
         return [Family.model_validate(f) for f in self._json("GET", _path("families"))["families"]]
 

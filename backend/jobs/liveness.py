@@ -1,7 +1,8 @@
-"""Whether the worker holding a running job is still alive, so recovery never takes over a live worker's job.
+"""Whether workers are alive: so recovery never takes over a live worker's job, and the API can say when no
+worker runs at all (queued jobs then wait).
 
-A worker touches its running job's row every ``HEARTBEAT_S`` seconds (``heartbeat``). A job is abandoned when
-its worker was on this host and that process is gone, or when its row has not been touched for
+A worker touches its running job's row, and its own row in ``workers``, every ``HEARTBEAT_S`` seconds. A job is
+abandoned when its worker was on this host and that process is gone, or when its row has not been touched for
 ``STALE_AFTER_S`` seconds (a worker on another host, or one that hung).
 """
 
@@ -13,7 +14,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 
@@ -33,6 +34,12 @@ def worker_alive(job: Job) -> bool:
     return _age_s(job.updated) < STALE_AFTER_S
 
 
+def live_workers(store: JobStore) -> list[str]:
+    """The workers that gave a sign of life in the last STALE_AFTER_S seconds."""
+    since = datetime.now(UTC) - timedelta(seconds=STALE_AFTER_S)
+    return store.live_workers(since.isoformat(timespec="microseconds"))
+
+
 def _age_s(stamp: str) -> float:
     """Seconds since ``stamp`` (UTC ISO 8601, as ``now_iso`` writes it)."""
     return (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
@@ -49,14 +56,16 @@ def _process_exists(pid: int) -> bool:
 
 
 @contextmanager
-def heartbeat(store: JobStore, job_id: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
-    """Touch ``job_id``'s row every ``every_s`` seconds while the block runs (a thread of its own)."""
+def heartbeat(store: JobStore, job_id: str, worker_id: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
+    """Touch ``job_id``'s row and ``worker_id``'s every ``every_s`` seconds while the block runs (a thread of its
+    own)."""
     done = threading.Event()
 
     def beat() -> None:
         while not done.wait(every_s):
             try:
                 store.touch(job_id)
+                store.worker_seen(worker_id)
             except DBAPIError as err:  # the next beat tries again
                 log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)
 

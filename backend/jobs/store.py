@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from .engine import create_schema, make_engine
 from .handlers import JOB_KINDS, Handler, check_payload
 from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
-from .schema import jobs
+from .schema import jobs, workers
 
 MAX_MESSAGE = 1000
 UNFINISHED = ("queued", "running")
@@ -192,6 +192,26 @@ class JobStore:
         """A running job's heartbeat: its ``updated`` is now (its worker is alive)."""
         with self.engine.begin() as conn:
             conn.execute(_guarded_update(job_id, "running").values(updated=now_iso()))
+
+    # --- which workers run ----------------------------------------------------------------------------
+
+    def worker_seen(self, worker_id: str) -> None:
+        """``worker_id`` is alive now (registered on its first call)."""
+        now = now_iso()
+        with self.engine.begin() as conn:
+            if conn.execute(update(workers).where(workers.c.id == worker_id).values(seen=now)).rowcount == 0:
+                conn.execute(insert(workers).values(id=worker_id, started=now, seen=now))
+
+    def worker_gone(self, worker_id: str) -> None:
+        """``worker_id`` stopped cleanly."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(workers).where(workers.c.id == worker_id))
+
+    def live_workers(self, seen_since: str) -> list[str]:
+        """The workers seen at or after ``seen_since`` (UTC ISO), oldest first."""
+        query = select(workers.c.id).where(workers.c.seen >= seen_since).order_by(workers.c.started, workers.c.id)
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
 
     def _finish(self, job_id: str, **values: Any) -> Job:
         with self.engine.begin() as conn:

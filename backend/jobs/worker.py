@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from models.training import TrainingCancelled
 
 from .context import JobContext
-from .liveness import heartbeat, worker_alive
+from .liveness import HEARTBEAT_S, heartbeat, worker_alive
 from .model import Job, JobInterrupted
 from .store import JobStore
 
@@ -39,24 +39,53 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
     queue at its next progress report (a train job keeps its resumable checkpoint)."""
     stop = stop or threading.Event()
     store = store or JobStore(settings.database_url)
-    me, recovered_at = worker_id(), time.monotonic()
+    me = worker_id()
+    store.worker_seen(me)
     _recover(store)
     log.info("worker %s ready (polling every %.2gs)", me, settings.worker_poll_s)
-    while not stop.is_set():
-        try:
-            ran = _run_next(store, settings, me, stop)
-            if not ran and time.monotonic() - recovered_at > RECOVER_EVERY_S:  # another host's worker died
-                _recover(store)
-                recovered_at = time.monotonic()
-        except DBAPIError as err:  # the database went away for a moment: wait, then try again
-            log.warning("database error, retrying in %.2gs: %s", DB_RETRY_S, err.orig or err)
-            stop.wait(DB_RETRY_S)
-            continue
-        if not ran:
-            if once:
-                break
-            stop.wait(settings.worker_poll_s)
+    chores = IdleChores(store, me)
+    try:
+        while not stop.is_set():
+            try:
+                ran = _run_next(store, settings, me, stop)
+                if not ran:
+                    chores.run()
+            except DBAPIError as err:  # the database went away for a moment: wait, then try again
+                log.warning("database error, retrying in %.2gs: %s", DB_RETRY_S, err.orig or err)
+                stop.wait(DB_RETRY_S)
+                continue
+            if not ran:
+                if once:
+                    break
+                stop.wait(settings.worker_poll_s)
+    finally:
+        _sign_off(store, me)
     log.info("worker %s stopped", me)
+
+
+class IdleChores:
+    """What an idle worker does now and then: say it is alive, and look for jobs that dead workers left."""
+
+    def __init__(self, store: JobStore, me: str) -> None:
+        self.store, self.me = store, me
+        self.seen_at = self.recovered_at = time.monotonic()
+
+    def run(self) -> None:
+        now = time.monotonic()
+        if now - self.seen_at >= HEARTBEAT_S:
+            self.store.worker_seen(self.me)
+            self.seen_at = now
+        if now - self.recovered_at >= RECOVER_EVERY_S:  # e.g. another host's worker died mid-job
+            _recover(self.store)
+            self.recovered_at = now
+
+
+def _sign_off(store: JobStore, me: str) -> None:
+    """Take this worker off the list of live ones (it would drop off after STALE_AFTER_S anyway)."""
+    try:
+        store.worker_gone(me)
+    except DBAPIError as err:
+        log.warning("could not sign off worker %s: %s", me, err.orig or err)
 
 
 def _recover(store: JobStore) -> None:
@@ -83,7 +112,7 @@ def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
         if handler is None:
             raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
                              f"{sorted(store.kinds)}")
-        with heartbeat(store, job.job_id):
+        with heartbeat(store, job.job_id, job.worker_id or worker_id()):
             result = handler(job.payload, ctx)
         json.dumps(result)  # a result that cannot be stored fails the job, not the worker
     except JobInterrupted:

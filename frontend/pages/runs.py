@@ -141,7 +141,16 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store
     training = any(r.status == "training" for r in runs)
     table = create_runs_table(runs, metrics_by_run(client, runs), selected, active.get("train", {}))
-    return table, None, not (training or evaluating), store
+    return table, no_worker_note(client, active), not (training or evaluating), store
+
+
+def no_worker_note(client: BackendClient, active: Mapping[str, Mapping[str, Job]]) -> Any:
+    """A warning when jobs are queued and no worker runs to take them (they would wait without a word)."""
+    queued = any(job.state == "queued" for jobs in active.values() for job in jobs.values())
+    if not queued or client.workers() != 0:
+        return None
+    return create_message("No job worker is running, so queued jobs wait. Start one with `factorscope worker` "
+                          "(`make demo` starts one with the dashboard).", "warning")
 
 
 @callback(Output("runs-selected", "data"), Input({"type": "run-select", "run": ALL}, "n_clicks"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from backend.config import Settings
+from backend.jobs import run_worker
 from backend.jobs.engine import make_engine
 from backend.main import create_app
 from models.datasets import get_dataset
@@ -25,7 +28,25 @@ RUN = "tiny"
 def test_health_and_ready(client: TestClient) -> None:
     assert client.get(f"{API}/health").json()["status"] == "ok"
     ready = client.get(f"{API}/ready").json()
-    assert ready == {"status": "ready", "checks": {"runs": True, "inference": True, "jobs": True}}
+    assert ready == {"status": "ready", "checks": {"runs": True, "inference": True, "jobs": True}, "workers": 0}
+
+
+def test_ready_counts_the_running_workers(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    settings = settings_for(tmp_path, worker_poll_s=0.05)
+    with TestClient(create_app(settings)) as c:
+        assert c.get(f"{API}/ready").json()["workers"] == 0  # queued jobs would wait: the dashboard says so
+        stop = threading.Event()
+        worker = threading.Thread(target=run_worker, args=(settings, stop))
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while c.get(f"{API}/ready").json()["workers"] != 1:
+                assert time.monotonic() < deadline, "the worker never showed up"
+                time.sleep(0.02)
+        finally:
+            stop.set()
+            worker.join()
+        assert c.get(f"{API}/ready").json()["workers"] == 0  # it signed off
 
 
 def test_not_ready_names_what_fails(tmp_path: Path, settings_for: Callable[..., Settings],

@@ -266,6 +266,19 @@ def test_recover_leaves_jobs_of_live_workers_alone(store: JobStore) -> None:
     assert [store.get(j.job_id).state for j in (here, gone, far, quiet)] == ["running", "queued", "running", "queued"]
 
 
+def test_workers_sign_in_stay_seen_and_sign_off(store: JobStore) -> None:
+    before = datetime.now(UTC).isoformat(timespec="microseconds")
+    store.worker_seen("host:1")
+    store.worker_seen("host:2")
+    store.worker_seen("host:1")  # seen again: still one row
+    assert store.live_workers(before) == ["host:1", "host:2"]
+    later = datetime.now(UTC).isoformat(timespec="microseconds")
+    store.worker_seen("host:2")
+    assert store.live_workers(later) == ["host:2"]  # host:1 gave no sign of life since
+    store.worker_gone("host:2")
+    assert store.live_workers(before) == ["host:1"]
+
+
 def _exited_pid() -> int:
     proc = Popen([sys.executable, "-c", "pass"])
     proc.wait()  # reaped: no process has this pid now

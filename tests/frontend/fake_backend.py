@@ -97,6 +97,7 @@ class FakeBackend:
         self.runs = [deepcopy(RUN)]
         self.jobs: dict[str, dict[str, Any]] = {}
         self.overrides: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
+        self.workers = 1  # job workers GET /ready reports
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
@@ -113,6 +114,7 @@ class FakeBackend:
                        "/runs/tiny/traversal": {"run_id": "tiny", "version": VERSION, "dims": [0],
                                                 "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-1, 1]]},
                        "/health": {"status": "ok", "version": "0.1.0"},
+                       "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
                        "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
                        "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS,
                                                                                                "run_id": "grouped"}}

@@ -1,5 +1,5 @@
 """The jobs database schema (SQLAlchemy Core)."""
 
-from .table import jobs, metadata
+from .table import jobs, metadata, workers
 
-__all__ = ["jobs", "metadata"]
+__all__ = ["jobs", "metadata", "workers"]

@@ -1,4 +1,5 @@
-"""The ``jobs`` table. JSON is stored as text so SQLite and PostgreSQL share one schema."""
+"""The ``jobs`` table, and ``workers`` (which workers are running). JSON is stored as text so SQLite and
+PostgreSQL share one schema."""
 
 from __future__ import annotations
 
@@ -28,4 +29,13 @@ jobs = Table(
     CheckConstraint("progress >= 0 AND progress <= 1", name="ck_jobs_progress"),
     Index("ix_jobs_state_created", "state", "created"),
     Index("ix_jobs_created", "created"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(255), primary_key=True),  # "host:pid"
+    Column("started", String(40), nullable=False),  # UTC ISO, fixed width
+    Column("seen", String(40), nullable=False),  # its last sign of life
+    Index("ix_workers_seen", "seen"),
 )
