@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="jobs database: sqlite:///path.db or postgresql+psycopg://user:pw@host/db;"
                               " empty: sqlite:///<home>/factorscope.db")
     worker_poll_s: float = Field(1.0, gt=0, le=60, description="seconds between the worker's polls of an empty queue")
+    worker_heartbeat_s: float = Field(10.0, gt=0, le=10, description="seconds between a running job's signs of life "
+                                      "(at most 10: a job untouched for 60 s is taken for abandoned), and so the "
+                                      "longest a cancel waits to be seen")
 
     @field_validator("inference_chunk_rows")
     @classmethod

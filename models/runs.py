@@ -143,8 +143,10 @@ def resume_step(home: Path, run_id: str) -> int:
     return saved_step(run_dir(home, run_id) / CHECKPOINT_DIR)
 
 
-def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) -> RunRecord:
-    """Train (or resume) ``run_id`` to the end; writes weights, metrics, history. Idempotent when done."""
+def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None,
+              check_stop: Callable[[], None] | None = None) -> RunRecord:
+    """Train (or resume) ``run_id`` to the end; writes weights, metrics, history. Idempotent when done.
+    ``check_stop``: called after every step; it may raise ``TrainingCancelled`` (see ``fit``)."""
     folder = run_dir(home, run_id)
     header = read_json(folder / CONFIG_FILE) if folder.is_dir() else None
     if header is None:
@@ -159,7 +161,7 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None) ->
     still_ours = owner_check(home, run_id)
     log = _Log(folder / "train_log.jsonl", on_progress, still_ours)
     loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR,
-               before_checkpoint=still_ours)
+               before_checkpoint=still_ours, check_stop=check_stop)
     still_ours()
     write_json(folder / "history.json", loop.history)
     write_json(folder / "metrics.json", _final_metrics(loop, log.last))

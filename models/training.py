@@ -156,10 +156,12 @@ class _Running:
 
 def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
         on_progress: ProgressFn | None = None, checkpoint_dir: Path | None = None,
-        before_checkpoint: Callable[[], None] | None = None) -> LoopState:
+        before_checkpoint: Callable[[], None] | None = None, check_stop: Callable[[], None] | None = None
+        ) -> LoopState:
     """Train ``model`` in place for ``cfg.steps`` steps; resumes from ``checkpoint_dir`` when it holds
-    a checkpoint. ``before_checkpoint`` runs before each checkpoint is written and may raise
-    ``TrainingCancelled`` to stop. Returns the loop state (history, early-stop flag)."""
+    a checkpoint. ``before_checkpoint`` runs before each checkpoint is written, ``check_stop`` after every step
+    (it must be cheap); either may raise ``TrainingCancelled`` to stop. Returns the loop state (history,
+    early-stop flag)."""
     model.to(select_device(cfg.device)).train()
     opts = model.configure_optimizers(cfg.lr)
     loop, best = LoopState(), None
@@ -174,7 +176,7 @@ def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray
                 before_checkpoint()
             save_loop(checkpoint_dir, model, opts, at, best_state)
     with cpu_threads(cfg.threads):
-        _run_steps(model, dataset, train, val, cfg, opts, loop, best, on_progress, save)
+        _run_steps(model, dataset, train, val, cfg, opts, loop, best, on_progress, save, check_stop)
     return loop
 
 
@@ -192,13 +194,15 @@ def cpu_threads(n: int) -> Iterator[None]:
 
 def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,
                opts: list[torch.optim.Optimizer], loop: LoopState, best: dict[str, torch.Tensor] | None,
-               on_progress: ProgressFn | None, save: SaveFn | None) -> None:
+               on_progress: ProgressFn | None, save: SaveFn | None, check_stop: Callable[[], None] | None) -> None:
     device, running, start = next(model.parameters()).device, _Running(), time.perf_counter()
     start_step = loop.step
     while loop.step < cfg.steps and not loop.stopped_early:
         out = model.loss(to_batch(dataset, batch_indices(train, cfg.batch_size, cfg.seed, loop.step), device))
         _optimizer_step(model, opts, out.total, cfg.lr)
         loop.step += 1
+        if check_stop:
+            check_stop()
         running.add(out.terms)
         if loop.step % cfg.eval_every == 0 or loop.step == cfg.steps:
             best = _evaluate(model, dataset, val, cfg, loop, running, best)

@@ -17,15 +17,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class JobContext:
-    """Handed to a handler with its payload. ``report`` raises ``JobCancelled`` once a cancel was
-    requested and ``JobInterrupted`` once the worker is stopping (both are ``TrainingCancelled``, so a
-    training loop stops at its next progress callback and its last checkpoint stays resumable)."""
+    """Handed to a handler with its payload. ``report`` and ``check`` raise ``JobCancelled`` once a cancel
+    was requested and ``JobInterrupted`` once the worker is stopping (both are ``TrainingCancelled``, so a
+    training loop stops there and its last checkpoint stays resumable). ``check`` reads only this process's
+    memory (``stop``; ``cancelled``, which the job's heartbeat sets), so a loop may call it every step."""
 
     store: JobStore
     job_id: str
     home: Path
     device: str = "auto"  # settings.device: where handlers that choose a device put their work
     stop: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    heartbeat_s: float = 10.0  # how often the worker touches the job (and learns of a cancel) while it runs
     min_interval_s: float = 0.1  # database writes are throttled; the last report (progress 1) always goes
     _last_write: float = field(default=float("-inf"), repr=False)
 
@@ -33,10 +36,16 @@ class JobContext:
     def pid(self) -> int:
         return os.getpid()
 
-    def report(self, progress: float, message: str) -> None:
-        """Record progress (0..1) and a one-line message; raise if the job must stop."""
+    def check(self) -> None:
+        """Raise if the job must stop (as far as this process knows; no database read)."""
         if self.stop.is_set():
             raise JobInterrupted("the worker is stopping")
+        if self.cancelled.is_set():
+            raise JobCancelled(f"job {self.job_id} was cancelled")
+
+    def report(self, progress: float, message: str) -> None:
+        """Record progress (0..1) and a one-line message; raise if the job must stop."""
+        self.check()
         now = time.monotonic()
         if progress < 1.0 and now - self._last_write < self.min_interval_s:
             return

@@ -40,7 +40,7 @@ def train(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     def on_progress(p: Progress) -> None:
         ctx.report(p.fraction, train_message(p))
 
-    record = train_run(ctx.home, run_id, on_progress=on_progress)
+    record = train_run(ctx.home, run_id, on_progress=on_progress, check_stop=ctx.check)
     return {"run_id": run_id, "version": record.version, "result_url": f"/api/v1/runs/{run_id}",
             "resumed_from_step": resumed[0] if resumed else None, "worker_pid": ctx.pid}
 

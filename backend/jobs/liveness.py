@@ -56,15 +56,17 @@ def _process_exists(pid: int) -> bool:
 
 
 @contextmanager
-def heartbeat(store: JobStore, job_id: str, worker_id: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
+def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading.Event,
+              every_s: float = HEARTBEAT_S) -> Iterator[None]:
     """Touch ``job_id``'s row and ``worker_id``'s every ``every_s`` seconds while the block runs (a thread of its
-    own)."""
+    own), and set ``cancelled`` once the job should stop (a cancel request the job itself may not read soon)."""
     done = threading.Event()
 
     def beat() -> None:
         while not done.wait(every_s):
             try:
-                store.touch(job_id)
+                if not store.touch(job_id):
+                    cancelled.set()
                 store.worker_seen(worker_id)
             except DBAPIError as err:  # the next beat tries again
                 log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)

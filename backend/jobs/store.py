@@ -188,10 +188,13 @@ class JobStore:
                 conn.execute(_guarded_update(job.job_id, "running").values(**_recovered(job)))
         return [job.job_id for job in stale]
 
-    def touch(self, job_id: str) -> None:
-        """A running job's heartbeat: its ``updated`` is now (its worker is alive)."""
+    def touch(self, job_id: str) -> bool:
+        """A running job's heartbeat: its ``updated`` is now (its worker is alive). False when it should stop
+        (a cancel was requested, or it is no longer running)."""
         with self.engine.begin() as conn:
             conn.execute(_guarded_update(job_id, "running").values(updated=now_iso()))
+            row = conn.execute(select(jobs.c.state, jobs.c.cancel_requested).where(jobs.c.id == job_id)).first()
+        return row is not None and row.state == "running" and not row.cancel_requested
 
     # --- which workers run ----------------------------------------------------------------------------
 

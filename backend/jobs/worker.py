@@ -99,7 +99,8 @@ def _run_next(store: JobStore, settings: Settings, me: str, stop: threading.Even
     job = store.claim_next(me)
     if job is None:
         return False
-    execute(store, job, JobContext(store, job.job_id, settings.home, settings.device, stop))
+    execute(store, job, JobContext(store, job.job_id, settings.home, settings.device, stop,
+                                   heartbeat_s=settings.worker_heartbeat_s))
     return True
 
 
@@ -112,7 +113,7 @@ def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
         if handler is None:
             raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
                              f"{sorted(store.kinds)}")
-        with heartbeat(store, job.job_id, job.worker_id or worker_id()):
+        with heartbeat(store, job.job_id, job.worker_id or worker_id(), ctx.cancelled, ctx.heartbeat_s):
             result = handler(job.payload, ctx)
         json.dumps(result)  # a result that cannot be stored fails the job, not the worker
     except JobInterrupted:

@@ -300,3 +300,35 @@ def test_an_error_after_a_cancel_request_ends_the_job_cancelled(settings: Settin
         assert done.state == "cancelled" and done.error is None, done
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("how", ["cancel", "stop"])
+def test_a_train_job_stops_between_progress_reports(home: Path, settings: Settings, store: JobStore,
+                                                    how: str) -> None:
+    """log_every larger than the run: no progress report comes until the end, yet a cancel (seen by the job's
+    heartbeat) or a worker stop ends it within a step."""
+    run_id = f"quiet-{how}"
+    create_run(home, "vae", {"latent_dim": 3, "hidden": [32]}, "bars",
+               TrainConfig(steps=200_000, log_every=1_000_000, eval_every=1_000_000, checkpoint_every=20),
+               run_id=run_id)
+    job = store.submit("train", {"run_id": run_id})
+    stop = threading.Event()
+    fast = settings.model_copy(update={"worker_heartbeat_s": 0.05})
+    worker = threading.Thread(target=run_worker, args=(fast, stop), kwargs={"store": store})
+    worker.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while not has_checkpoint(home, run_id):
+            assert time.monotonic() < deadline, "no checkpoint"
+            time.sleep(0.02)
+        if how == "cancel":
+            store.cancel(job.job_id)
+        else:
+            stop.set()
+        wanted = {"cancel": "cancelled", "stop": "queued"}[how]
+        done = wait_for(store, job.job_id, lambda j: j.state == wanted, home)
+        assert done.progress < 1.0 and has_checkpoint(home, run_id) and not has_weights(home, run_id)
+    finally:
+        stop.set()
+        worker.join(TIMEOUT_S)
+    assert not worker.is_alive()
