@@ -5,6 +5,7 @@
  * 2. <img data-error-store="ID">: when a backend image fails (a 4xx/5xx problem) or loads, store
  *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
  * 3. sliderValue(value): a playground slider's value, shown beside it while it is dragged.
+ * 4. clearLinkNote(run, initial): drop the warning about the page's link once another run is picked.
  */
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.factorscope = {
@@ -19,6 +20,10 @@ window.dash_clientside.factorscope = {
     },
     sliderValue: function (value) {
         return typeof value === "number" ? value.toFixed(2) : window.dash_clientside.no_update;
+    },
+    clearLinkNote: function (run, initial) {
+        var asked = new URLSearchParams(initial || "").get("run");
+        return asked && run && run !== asked ? null : window.dash_clientside.no_update;
     }
 };
 

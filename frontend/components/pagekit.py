@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from ..api_client import BackendClient, BackendError, Dataset, Job, Run, RunSummary
 from ..state import PageState
@@ -32,6 +32,14 @@ def register_url_sync(prefix: str) -> None:
     """Write ``<prefix>-query`` into the address bar and the absolute link into ``<prefix>-share``."""
     clientside_callback(ClientsideFunction("factorscope", "syncQuery"), Output(f"{prefix}-share", "value"),
                         Input(f"{prefix}-query", "data"))
+
+
+def register_link_note_reset(prefix: str) -> None:
+    """Clear ``<prefix>-link-note`` (what the opening link got wrong) once the user picks another run than the
+    link's in ``<prefix>-run-select``: the note was about that link."""
+    clientside_callback(ClientsideFunction("factorscope", "clearLinkNote"), Output(f"{prefix}-link-note", "children"),
+                        Input(f"{prefix}-run-select", "value"), State(f"{prefix}-initial", "data"),
+                        prevent_initial_call=True)
 
 
 def create_share_box(prefix: str, extra: Any = None) -> html.Div:

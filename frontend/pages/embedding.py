@@ -21,6 +21,7 @@ from frontend.components.pagekit import (
     link_note,
     load_run_view,
     parse_search,
+    register_link_note_reset,
     register_url_sync,
     version_banner,
 )
@@ -145,6 +146,7 @@ def query(run: Mapping[str, Any] | None, method: str, n: Any, colour: str | None
 
 
 register_url_sync("embedding")
+register_link_note_reset("embedding")
 
 
 @callback(Output("embedding-nav", "href"), Input("embedding-graph", "clickData"), State("embedding-run", "data"),

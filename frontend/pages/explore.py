@@ -42,6 +42,7 @@ from frontend.components.pagekit import (
     link_note,
     load_run_view,
     parse_search,
+    register_link_note_reset,
     register_url_sync,
     version_banner,
 )
@@ -372,6 +373,7 @@ def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, spa
 
 
 register_url_sync("explore")
+register_link_note_reset("explore")
 clientside_callback(ClientsideFunction("factorscope", "sliderValue"),
                     Output({"type": "z-value", "dim": MATCH}, "children"),
                     Input({"type": "z-slider", "dim": MATCH}, "value"))

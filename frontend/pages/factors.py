@@ -24,6 +24,7 @@ from frontend.components.pagekit import (
     load_run_view,
     parse_search,
     progress_view,
+    register_link_note_reset,
     register_url_sync,
     version_banner,
 )
@@ -163,6 +164,7 @@ def query(run: Mapping[str, Any] | None, estimator: str) -> str:
 
 
 register_url_sync("factors")
+register_link_note_reset("factors")
 
 
 @callback(Output("factors-nav", "href"), Input("factors-bars", "clickData"), State("factors-run", "data"),

@@ -28,6 +28,7 @@ from frontend.components.pagekit import (
     link_note,
     load_run_view,
     parse_search,
+    register_link_note_reset,
     register_url_sync,
     version_banner,
 )
@@ -248,3 +249,4 @@ def query(run: Mapping[str, Any] | None, selected: Mapping[str, Any], steps: Any
 
 
 register_url_sync("groups")
+register_link_note_reset("groups")

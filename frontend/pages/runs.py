@@ -299,14 +299,20 @@ def catalogue(initial: str, _reload: Any, loaded: Any) -> tuple[Any, ...]:
     return load_catalogue(context.client(), RunsState.from_query(parse_search(initial)))
 
 
+def form_defaults(families: Sequence[str], datasets: Sequence[str]) -> tuple[str | None, str | None]:
+    """The training form's family and dataset when the link names none: the first family, and digits."""
+    return (families[0] if families else None), ("digits" if "digits" in datasets else next(iter(datasets), None))
+
+
 def load_catalogue(client: BackendClient, state: RunsState) -> tuple[Any, ...]:
     try:
         families, datasets = client.families(), client.datasets()
     except BackendError as err:
         return None, [], None, [], None, create_error_alert(err, "load the families and datasets")
     names, sets = [f.name for f in families], [d.name for d in datasets]
-    family = state.family if state.family in names else (names[0] if names else None)
-    dataset = state.dataset if state.dataset in sets else ("digits" if "digits" in sets else (sets or [None])[0])
+    first_family, first_dataset = form_defaults(names, sets)
+    family = state.family if state.family in names else first_family
+    dataset = state.dataset if state.dataset in sets else first_dataset
     unknown = [f"{key} {value!r} (expected one of {', '.join(known)})" for key, value, known in
                (("family", state.family, names), ("dataset", state.dataset, sets)) if value and value not in known]
     note = create_message(f"The link's {' and '.join(unknown)} is not offered here; the form starts with "
@@ -409,9 +415,13 @@ def poll_job(client: BackendClient, job: Mapping[str, str], refresh: int) -> tup
 
 
 @callback(Output("runs-query", "data"), Input("runs-selected", "data"), Input("runs-family", "value"),
-          Input("runs-dataset", "value"))
-def query(selected: str | None, family: str | None, dataset: str | None) -> str:
-    return RunsState(run=selected, family=family, dataset=dataset).to_query()
+          Input("runs-dataset", "value"), State("runs-family", "options"), State("runs-dataset", "options"))
+def query(selected: str | None, family: str | None, dataset: str | None, families: list[dict[str, Any]] | None,
+          datasets: list[dict[str, Any]] | None) -> str:
+    """The page's link: the open run, and the form's family and dataset only where the user changed them."""
+    defaults = form_defaults([o["value"] for o in families or []], [o["value"] for o in datasets or []])
+    return RunsState(run=selected, family=family if family != defaults[0] else None,
+                     dataset=dataset if dataset != defaults[1] else None).to_query()
 
 
 register_url_sync("runs")

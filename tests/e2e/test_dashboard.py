@@ -283,6 +283,17 @@ def test_groups_offers_only_grouped_runs(stack: Stack, page: Any) -> None:
     assert "Traceback" not in page.content()
 
 
+def test_the_links_warning_goes_when_another_run_is_picked(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.ui_url}/factors?run={RUN}&est=bogus")
+    note = page.locator("#factors-link-note .alert")
+    note.wait_for()
+    assert "est=bogus" in note.inner_text()
+    page.locator("#factors-run-select").click()
+    page.get_by_role("option", name=GROUPED_RUN).first.click()
+    wait_url(page, f"run={GROUPED_RUN}")
+    note.wait_for(state="detached")  # it was about the link, not about the run now shown
+
+
 def test_training_from_the_form_shows_progress_and_lists_the_run(stack: Stack, page: Any, shot: Any) -> None:
     page.goto(f"{stack.ui_url}/")
     page.locator("#runs-table").wait_for()

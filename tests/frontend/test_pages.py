@@ -502,6 +502,10 @@ def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: Ba
     assert len(fields) == 4 and summary == "beta-VAE" and shown == "vae"
     *_, family, _, dataset, alert = pages["runs"].load_catalogue(client, pages["runs"].RunsState(family="nosuch"))
     assert family == "vae" and "The link's family 'nosuch' (expected one of vae" in text_of(alert)
+    options = [{"label": "vae", "value": "vae"}, {"label": "oi_vae", "value": "oi_vae"}]
+    sets = [{"label": "bars", "value": "bars"}, {"label": "digits", "value": "digits"}]
+    assert pages["runs"].query("tiny", "vae", "digits", options, sets) == "?run=tiny"  # the form's defaults: no word
+    assert pages["runs"].query(None, "oi_vae", "digits", options, sets) == "?family=oi_vae"  # what the user chose
 
 
 def test_switching_family_keeps_the_fields_the_user_changed(pages: dict[str, ModuleType]) -> None:
