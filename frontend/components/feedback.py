@@ -9,11 +9,15 @@ from dash import dcc, html
 
 from ..api_client import BackendError
 
+TRANSIENT = (502, 503, 504)  # the backend unreachable, busy or slow: worth another try as it stands
+
 
 def create_error_alert(err: BackendError, what: str = "") -> dbc.Alert:
-    """A problem's title and detail, e.g. 'Could not load the run — Not Found: no run 'x' ...'."""
+    """A problem's title and detail, e.g. 'Could not load the run — Not Found: no run 'x' ...'; a passing
+    trouble (backend down or busy) offers to load the page again once it is back."""
     lead = f"Could not {what} — " if what else ""
-    return dbc.Alert([html.Strong(f"{lead}{err.title}"), html.Span(f": {err.detail}")], color="danger",
+    again = [html.A("Try again", href="", className="alert-link ms-2")] if err.status in TRANSIENT else []
+    return dbc.Alert([html.Strong(f"{lead}{err.title}"), html.Span(f": {err.detail}"), *again], color="danger",
                      className="fs-alert fs-error", dismissable=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fake_backend import DETAIL, FAMILIES, GROUPED_RUN, HEATMAP, RUN
 
-from frontend.api_client import GroupHeatmap, RunSummary
+from frontend.api_client import BackendError, GroupHeatmap, RunSummary
 from frontend.components.controls import (
     TRAIN_SCHEMA,
     create_config_form,
@@ -16,6 +16,7 @@ from frontend.components.controls import (
     pick_run,
     run_options,
 )
+from frontend.components.feedback import create_error_alert
 from frontend.components.tables import (
     create_runs_table,
     create_top_groups_table,
@@ -142,3 +143,11 @@ def test_summary_rows_say_which_items_a_number_was_measured_on() -> None:
                          "reconstruction: mse (500 held-out items)", "reconstruction: nll (500 held-out items)"}
     old = dict(summary_rows({"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500}}}))
     assert list(old) == ["log-likelihood (IW-ELBO, 100 samples, 500 items, training ones included)"]
+
+
+def test_a_passing_backend_trouble_offers_to_try_again() -> None:
+    down = create_error_alert(BackendError(503, "Backend unreachable", "could not reach the backend"), "load the run")
+    (again,) = [c for c in down.children if getattr(c, "href", None) is not None]
+    assert again.href == "" and again.children == "Try again"  # the same page, loaded again
+    missing = create_error_alert(BackendError(404, "Not Found", "no run 'x'"))
+    assert all(getattr(c, "href", None) is None for c in missing.children)  # trying again would not help
