@@ -18,6 +18,20 @@ class ConfigError(ValueError):
     """A config dict that does not fit its dataclass."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Doc:
+    """What a config field means, for people choosing its value: ``lam: Annotated[float, Doc("...")] = 1.0``."""
+
+    text: str
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Each field of the config dataclass ``cls`` (and its bases) -> its ``Doc`` text, where it has one."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return {name: doc.text for name, hint in hints.items()
+            for doc in getattr(hint, "__metadata__", ()) if isinstance(doc, Doc)}
+
+
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A dataclass instance -> JSON-ready dict (tuples become lists)."""
     return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}

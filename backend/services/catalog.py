@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
+from models.config import field_docs
 from models.datasets import MissingExtraError, dataset_names, get_dataset
 from models.registry import UnknownFamilyError, families, get_family
 from models.runs import RunRecord
@@ -26,7 +27,12 @@ def family_views() -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=64)
 def config_schema(family: str) -> dict[str, Any]:
-    return TypeAdapter(get_family(family).config_cls).json_schema()
+    """The family's config as a JSON schema, each field described (its ``Doc``) for the dashboard's form."""
+    cls = get_family(family).config_cls
+    schema = TypeAdapter(cls).json_schema()
+    for name, text in field_docs(cls).items():
+        schema["properties"][name]["description"] = text
+    return schema
 
 
 def dataset_views() -> dict[str, list[dict[str, Any]]]:

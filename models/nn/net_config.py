@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from ..base import DataSpec
-from ..config import require
+from ..config import Doc, require
 
 Architecture = Literal["auto", "mlp", "conv"]
 
 
 @dataclass(frozen=True)
 class NetConfig:
-    latent_dim: int = 10
-    hidden: tuple[int, ...] = (256, 256)  # MLP widths (conv nets use hidden[-1] for the dense layer)
-    architecture: Architecture = "auto"  # auto: conv for images of side >= 28, else MLP
-    conv_channels: tuple[int, ...] = (32, 32, 64, 64)  # per stride-2 layer; reused cyclically
-    likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # auto: the dataset's
+    latent_dim: Annotated[int, Doc("K, the number of latent dims (1 to 512)")] = 10
+    hidden: Annotated[tuple[int, ...], Doc("widths of the MLP's hidden layers (a conv net uses the last one for its "
+                                           "dense layer)")] = (256, 256)
+    architecture: Annotated[Architecture, Doc("auto: a conv net for square images of side 28 or more, else an "
+                                              "MLP")] = "auto"
+    conv_channels: Annotated[tuple[int, ...], Doc("channels of each stride-2 conv layer, reused cyclically (conv "
+                                                  "nets only)")] = (32, 32, 64, 64)
+    likelihood: Annotated[Literal["auto", "bernoulli", "gaussian"], Doc("p(x|z); auto: the dataset's own")] = "auto"
 
     def __post_init__(self) -> None:
         require(1 <= self.latent_dim <= 512, f"latent_dim must be in 1..512, got {self.latent_dim}")

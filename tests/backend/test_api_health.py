@@ -68,6 +68,10 @@ def test_families_list_every_registered_family_with_schema_and_defaults(client: 
     vae = listed["vae"]
     assert vae["config_schema"]["properties"]["latent_dim"]["type"] == "integer"
     assert vae["defaults"]["latent_dim"] == 10 and "traversal" in vae["capabilities"]
+    for name, family in listed.items():  # the dashboard's form shows each field's meaning beside it
+        undescribed = [k for k, v in family["config_schema"]["properties"].items() if not v.get("description")]
+        assert undescribed == [], (name, undescribed)
+    assert "group-lasso" in listed["oi_vae"]["config_schema"]["properties"]["lam"]["description"]
 
 
 def test_datasets_list_and_item_png(client: TestClient) -> None:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from ...config import require
+from ...config import Doc, require
 from ...nn import NetConfig
 
 
 @dataclass(frozen=True)
 class BetaTCVAEConfig(NetConfig):
-    alpha: float = 1.0  # index-code mutual information
-    beta: float = 6.0  # total correlation
-    gamma: float = 1.0  # dimension-wise KL
-    estimator: Literal["mss", "mws"] = "mss"  # minibatch stratified / weighted sampling
+    alpha: Annotated[float, Doc("weight of the index-code mutual information I(x; z)")] = 1.0
+    beta: Annotated[float, Doc("weight of the total correlation (the term that makes factors independent)")] = 6.0
+    gamma: Annotated[float, Doc("weight of the dimension-wise KL to the prior")] = 1.0
+    estimator: Annotated[Literal["mss", "mws"], Doc("how log q(z) is estimated on a minibatch: mss (stratified) or "
+                                                    "mws (weighted sampling)")] = "mss"
 
     def __post_init__(self) -> None:
         super().__post_init__()

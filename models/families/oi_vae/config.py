@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from ...config import require
+from ...config import Doc, require
 from ...nn import NetConfig
 
 
 @dataclass(frozen=True)
 class OIVAEConfig(NetConfig):
-    group_input_dim: int = 1  # p: rows of each latent-to-group matrix W^(g) (p x K)
-    lam: float = 1.0  # lambda: group-lasso weight on the columns W^(g)[:, j]; 0 = grouped VAE, no sparsity
-    w_lr: float | None = None  # plain-SGD step size eta_W on W (None: the training lr); prox threshold eta_W * lam
-    w_init_std: float = 1.0  # W ~ N(0, w_init_std^2); large, so early prox steps do not prune (reference code)
-    prox_warmup: int = 0  # optimizer steps before the first proximal step (plain SGD on W until then)
-    generator_hidden: tuple[int, ...] = (16,)  # hidden widths of each f_g: R^p -> R^{d_g}; () = linear
-    theta_prior: float = 1.0  # weight of -log N(theta; 0, I) on the generator weights; 0 = no prior
-    beta: float = 1.0  # weight of KL(q(z|x) || p(z))
+    group_input_dim: Annotated[int, Doc("p: rows of each latent-to-group matrix W^(g) (p x K)")] = 1
+    lam: Annotated[float, Doc("lambda: group-lasso weight on the columns W^(g)[:, j]; larger cuts more latent-to-"
+                              "group links to exact zeros; 0: a grouped VAE, no sparsity")] = 1.0
+    w_lr: Annotated[float | None, Doc("plain-SGD step size eta_W on W (empty: the training lr); the proximal "
+                                      "threshold is eta_W x lambda")] = None
+    w_init_std: Annotated[float, Doc("W ~ N(0, w_init_std^2) at the start; large, so early proximal steps prune "
+                                     "nothing (as the reference code)")] = 1.0
+    prox_warmup: Annotated[int, Doc("optimizer steps before the first proximal step (plain SGD on W until "
+                                    "then)")] = 0
+    generator_hidden: Annotated[tuple[int, ...], Doc("hidden widths of each group's generator f_g: R^p -> R^{d_g} "
+                                                     "(empty: linear)")] = (16,)
+    theta_prior: Annotated[float, Doc("weight of -log N(theta; 0, I) on the generators' weights (0: no "
+                                      "prior)")] = 1.0
+    beta: Annotated[float, Doc("weight of KL(q(z|x) || p(z))")] = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from ...config import require
+from ...config import Doc, require
 from ...nn import NetConfig
 
 
 @dataclass(frozen=True)
 class VAEConfig(NetConfig):
-    beta: float = 1.0  # weight of KL(q(z|x) || p(z))
+    beta: Annotated[float, Doc("weight of KL(q(z|x) || p(z)); 1 is the plain VAE, more trades reconstruction for "
+                               "independent factors")] = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
