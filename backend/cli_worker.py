@@ -21,8 +21,8 @@ from .config import get_settings
 def add_worker_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run queued jobs (training, evaluation) until SIGINT/SIGTERM")
     p.add_argument("--once", action="store_true", help="run the jobs queued now, then exit")
-    p.add_argument("--exit-with-parent", action="store_true",
-                   help="stop cleanly once the process that started this one is gone (serve and demo use it)")
+    p.add_argument("--parent-pid", type=int, default=None, metavar="PID",
+                   help="stop cleanly once process PID, which started this one, is gone (serve and demo use it)")
     p.set_defaults(handler=run_worker_command)
 
 
@@ -33,8 +33,9 @@ def run_worker_command(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     install_stop_handlers(stop)
-    if args.exit_with_parent:
-        threading.Thread(target=stop_with_parent, args=(os.getppid(), stop), name="parent-watch", daemon=True).start()
+    if args.parent_pid is not None:  # given by the parent: it may be gone before this process got here
+        threading.Thread(target=stop_with_parent, args=(args.parent_pid, stop), name="parent-watch",
+                         daemon=True).start()
     run_worker(get_settings(), stop, once=args.once)
     return 0
 
@@ -42,11 +43,12 @@ def run_worker_command(args: argparse.Namespace) -> int:
 def stop_with_parent(parent: int, stop: threading.Event, every_s: float = 1.0) -> None:
     """Set ``stop`` once ``parent`` has exited (this process is then re-parented), as after a SIGKILL of serve,
     so no orphaned worker is left running jobs beside the next one."""
-    while not stop.wait(every_s):
-        if os.getppid() != parent:
-            logging.getLogger("factorscope.worker").info("the process that started this worker (pid %d) is gone: "
-                                                         "stopping after the current step", parent)
-            stop.set()
+    while os.getppid() == parent:
+        if stop.wait(every_s):
+            return
+    logging.getLogger("factorscope.worker").info("the process that started this worker (pid %d) is gone: "
+                                                 "stopping after the current step", parent)
+    stop.set()
 
 
 def install_stop_handlers(stop: threading.Event) -> None:

@@ -31,6 +31,7 @@ from .schemas.common import JOB_ID_PATTERN, RUN_ID_PATTERN
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DB_RETRY_AFTER_S = 5
+ORIGINAL_METHOD = "factorscope.method"  # scope key: the method a request came with, where it is routed as another
 PATTERN_WORDS = {RUN_ID_PATTERN: "a run id (1 to 100 lowercase letters, digits, '-' or '_', not starting with '-' "
                                  "or '_')",
                  JOB_ID_PATTERN: "a job id (hex digits)"}  # a regex a client would have to decode, in words
@@ -60,7 +61,7 @@ class InvalidInput(Problem):
     status, slug = 422, "invalid-input"
 
     def __init__(self, field: str, detail: str) -> None:
-        detail = clip(detail)
+        field, detail = clip(field, 100), clip(detail)
         super().__init__(f"{field}: {detail}", errors=[{"loc": field.split("."), "msg": detail}])
 
 
@@ -87,6 +88,14 @@ class StillTraining(Problem):
 
 class AlreadyTrained(Problem):
     status, slug = 409, "already-trained"
+
+
+class StillStopping(Problem):
+    status, slug = 409, "still-stopping"
+
+
+class EvaluationPending(Problem):
+    status, slug = 409, "evaluation-pending"
 
 
 class VersionMismatch(Problem):
@@ -149,17 +158,27 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """The job database is locked for too long or unreachable: a moment's trouble, so 503 and when to retry."""
+    """The job database is locked for too long or unreachable: a moment's trouble, so 503 and when to retry.
+    Any other OperationalError (SQLite's "no such table", say) is a 500 the log explains."""
+    if not _transient(exc):
+        return await _on_unexpected(request, exc)
     log.warning("job database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return problem_response(request, 503, "the job database is busy or unreachable; expected to answer again "
                             f"soon: retry after {DB_RETRY_AFTER_S} s", "database-unavailable",
                             {"Retry-After": str(DB_RETRY_AFTER_S)}, retry_after=DB_RETRY_AFTER_S)
 
 
+def _transient(exc: Exception) -> bool:
+    """A lock held too long (SQLite) or a connection that failed (PostgreSQL: every psycopg OperationalError)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return type(getattr(exc, "orig", None)).__module__.startswith("psycopg") or any(
+        words in text for words in ("database is locked", "database table is locked", "unable to open database"))
+
+
 def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     """FastAPI's error list without the raw input (it may be bytes or huge)."""
-    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e), "type": str(e.get("type", ""))}
-            for e in errors]
+    return [{"loc": [clip(str(p), 100) for p in e.get("loc", ())], "msg": clip(_message(e)),
+             "type": str(e.get("type", ""))} for e in errors]
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -188,7 +207,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = "the body could not be read (not UTF-8 text or not JSON); expected a JSON document"
     elif exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
-        detail = f"method {request.method} is not allowed here; expected one of: {headers['Allow']}"
+        method = request.scope.get(ORIGINAL_METHOD, request.method)  # HEAD is routed as GET (api/head.py)
+        detail = f"method {method} is not allowed here; expected one of: {headers['Allow']}"
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 

@@ -138,10 +138,10 @@ def check_train(train: TrainConfig, limits: CreateLimits) -> None:
         raise LimitExceeded("max_train_steps", train.steps, limits.max_steps, "train.steps")
     if train.batch_size > limits.max_batch:
         raise LimitExceeded("max_train_batch", train.batch_size, limits.max_batch, "train.batch_size")
-    cpus = os.cpu_count() or 1
+    cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use (a container's share too)
     if train.threads > cpus:
-        raise InvalidInput("body.train", f"threads is {train.threads}, but this machine has {cpus} CPUs; expected "
-                                         f"0 (torch's default) to {cpus}")
+        raise InvalidInput("body.train", f"threads is {train.threads}, but this server may use {cpus} CPUs; "
+                                         f"expected 0 (torch's default) to {cpus}")
     kind, _, index = train.device.partition(":")
     if kind == "cuda" and int(index or 0) >= torch.cuda.device_count():
         raise InvalidInput("body.train", f"device {train.device!r} is not on this machine ({torch.cuda.device_count()} "
@@ -260,10 +260,13 @@ class RunStore:
                                f"{str(err).strip().splitlines()[0]}); expected a config the family can build "
                                "(its schema: GET /api/v1/families)") from err
 
-    def delete(self, run_id: str) -> None:
-        """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none."""
+    def exists(self, run_id: str) -> None:
+        """404 unless the run's folder is there (readable or not)."""
         if not run_dir(self.home, run_id).is_dir():
             raise RunNotFoundError(f"no run {run_id!r}; expected one of the ids listed by GET /api/v1/runs")
+
+    def delete(self, run_id: str) -> None:
+        """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none."""
         delete_run(self.home, run_id)
         self.evict(run_id)
 

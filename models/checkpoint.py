@@ -65,9 +65,12 @@ def model_header(model: LatentModel) -> dict[str, Any]:
             "data": model.data.to_json()}
 
 
-def save_model(model: LatentModel, directory: Path, extra: dict[str, Any] | None = None) -> str:
-    """Write weights then config.json (with the weights' sha256); returns the sha256."""
-    directory.mkdir(parents=True, exist_ok=True)
+def save_model(model: LatentModel, directory: Path, extra: dict[str, Any] | None = None,
+               make_dir: bool = True) -> str:
+    """Write weights then config.json (with the weights' sha256); returns the sha256. ``make_dir=False``: the
+    folder must exist (a run deleted meanwhile is not made again)."""
+    if make_dir:
+        directory.mkdir(parents=True, exist_ok=True)
     digest = save_tensors(model.state_dict(), directory / WEIGHTS_FILE)
     write_json(directory / CONFIG_FILE, {**(extra or {}), **model_header(model), "weights_sha256": digest})
     return digest

@@ -24,7 +24,7 @@ from .evaluation import (
     sample_indices,
 )
 from .metrics import dci, factor_vae_score, mig_chen, mig_dlib, modularity, sap
-from .runs import load_run, owner_check, run_dir
+from .runs import load_run, owner_check, run_dir, run_nonce
 from .training import TrainConfig, split_indices
 
 ProgressFn = Callable[[float, str], None]
@@ -118,8 +118,9 @@ def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
 def evaluate_run(home: Path, run_id: str, cfg: EvalConfig | None = None, on_progress: ProgressFn | None = None,
                  device: str = "cpu") -> dict[str, Any]:
     """Compute the run's report and store it under "report" in its metrics.json; returns the report."""
+    nonce = run_nonce(home, run_id)  # first: a run made anew before its weights are read is not taken for this one
     model, record = load_run(home, run_id, device)
-    still_ours = owner_check(home, run_id)
+    still_ours = owner_check(home, run_id, nonce)
     dataset = get_dataset(record.dataset)
     train = config_from_dict(TrainConfig, record.train)
     _, val = split_indices(len(dataset), train.val_fraction, train.seed)  # the items it never trained on

@@ -158,33 +158,39 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None,
     model, data = build_from_header(header), get_dataset(header["dataset"])
     cfg = config_from_dict(TrainConfig, header["train"])
     train, val = split_indices(len(data), cfg.val_fraction, cfg.seed)
-    still_ours = owner_check(home, run_id)
+    still_ours = owner_check(home, run_id, header.get("nonce"))  # the run this job read, not whatever is there now
+    still_ours()
     log = _Log(folder / "train_log.jsonl", on_progress, still_ours)
     loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR,
                before_checkpoint=still_ours, check_stop=check_stop)
     still_ours()
-    write_json(folder / "history.json", loop.history)
+    write_json(folder / "history.json", loop.history)  # (a folder deleted by now fails these writes)
     write_json(folder / "metrics.json", _final_metrics(loop, log.last))
-    save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}})
+    still_ours()
+    save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}},
+               make_dir=False)
     shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)
     return record_of(read_json(folder / CONFIG_FILE))
 
 
-def owner_check(home: Path, run_id: str) -> Callable[[], None]:
-    """A check to call before writing into run ``run_id``: raises RunGone once its folder was deleted or
-    holds a newer run of that id (config.json's nonce changed), so a job never writes into another run."""
+def run_nonce(home: Path, run_id: str) -> str | None:
+    """The nonce in the run's config.json (None: a run made before runs had one)."""
     path = run_dir(home, run_id) / CONFIG_FILE
+    if not path.is_file():
+        raise RunNotFoundError(f"no run {run_id!r} in this artifact store")
+    return read_json(path).get("nonce")
 
-    def nonce() -> str | None:
-        try:
-            return read_json(path).get("nonce")  # None: a run made before runs had one
-        except CheckpointError:
-            return "(deleted)"
 
-    first = nonce()
+def owner_check(home: Path, run_id: str, nonce: str | None) -> Callable[[], None]:
+    """A check to call before writing into run ``run_id``: raises RunGone once its folder was deleted or holds
+    another run of that id than the one whose config.json had ``nonce``, so a job never writes into another run."""
 
     def check() -> None:
-        if nonce() != first:
+        try:
+            same = run_nonce(home, run_id) == nonce
+        except (RunNotFoundError, CheckpointError):
+            same = False
+        if not same:
             raise RunGone(f"run {run_id!r} was deleted while this job worked on it")
 
     return check
@@ -238,9 +244,12 @@ def delete_run(home: Path, run_id: str) -> None:
     is free at once and a job still writing to the run fails (RunGone) instead of racing the removal."""
     folder = run_dir(home, run_id)
     if not folder.is_dir():
-        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+        raise RunNotFoundError(f"no run {run_id!r} in this artifact store")
     trash = folder.with_name(f"{TRASH_PREFIX}{run_id}-{secrets.token_hex(4)}")
-    folder.rename(trash)
+    try:
+        folder.rename(trash)
+    except FileNotFoundError as err:  # another deletion of the run got there first
+        raise RunNotFoundError(f"no run {run_id!r} in this artifact store") from err
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -266,5 +275,6 @@ __all__ = [
     "owner_check",
     "purge_deleted",
     "run_dir",
+    "run_nonce",
     "train_run",
 ]

@@ -162,6 +162,9 @@ def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray
     a checkpoint. ``before_checkpoint`` runs before each checkpoint is written, ``check_stop`` after every step
     (it must be cheap); either may raise ``TrainingCancelled`` to stop. Returns the loop state (history,
     early-stop flag)."""
+    if checkpoint_dir is not None and not checkpoint_dir.parent.is_dir():
+        raise FileNotFoundError(f"checkpoint_dir {checkpoint_dir}: its folder {checkpoint_dir.parent} does not exist; "
+                                "expected a checkpoint folder inside an existing one (made when it is first written)")
     model.to(select_device(cfg.device)).train()
     opts = model.configure_optimizers(cfg.lr)
     loop, best = LoopState(), None

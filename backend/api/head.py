@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import ORIGINAL_METHOD
+
 
 class HeadAsGet:
     def __init__(self, app: ASGIApp) -> None:
@@ -21,4 +23,4 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        await self.app({**scope, "method": "GET", ORIGINAL_METHOD: "HEAD"}, receive, headers_only)

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ..errors import InvalidInput, UnsupportedMediaType
+from ..errors import InvalidInput, UnsupportedMediaType, clip
 
 JSON_TYPES = ("application/json",)  # and any application/*+json
+BODY_METHODS = ("POST", "PUT", "PATCH")  # a body sent with another method is never read
 
 
 def checked_request(request: Request) -> None:
-    """Each query parameter at most once (a repeated one would silently use its last value), and a body only
-    as JSON (a form or text body would be misread as a missing object)."""
+    """Each query parameter at most once (a repeated one would silently use its last value), and a POST body
+    only as stated JSON (FastAPI reads a form, a text or an untyped body as a missing object: a confusing 422)."""
     query = request.query_params
     for key in dict.fromkeys(query.keys()):
         given = len(query.getlist(key))
         if given > 1:
             raise InvalidInput(f"query.{key}", f"given {given} times; expected it once (a list is one "
                                                "comma-separated value, e.g. dims=0,2,5)")
-    if _has_body(request) and not _is_json(request.headers.get("content-type", "")):
-        raise UnsupportedMediaType(f"the body is {request.headers.get('content-type') or 'of no stated type'}; "
-                                   "expected Content-Type: application/json")
+    stated = request.headers.get("content-type")
+    if request.method in BODY_METHODS and _has_body(request) and not _is_json(stated or ""):
+        raise UnsupportedMediaType(f"the body is {clip(stated, 100) if stated else 'of no stated type'}; expected "
+                                   "Content-Type: application/json")
 
 
 def _has_body(request: Request) -> bool:

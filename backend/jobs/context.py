@@ -29,6 +29,7 @@ class JobContext:
     stop: threading.Event = field(default_factory=threading.Event)
     cancelled: threading.Event = field(default_factory=threading.Event)
     heartbeat_s: float = 10.0  # how often the worker touches the job (and learns of a cancel) while it runs
+    worker_id: str | None = None  # the worker holding the job: a job taken over by another says stop
     min_interval_s: float = 0.1  # database writes are throttled; the last report (progress 1) always goes
     _last_write: float = field(default=float("-inf"), repr=False)
 
@@ -50,5 +51,5 @@ class JobContext:
         if progress < 1.0 and now - self._last_write < self.min_interval_s:
             return
         self._last_write = now
-        if not self.store.report(self.job_id, progress, message):
+        if not self.store.report(self.job_id, progress, message, self.worker_id):
             raise JobCancelled(f"job {self.job_id} was cancelled")

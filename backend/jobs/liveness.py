@@ -22,12 +22,16 @@ from .model import Job
 from .store import JobStore
 
 HEARTBEAT_S = 10.0
-STALE_AFTER_S = 60.0
+STALE_AFTER_S = 60.0  # hosts sharing a database must keep their clocks within a fraction of this (NTP)
+FORGET_AFTER_S = 86_400.0
 log = logging.getLogger("factorscope.worker")
 
 
-def worker_alive(job: Job) -> bool:
-    """Whether ``job``'s worker (``host:pid``) may still be running it."""
+def worker_alive(job: Job, me: str) -> bool:
+    """Whether ``job``'s worker (``host:pid``) may still be running it, as seen by the idle worker ``me``: not when
+    it is ``me`` (an earlier process that had this id), nor a process of this host that is gone."""
+    if job.worker_id == me:
+        return False
     host, _, pid = (job.worker_id or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid)):
         return False
@@ -36,8 +40,16 @@ def worker_alive(job: Job) -> bool:
 
 def live_workers(store: JobStore) -> list[str]:
     """The workers that gave a sign of life in the last STALE_AFTER_S seconds."""
-    since = datetime.now(UTC) - timedelta(seconds=STALE_AFTER_S)
-    return store.live_workers(since.isoformat(timespec="microseconds"))
+    return store.live_workers(_ago(STALE_AFTER_S))
+
+
+def forget_workers(store: JobStore) -> None:
+    """Drop the rows of workers silent for a day (killed ones never sign off)."""
+    store.forget_workers(_ago(FORGET_AFTER_S))
+
+
+def _ago(seconds: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="microseconds")
 
 
 def _age_s(stamp: str) -> float:
@@ -63,13 +75,15 @@ def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading
     done = threading.Event()
 
     def beat() -> None:
-        while not done.wait(every_s):
+        while True:
             try:
-                if not store.touch(job_id):
+                if not store.touch(job_id, worker_id):
                     cancelled.set()
                 store.worker_seen(worker_id)
             except DBAPIError as err:  # the next beat tries again
                 log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)
+            if done.wait(every_s):
+                return
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{job_id[:8]}", daemon=True)
     thread.start()

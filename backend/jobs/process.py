@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]  # the folder holding the backend pac
 
 
 def start_worker_process(env: dict[str, str] | None = None, **popen: Any) -> subprocess.Popen:
-    """``python -m backend.cli worker --exit-with-parent`` (it stops cleanly once this process is gone, even
-    after a SIGKILL) with this environment plus ``env`` (e.g. FACTORSCOPE_HOME, FACTORSCOPE_DATABASE_URL);
+    """``python -m backend.cli worker --parent-pid <this process>`` (it stops cleanly once this process is gone,
+    even after a SIGKILL) with this environment plus ``env`` (e.g. FACTORSCOPE_HOME, FACTORSCOPE_DATABASE_URL);
     extra keyword arguments go to ``subprocess.Popen`` (stdout=..., cwd=...)."""
     full = {**os.environ, **(env or {})}
     full["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full.get("PYTHONPATH", "")) if p)
-    return subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", "--exit-with-parent"], env=full, **popen)
+    command = [sys.executable, "-m", "backend.cli", "worker", "--parent-pid", str(os.getpid())]
+    return subprocess.Popen(command, env=full, **popen)
 
 
 def stop_worker_process(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:

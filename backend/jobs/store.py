@@ -142,41 +142,45 @@ class JobStore:
             query = query.with_for_update(skip_locked=True)
         return query
 
-    def report(self, job_id: str, progress: float, message: str) -> bool:
-        """Record a running job's progress; False when it should stop (cancel requested, or no longer
-        running). After a cancel request the row keeps its 'cancel requested' message."""
+    def report(self, job_id: str, progress: float, message: str, worker_id: str | None = None) -> bool:
+        """Record a running job's progress; False when it should stop (cancel requested, no longer running, or
+        no longer held by ``worker_id`` when given). After a cancel request the row keeps its 'cancel requested'
+        message."""
         progress = _fraction(progress)
         with self.engine.begin() as conn:
-            conn.execute(_guarded_update(job_id, "running").where(jobs.c.cancel_requested.is_(False)).values(
-                progress=progress, message=message[:MAX_MESSAGE], updated=now_iso()))
-            row = conn.execute(select(jobs.c.state, jobs.c.cancel_requested).where(jobs.c.id == job_id)).first()
+            conn.execute(_guarded_update(job_id, "running", worker_id).where(jobs.c.cancel_requested.is_(False))
+                         .values(progress=progress, message=message[:MAX_MESSAGE], updated=now_iso()))
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
         if row is None:
             raise JobNotFoundError(f"no job {job_id!r}")
-        return row.state == "running" and not row.cancel_requested
+        return _still_held(_job(row), worker_id)
 
-    def succeed(self, job_id: str, result: dict[str, Any]) -> Job:
+    # The worker-side writes below take the ``worker_id`` that holds the job: a worker whose job was taken over
+    # (it stalled past STALE_AFTER_S) then changes nothing; its report says stop, and it writes no result.
+
+    def succeed(self, job_id: str, result: dict[str, Any], worker_id: str | None = None) -> Job:
         """running -> succeeded with ``result`` and progress 1."""
-        return self._finish(job_id, state="succeeded", progress=1.0, result=json.dumps(result), error=None)
+        return self._finish(job_id, worker_id, state="succeeded", progress=1.0, result=json.dumps(result), error=None)
 
-    def fail(self, job_id: str, error: str) -> Job:
+    def fail(self, job_id: str, error: str, worker_id: str | None = None) -> Job:
         """running -> failed with ``error`` (one line saying what went wrong)."""
-        return self._finish(job_id, state="failed", error=error[:MAX_MESSAGE], message="failed")
+        return self._finish(job_id, worker_id, state="failed", error=error[:MAX_MESSAGE], message="failed")
 
-    def mark_cancelled(self, job_id: str) -> Job:
+    def mark_cancelled(self, job_id: str, worker_id: str | None = None) -> Job:
         """running -> cancelled (the worker stopped it after a cancel request)."""
-        return self._finish(job_id, state="cancelled", message="cancelled")
+        return self._finish(job_id, worker_id, state="cancelled", message="cancelled")
 
-    def release(self, job_id: str, message: str) -> Job:
+    def release(self, job_id: str, message: str, worker_id: str | None = None) -> Job:
         """running -> queued because the worker stopped cleanly (not counted as an attempt); a job with a
         pending cancel request is cancelled instead."""
         with self.engine.begin() as conn:
             job = _get(conn, job_id)
             if job.state == "running":
-                conn.execute(_guarded_update(job_id, "running").values(**_released(job, message)))
+                conn.execute(_guarded_update(job_id, "running", worker_id).values(**_released(job, message)))
             return _get(conn, job_id)
 
-    def recover(self, alive: Callable[[Job], bool] = lambda job: False) -> list[str]:
-        """Every 'running' job whose worker is dead (``alive(job)`` is False; by default all of them): re-queue
+    def recover(self, alive: Callable[[Job], bool]) -> list[str]:
+        """Every 'running' job whose worker is dead (``alive(job)`` is False): re-queue
         it (a train job then resumes from its checkpoint) unless it has had MAX_ATTEMPTS already, in which
         case fail it; a pending cancel request cancels it. Returns the ids of the jobs it touched."""
         query = select(jobs).where(jobs.c.state == "running").order_by(jobs.c.created)
@@ -188,13 +192,13 @@ class JobStore:
                 conn.execute(_guarded_update(job.job_id, "running").values(**_recovered(job)))
         return [job.job_id for job in stale]
 
-    def touch(self, job_id: str) -> bool:
+    def touch(self, job_id: str, worker_id: str | None = None) -> bool:
         """A running job's heartbeat: its ``updated`` is now (its worker is alive). False when it should stop
-        (a cancel was requested, or it is no longer running)."""
+        (a cancel was requested, it is no longer running, or no longer held by ``worker_id`` when given)."""
         with self.engine.begin() as conn:
-            conn.execute(_guarded_update(job_id, "running").values(updated=now_iso()))
-            row = conn.execute(select(jobs.c.state, jobs.c.cancel_requested).where(jobs.c.id == job_id)).first()
-        return row is not None and row.state == "running" and not row.cancel_requested
+            conn.execute(_guarded_update(job_id, "running", worker_id).values(updated=now_iso()))
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        return row is not None and _still_held(_job(row), worker_id)
 
     # --- which workers run ----------------------------------------------------------------------------
 
@@ -210,15 +214,20 @@ class JobStore:
         with self.engine.begin() as conn:
             conn.execute(delete(workers).where(workers.c.id == worker_id))
 
+    def forget_workers(self, seen_before: str) -> None:
+        """Drop the rows of workers last seen before ``seen_before`` (UTC ISO)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(workers).where(workers.c.seen < seen_before))
+
     def live_workers(self, seen_since: str) -> list[str]:
         """The workers seen at or after ``seen_since`` (UTC ISO), oldest first."""
         query = select(workers.c.id).where(workers.c.seen >= seen_since).order_by(workers.c.started, workers.c.id)
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
-    def _finish(self, job_id: str, **values: Any) -> Job:
+    def _finish(self, job_id: str, worker_id: str | None, **values: Any) -> Job:
         with self.engine.begin() as conn:
-            conn.execute(_guarded_update(job_id, "running").values(updated=now_iso(), **values))
+            conn.execute(_guarded_update(job_id, "running", worker_id).values(updated=now_iso(), **values))
             return _get(conn, job_id)
 
 
@@ -243,9 +252,15 @@ def _lock_key(kind: str, run_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{kind}\0{run_id}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def _guarded_update(job_id: str, state: str) -> Any:
-    """An UPDATE of ``job_id`` guarded by its current ``state``."""
-    return update(jobs).where(jobs.c.id == job_id, jobs.c.state == state)
+def _guarded_update(job_id: str, state: str, worker_id: str | None = None) -> Any:
+    """An UPDATE of ``job_id`` guarded by its current ``state`` (and the worker holding it, when given)."""
+    query = update(jobs).where(jobs.c.id == job_id, jobs.c.state == state)
+    return query if worker_id is None else query.where(jobs.c.worker_id == worker_id)
+
+
+def _still_held(job: Job, worker_id: str | None) -> bool:
+    """Whether ``job`` should go on: running, no cancel requested, and (when given) still ``worker_id``'s."""
+    return job.state == "running" and not job.cancel_requested and worker_id in (None, job.worker_id)
 
 
 def _released(job: Job, message: str) -> dict[str, Any]:

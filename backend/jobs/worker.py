@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from models.training import TrainingCancelled
 
 from .context import JobContext
-from .liveness import HEARTBEAT_S, heartbeat, worker_alive
+from .liveness import HEARTBEAT_S, forget_workers, heartbeat, worker_alive
 from .model import Job, JobInterrupted
 from .store import JobStore
 
@@ -41,15 +41,14 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
     store = store or JobStore(settings.database_url)
     me = worker_id()
     store.worker_seen(me)
-    _recover(store)
+    _recover(store, me)
     log.info("worker %s ready (polling every %.2gs)", me, settings.worker_poll_s)
-    chores = IdleChores(store, me)
+    chores = Chores(store, me)
     try:
         while not stop.is_set():
             try:
                 ran = _run_next(store, settings, me, stop)
-                if not ran:
-                    chores.run()
+                chores.run()  # between jobs too: a worker busy with short jobs is still seen, and still recovers
             except DBAPIError as err:  # the database went away for a moment: wait, then try again
                 log.warning("database error, retrying in %.2gs: %s", DB_RETRY_S, err.orig or err)
                 stop.wait(DB_RETRY_S)
@@ -63,8 +62,9 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
     log.info("worker %s stopped", me)
 
 
-class IdleChores:
-    """What an idle worker does now and then: say it is alive, and look for jobs that dead workers left."""
+class Chores:
+    """What a worker does now and then between jobs: say it is alive, look for jobs that dead workers left, and
+    forget workers silent for a day."""
 
     def __init__(self, store: JobStore, me: str) -> None:
         self.store, self.me = store, me
@@ -76,7 +76,8 @@ class IdleChores:
             self.store.worker_seen(self.me)
             self.seen_at = now
         if now - self.recovered_at >= RECOVER_EVERY_S:  # e.g. another host's worker died mid-job
-            _recover(self.store)
+            _recover(self.store, self.me)
+            forget_workers(self.store)
             self.recovered_at = now
 
 
@@ -88,9 +89,9 @@ def _sign_off(store: JobStore, me: str) -> None:
         log.warning("could not sign off worker %s: %s", me, err.orig or err)
 
 
-def _recover(store: JobStore) -> None:
+def _recover(store: JobStore, me: str) -> None:
     """Re-queue (or fail) the running jobs of dead workers; a live worker's job is left to it."""
-    for job_id in store.recover(alive=worker_alive):
+    for job_id in store.recover(alive=lambda job: worker_alive(job, me)):
         _log_state(store.get(job_id), "recovered: ")
 
 
@@ -100,34 +101,34 @@ def _run_next(store: JobStore, settings: Settings, me: str, stop: threading.Even
     if job is None:
         return False
     execute(store, job, JobContext(store, job.job_id, settings.home, settings.device, stop,
-                                   heartbeat_s=settings.worker_heartbeat_s))
+                                   heartbeat_s=settings.worker_heartbeat_s, worker_id=me))
     return True
 
 
 def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
     """Run one claimed job to a final (or re-queued) state and return that state."""
     _log_state(job)
-    start = time.monotonic()
+    start, me = time.monotonic(), job.worker_id  # the holder claim_next wrote: every write below is fenced by it
     handler = store.kinds.get(job.kind)
     try:
         if handler is None:
             raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
                              f"{sorted(store.kinds)}")
-        with heartbeat(store, job.job_id, job.worker_id or worker_id(), ctx.cancelled, ctx.heartbeat_s):
+        with heartbeat(store, job.job_id, me or worker_id(), ctx.cancelled, ctx.heartbeat_s):
             result = handler(job.payload, ctx)
         json.dumps(result)  # a result that cannot be stored fails the job, not the worker
     except JobInterrupted:
-        done = store.release(job.job_id, "interrupted: the worker stopped; it resumes when a worker starts")
+        done = store.release(job.job_id, "interrupted: the worker stopped; it resumes when a worker starts", me)
     except TrainingCancelled:
-        done = store.mark_cancelled(job.job_id)
+        done = store.mark_cancelled(job.job_id, me)
     except Exception as err:
         if store.get(job.job_id).cancel_requested:  # e.g. its run was deleted under it: the cancel explains it
-            done = store.mark_cancelled(job.job_id)
+            done = store.mark_cancelled(job.job_id, me)
         else:
             log.exception("job %s (%s) raised", job.job_id, job.kind)
-            done = store.fail(job.job_id, f"{type(err).__name__}: {err}")
+            done = store.fail(job.job_id, f"{type(err).__name__}: {err}", me)
     else:
-        done = store.succeed(job.job_id, result)
+        done = store.succeed(job.job_id, result, me)
     _log_state(done, suffix=f" after {time.monotonic() - start:.1f}s")
     return done
 

@@ -440,19 +440,24 @@ def animate(_tick: int, dim: str | None, phase: int, z: list[float]) -> tuple[li
     return values, phase + 1
 
 
-@callback(Output("explore-img-alert", "children"), Input("explore-img-error", "data"), prevent_initial_call=True)
-def image_problem(error: Mapping[str, Any] | None) -> Any:
-    return explain_image(context.client(), context.images(), error)
+@callback(Output("explore-img-alert", "children"), Input("explore-img-error", "data"), State("explore-run", "data"),
+          prevent_initial_call=True)
+def image_problem(error: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> Any:
+    return explain_image(context.client(), context.images(), error, (run or {}).get("version"))
 
 
-def explain_image(client: BackendClient, images: ImageUrls, error: Mapping[str, Any] | None) -> Any:
-    """Ask the backend (server-side) why an image failed, and show its problem."""
+def explain_image(client: BackendClient, images: ImageUrls, error: Mapping[str, Any] | None,
+                  loaded: str | None = None) -> Any:
+    """Ask the backend (server-side) why an image failed, and show its problem. ``loaded``: the version the page
+    loaded (an image of an older link's version fails while the page catches up: the banner says so)."""
     path = images.path_of(str((error or {}).get("src", "")))
     if path is None:
         return None
     try:
         client.fetch(path)
     except BackendError as err:
+        if err.current_version and err.current_version == loaded:  # the page has it already: the image follows
+            return None
         if err.current_version:  # the page loaded one version; the run has another one since
             return create_message(f"This run changed while the page was open: it is now at version "
                                   f"{err.current_version}. Reload the page to see the new version.", "warning")

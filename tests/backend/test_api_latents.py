@@ -251,6 +251,11 @@ def test_decode_takes_a_version_and_only_json(client: TestClient, problem: Calla
     problem(client.post(f"{API}/runs/{RUN}/decode", content=b'{"z": [[0, 0, 0, 0]]}',
                         headers={"content-type": "text/plain"}), 415, "text/plain", "application/json")
     problem(client.post(f"{API}/runs/{RUN}/decode", data={"z": "0"}), 415, "application/x-www-form-urlencoded")
+    problem(client.post(f"{API}/runs/{RUN}/decode", content=b'{"z": [[0, 0, 0, 0]]}'), 415, "of no stated type")
+    key = "k" * 20_000
+    repeated = client.get(f"{API}/runs/{RUN}/traversal.png?{key}=1&{key}=2")
+    problem(repeated, 422, "given 2 times")
+    assert len(repeated.content) < 2_000  # the field name is quoted cut short
 
 
 def test_a_long_if_none_match_list_is_read_not_refused(client: TestClient) -> None:

@@ -322,3 +322,44 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_a_broken_job_database_is_a_500_not_a_retry(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                    problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home)), raise_server_exceptions=False) as c:
+        with sqlite3.connect(fresh_home / "jobs.db") as db:
+            db.execute("DROP TABLE jobs")  # no waiting fixes this: the log says what, the client gets no Retry-After
+        body = {"run_id": "nowhere", "family": "vae", "dataset": "bars", "train": {"steps": 5}}
+        r = c.post(f"{API}/runs", json=body)
+        problem(r, 500, "unexpected error")
+        assert "retry-after" not in r.headers and not (fresh_home / "runs" / "nowhere").exists()
+
+
+def test_cancel_cascades_only_when_it_stops_a_training(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                      problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        jobs = c.app.state.jobs
+        made = c.post(f"{API}/runs", json={"run_id": "twice", "family": "vae", "dataset": "bars"}).json()
+        assert c.delete(made["job_url"]).json()["state"] == "cancelled"
+        later = jobs.submit("evaluate", {"run_id": "twice"})  # e.g. after the run was resumed and trained
+        assert c.delete(made["job_url"]).json()["state"] == "cancelled"  # the old cancel, sent again
+        assert jobs.get(later.job_id).state == "queued"
+
+
+def test_a_resume_waits_for_a_cancelled_training_to_stop(fresh_home: Path, settings_for: Callable[..., Settings],
+                                                         problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        made = c.post(f"{API}/runs", json={"run_id": "slow-stop", "family": "vae", "dataset": "bars"}).json()
+        c.app.state.jobs.claim_next("elsewhere:1")  # a worker trains it
+        c.delete(made["job_url"])  # cancel requested; the worker has not seen it yet
+        r = problem(c.post(f"{API}/runs/slow-stop/train"), 409, "has not stopped yet", "retry")
+        assert r["type"].endswith("still-stopping")
+
+
+def test_an_evaluation_with_other_options_is_not_answered_by_the_queued_one(
+        fresh_home: Path, settings_for: Callable[..., Settings], problem: Callable[..., Any]) -> None:
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        first = c.post(f"{API}/runs/{RUN}/metrics").json()
+        assert c.post(f"{API}/runs/{RUN}/metrics", json={"seed": 0}).json()["job_id"] == first["job_id"]  # the same
+        problem(c.post(f"{API}/runs/{RUN}/metrics", json={"full": True, "seed": 7}), 409, "other options",
+                first["job_id"])

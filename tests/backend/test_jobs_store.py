@@ -26,6 +26,10 @@ from backend.jobs.liveness import STALE_AFTER_S, worker_alive
 PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
 
 
+def all_dead(job: object) -> bool:  # recovery as at a lone worker's start: every holder is gone
+    return False
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """FACTORSCOPE_TEST_POSTGRES_URL, else a throwaway cluster for the session."""
@@ -230,14 +234,14 @@ def test_recover_requeues_once_then_fails(store: JobStore) -> None:
     job = store.submit("train", {"run_id": "r"})
     store.claim_next("dead-1")
     store.report(job.job_id, 0.4, "step 80/200")
-    assert store.recover() == [job.job_id]
+    assert store.recover(alive=all_dead) == [job.job_id]
     again = store.get(job.job_id)
     assert (again.state, again.attempts, again.worker_id, again.progress) == ("queued", 1, None, 0.4)
     assert "re-queued after worker dead-1 stopped" in again.message
-    assert store.recover() == []  # nothing running now
+    assert store.recover(alive=all_dead) == []  # nothing running now
 
     assert store.claim_next("dead-2").attempts == MAX_ATTEMPTS
-    assert store.recover() == [job.job_id]
+    assert store.recover(alive=all_dead) == [job.job_id]
     failed = store.get(job.job_id)
     assert failed.state == "failed" and f"stopped while running this job {MAX_ATTEMPTS} times" in failed.error
     assert store.claim_next("w") is None
@@ -247,23 +251,39 @@ def test_recover_cancels_a_job_whose_cancel_was_pending(store: JobStore) -> None
     job = store.submit("train", {"run_id": "r"})
     store.claim_next("dead")
     store.cancel(job.job_id)
-    assert store.recover() == [job.job_id]
+    assert store.recover(alive=all_dead) == [job.job_id]
     assert store.get(job.job_id).state == "cancelled"
 
 
 def test_recover_leaves_jobs_of_live_workers_alone(store: JobStore) -> None:
-    """A worker on this host is alive while its process is; one elsewhere while it touched its job lately."""
-    here, gone, far, quiet = (store.submit("train", {"run_id": f"r{i}"}) for i in range(4))
+    """A worker on this host is alive while its process is; one elsewhere while it touched its job lately; one
+    with the recovering worker's own id is an earlier process (the recovering one holds no job)."""
+    here, gone, far, quiet, mine = (store.submit("train", {"run_id": f"r{i}"}) for i in range(5))
     store.claim_next(f"{socket.gethostname()}:{os.getpid()}")  # this test process: alive
     store.claim_next(f"{socket.gethostname()}:{_exited_pid()}")
     store.claim_next("another-host:12")
     store.claim_next("another-host:13")
+    store.claim_next("this-host:7")
     with store.engine.begin() as conn:  # its last heartbeat: longer ago than STALE_AFTER_S
         old = (datetime.now(UTC) - timedelta(seconds=STALE_AFTER_S + 1)).isoformat(timespec="microseconds")
         conn.execute(sa.text("UPDATE jobs SET updated = :old WHERE id = :id"), {"old": old, "id": quiet.job_id})
-    assert sorted(store.recover(alive=worker_alive)) == sorted([gone.job_id, quiet.job_id])
-    store.touch(here.job_id)
-    assert [store.get(j.job_id).state for j in (here, gone, far, quiet)] == ["running", "queued", "running", "queued"]
+    recovered = store.recover(alive=lambda job: worker_alive(job, "this-host:7"))
+    assert sorted(recovered) == sorted([gone.job_id, quiet.job_id, mine.job_id])
+    states = [store.get(j.job_id).state for j in (here, gone, far, quiet, mine)]
+    assert states == ["running", "queued", "running", "queued", "queued"]
+
+
+def test_a_worker_whose_job_was_taken_over_changes_nothing(store: JobStore) -> None:
+    """Fencing: worker A stalled, its job went to B; A's report says stop and A's result is not written."""
+    job = store.submit("train", {"run_id": "r"})
+    store.claim_next("a:1")
+    store.recover(alive=all_dead)  # A looked dead
+    store.claim_next("b:2")
+    assert store.report(job.job_id, 0.5, "step 5", "a:1") is False and store.touch(job.job_id, "a:1") is False
+    assert store.succeed(job.job_id, {"by": "a"}, "a:1").state == "running"  # still B's
+    assert store.report(job.job_id, 0.6, "step 6", "b:2") is True
+    done = store.succeed(job.job_id, {"by": "b"}, "b:2")
+    assert (done.state, done.result, done.worker_id, done.progress) == ("succeeded", {"by": "b"}, "b:2", 1.0)
 
 
 def test_workers_sign_in_stay_seen_and_sign_off(store: JobStore) -> None:
@@ -277,6 +297,8 @@ def test_workers_sign_in_stay_seen_and_sign_off(store: JobStore) -> None:
     assert store.live_workers(later) == ["host:2"]  # host:1 gave no sign of life since
     store.worker_gone("host:2")
     assert store.live_workers(before) == ["host:1"]
+    store.forget_workers(later)  # host:1 was last seen before then
+    assert store.live_workers(before) == []
 
 
 def _exited_pid() -> int:

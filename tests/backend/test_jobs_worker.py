@@ -159,6 +159,7 @@ def test_a_second_worker_leaves_a_live_workers_job_alone(
     deadline = time.monotonic() + TIMEOUT_S
     while "ready" not in (tmp_path / "worker-1.log").read_text() and time.monotonic() < deadline:
         time.sleep(0.05)  # the second worker has looked for abandoned jobs once it says it is ready
+    assert "ready" in (tmp_path / "worker-1.log").read_text(), worker_logs(tmp_path)
     held = store.get(job.job_id)
     assert (held.state, held.attempts, held.worker_id.rpartition(":")[2]) == ("running", 1, str(first.pid))
     assert "recovered" not in worker_logs(tmp_path)

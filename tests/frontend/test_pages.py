@@ -242,7 +242,8 @@ def test_a_broken_image_is_explained(pages: dict[str, ModuleType], client: Backe
     assert pages["explore"].explain_image(client, IMAGES, None) is None
     backend.overrides[("GET", "/api/v1/runs/tiny/traversal.png")] = lambda r: problem(
         409, "Conflict", "run 'tiny' is at version b, not a", current_version="b")
-    changed = pages["explore"].explain_image(client, IMAGES, {"src": src})  # the run changed after the page loaded
+    assert pages["explore"].explain_image(client, IMAGES, {"src": src}, "b") is None  # an old link: the banner says
+    changed = pages["explore"].explain_image(client, IMAGES, {"src": src}, "a")  # changed after the page loaded
     assert "changed while the page was open" in text_of(changed) and "version b" in text_of(changed)
     assert pages["explore"].explain_image(client, IMAGES, {"src": "http://other/x.png"}) is None
 

@@ -15,9 +15,11 @@ from models.runs import (
     create_run,
     delete_run,
     list_runs,
+    owner_check,
     purge_deleted,
     resume_step,
     run_dir,
+    run_nonce,
     train_run,
 )
 from models.training import Progress, TrainConfig
@@ -74,3 +76,15 @@ def test_a_deletion_a_crash_interrupted_is_finished_at_the_next_start(tmp_path: 
     assert list_runs(tmp_path) == []  # a renamed folder is not a run
     purge_deleted(tmp_path)
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_the_owner_check_holds_the_run_the_job_read_not_the_one_there_now(tmp_path: Path) -> None:
+    create_run(tmp_path, "vae", {"latent_dim": 2, "hidden": [8]}, "bars", TRAIN, run_id="gap")
+    read = run_nonce(tmp_path, "gap")  # what a job read when it started
+    delete_run(tmp_path, "gap")  # deleted before the job made its check...
+    with pytest.raises(RunGone):
+        owner_check(tmp_path, "gap", read)()
+    create_run(tmp_path, "vae", {"latent_dim": 3, "hidden": [8]}, "bars", TRAIN, run_id="gap")  # ...and made anew
+    with pytest.raises(RunGone):
+        owner_check(tmp_path, "gap", read)()
+    owner_check(tmp_path, "gap", run_nonce(tmp_path, "gap"))()  # the new run's own job may write

@@ -32,7 +32,8 @@ def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
                "progress report)")
 def cancel_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
+    was = jobs.get(job_id)
     job = jobs.cancel(job_id)
-    if job.kind == "train" and job.cancel_requested:
-        cancel_run_jobs(jobs, str(job.payload.get("run_id")), ("evaluate",))  # nothing to evaluate without it
+    if job.kind == "train" and not was.finished:  # this call stopped it: its run has nothing to evaluate now
+        cancel_run_jobs(jobs, str(job.payload.get("run_id")), ("evaluate",))
     return JobPublic.model_validate(job_view(job))

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Response
 from models.checkpoint import CheckpointError
 
 from ...deps import JobsDep, RunId, StoreDep, VersionParam
-from ...errors import NotFound
+from ...errors import EvaluationPending, NotFound
 from ...schemas import EvaluateRequest, JobAccepted, MetricsPublic
 from ...services.jobs import accepted
 from ..responses import problems
 
+DEFAULT_OPTIONS = EvaluateRequest().model_dump()  # what a job queued before evaluations took options used
 router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"], responses=problems(404, 409, 422))
 
 
@@ -33,7 +34,11 @@ def get_metrics(run_id: RunId, store: StoreDep, v: VersionParam = None) -> Metri
 def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response, body: EvaluateRequest | None = None,
              v: VersionParam = None) -> JobAccepted:
     store.ready(run_id, v)
-    options = (body or EvaluateRequest()).model_dump()
-    job = accepted(jobs.submit_once("evaluate", {"run_id": run_id, **options}), run_id)
+    payload = {"run_id": run_id, **(body or EvaluateRequest()).model_dump()}
+    job = jobs.submit_once("evaluate", payload)
+    if {**DEFAULT_OPTIONS, **job.payload} != payload:  # another evaluation of the run is queued or running
+        raise EvaluationPending(f"an evaluation of run {run_id!r} with other options ({job.payload}) is queued or "
+                                f"running as job {job.job_id}; expected to wait for it, or to cancel it first")
+    job = accepted(job, run_id)
     response.headers["Location"] = job.job_url
     return job

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
-from ...errors import AlreadyTrained
+from ...errors import AlreadyTrained, StillStopping
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
@@ -45,6 +45,10 @@ def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response
     if record.finished:
         raise AlreadyTrained(f"run {run_id!r} is trained already (version {record.version}); expected a run without "
                              "weights: one whose training was cancelled, failed or never ran")
+    stopping = training_jobs(jobs).get(run_id)
+    if stopping is not None and stopping.state == "running" and stopping.cancel_requested:
+        raise StillStopping(f"run {run_id!r}'s cancelled training (job {stopping.job_id}) has not stopped yet; "
+                            "expected a retry in a few seconds", headers={"Retry-After": "5"})
     job = accepted(jobs.submit_once("train", {"run_id": run_id}), run_id)
     response.headers["Location"] = job.job_url
     return job
@@ -59,6 +63,7 @@ def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = Non
 @router.delete("/{run_id}", status_code=204, response_class=Response,
                summary="Delete a run and its files (its unfinished jobs are cancelled)")
 def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> Response:
-    store.delete(run_id)  # 404 when there is no such folder; a run whose config.json is unreadable goes too
-    cancel_run_jobs(jobs, run_id)  # they stop at their next write into the run (models.runs.RunGone)
+    store.exists(run_id)  # 404 before anything changes (a run whose config.json is unreadable may go too)
+    cancel_run_jobs(jobs, run_id)  # first: a job that then meets the deleted folder ends cancelled, not failed
+    store.delete(run_id)
     return Response(status_code=204)
