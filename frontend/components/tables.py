@@ -11,7 +11,7 @@ from dash import dcc, html
 from ..api_client import Job, RunSummary, TopGroups
 from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
 
-KEY_METRICS = ("val loss", "IW-ELBO", "MIG (dlib)", "MI total")
+KEY_METRICS = ("val loss (nats)", "IW-ELBO (nats)", "MIG (dlib)", "MI total (nats, Gaussian)")
 
 
 def number(value: Any) -> str:
@@ -25,10 +25,10 @@ def key_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
     metrics = metrics or {}
     training, report = metrics.get("training") or {}, metrics.get("report") or {}
     found = {
-        "val loss": training.get("val_loss"),
-        "IW-ELBO": (report.get("log_likelihood") or {}).get("iw_elbo"),
-        "MIG (dlib)": ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
-        "MI total": (report.get("factors") or {}).get("total_mi_gaussian"),
+        KEY_METRICS[0]: training.get("val_loss"),
+        KEY_METRICS[1]: (report.get("log_likelihood") or {}).get("iw_elbo"),
+        KEY_METRICS[2]: ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
+        KEY_METRICS[3]: (report.get("factors") or {}).get("total_mi_gaussian"),
     }
     return {k: float(v) for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 

@@ -399,7 +399,8 @@ def poll_job(client: BackendClient, job: Mapping[str, str], refresh: int) -> tup
         return keep, keep, "", create_error_alert(err, "follow the job"), True, keep, False
     percent, label, status = progress_view(state)
     if state.state in ("failed", "cancelled"):
-        alert = create_message(f"Training {state.state}: {state.error or state.message}", "danger")
+        why = state.error or (state.message if state.message not in ("", state.state) else "")
+        alert = create_message(f"Training {state.state}" + (f": {why}" if why else "."), "danger")
         return percent, label, status, alert, True, (refresh or 0) + 1, False
     if state.state == "succeeded":
         try:

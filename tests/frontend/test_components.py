@@ -81,7 +81,8 @@ def test_a_slider_widens_to_hold_its_value() -> None:
 
 
 def test_key_metrics_and_metric_rows() -> None:
-    assert key_metrics(DETAIL["metrics"]) == {"val loss": 31.15, "IW-ELBO": -30.5, "MIG (dlib)": 0.12, "MI total": 0.98}
+    assert key_metrics(DETAIL["metrics"]) == {"val loss (nats)": 31.15, "IW-ELBO (nats)": -30.5, "MIG (dlib)": 0.12,
+                                              "MI total (nats, Gaussian)": 0.98}
     assert key_metrics(None) == {}
     rows = metric_rows(DETAIL["metrics"])
     assert [(r["metric"], r["variant"], r["value"]) for r in rows] == [("mig_dlib", "mig_dlib", "0.12"),

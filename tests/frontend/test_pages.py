@@ -552,6 +552,8 @@ def test_polling_shows_progress_until_the_run_is_listed(pages: dict[str, ModuleT
     backend.jobs["ab12"].update(state="failed", error="ConfigError: boom")
     _, _, _, alert, paused, _, _ = poll(client, job, 1)
     assert paused and "failed: ConfigError: boom" in text_of(alert)
+    backend.jobs["ab12"].update(state="cancelled", error=None, message="cancelled")
+    assert text_of(poll(client, job, 1)[3]) == "Training cancelled."  # not "cancelled: cancelled"
 
 
 # -- the app ---------------------------------------------------------------------------------------------
