@@ -37,7 +37,8 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# a JSON number (strict: "1" or true is refused, not read as 1.0), never NaN or infinite
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed: the same seed gives the same result")]
 VersionStr = matching(VERSION_PATTERN, "a run version (hex digits)")
 Version = Annotated[VersionStr | None, Field(description="the run version this link was made for; another current "

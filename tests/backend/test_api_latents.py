@@ -203,6 +203,8 @@ def test_bad_query_input_is_a_4xx_problem(client: TestClient, problem: Callable[
     ({"z": [[0, 0, 0, 0], [0, 0, 0, 0, 0]]}, ["body.z[1]", "expected 4 numbers"]),
     ({"z": [[0, 0, 0, 1e39]]}, ["finite numbers"]),  # overflows float32
     ({"z": [[0, 0, 0, "a"]]}, ["valid number"]),
+    ({"z": [[0, 0, 0, "1"]]}, ["body.z.0.3", "valid number"]),  # a string is not a number, however it reads
+    ({"z": [[0, 0, 0, True]]}, ["valid number"]),
     ({"z": []}, ["at least 1 item"]),
     ({"z": [[]]}, ["at least 1 item"]),
     ({"z": [[0, 0, 0, 0]] * 1025}, ["max_decode_batch = 1024"]),
