@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from ..errors import InvalidInput, UnsupportedMediaType, clip
 
@@ -19,6 +20,12 @@ def checked_request(request: Request) -> None:
         if given > 1:
             raise InvalidInput(f"query.{key}", f"given {given} times; expected it once (a list is one "
                                                "comma-separated value, e.g. dims=0,2,5)")
+    declared = _declared_query(request)
+    unknown = [key for key in dict.fromkeys(query.keys()) if declared is not None and key not in declared]
+    if unknown:
+        expected = f"one of {', '.join(sorted(declared))}" if declared else "none here"
+        raise InvalidInput(f"query.{unknown[0]}", f"unknown parameter; expected {expected} (a misspelt one would "
+                                                  "otherwise be ignored)")
     stated = request.headers.get("content-type")
     if request.method in BODY_METHODS and _has_body(request) and not _is_json(stated or ""):
         raise UnsupportedMediaType(f"the body is {clip(stated, 100) if stated else 'of no stated type'}; expected "
@@ -28,6 +35,21 @@ def checked_request(request: Request) -> None:
 def _has_body(request: Request) -> bool:
     length = request.headers.get("content-length")
     return "transfer-encoding" in request.headers or (length is not None and length.strip() not in ("", "0"))
+
+
+def _declared_query(request: Request) -> set[str] | None:
+    """The query parameters the matched route declares; None where a query model declares them (the model refuses
+    the unknown ones itself, naming them)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return None
+    names: set[str] = set()
+    for param in dependant.query_params:
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return None
+        names.add(param.alias)
+    return names
 
 
 def _is_json(content_type: str) -> bool:

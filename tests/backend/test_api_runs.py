@@ -34,6 +34,13 @@ def test_list_and_detail(client: TestClient) -> None:
     assert "traversal" in detail["capabilities"]
 
 
+def test_an_unknown_query_parameter_is_named_on_every_route(client: TestClient, problem: Callable[..., Any]) -> None:
+    problem(client.get(f"{API}/runs?bogus=1"), 422, "query.bogus: unknown parameter", "expected none here")
+    problem(client.get(f"{API}/runs/{RUN}?vv=0123456789ab"), 422, "query.vv", "expected one of v")  # a typo of v
+    problem(client.delete(f"{API}/runs/{RUN}?force=1"), 422, "query.force")  # refused before anything changes
+    assert client.get(f"{API}/runs/{RUN}").status_code == 200
+
+
 def test_unknown_runs_are_404(client: TestClient, problem: Callable[..., Any]) -> None:
     problem(client.get(f"{API}/runs/nope"), 404, "no run 'nope'")
     problem(client.delete(f"{API}/runs/nope"), 404, "no run 'nope'")
