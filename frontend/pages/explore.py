@@ -119,12 +119,18 @@ def row_labels(run: Mapping[str, Any], dims: Sequence[int]) -> list[Any]:
             for d in dims]
 
 
-def caption(steps: int, span: float, base: Base, unit: str = "sd") -> str:
+STRIP_KEY = ("Each cell is one output's features as a strip, left to right: red above 0, blue below, full colour "
+             "at ±3 (the features are standardised); a dark line separates feature groups.")
+
+
+def caption(steps: int, span: float, base: Base, unit: str = "sd", images: bool = True) -> str:
+    """What the grid shows; for vector data (``images`` False) also how to read its heat strips."""
     sd = "its posterior sd" if base.kind == "item" else "prior sd"
     where = {"item": f"dataset item {base.index} (its posterior mean)", "prior": f"prior sample #{base.seed}",
              "zero": "zero"}
-    return (f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} "
+    text = (f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} "
             f"({sd if unit == 'sd' else 'latent units'}) around {where[base.kind]}.")
+    return text if images else f"{text} {STRIP_KEY}"
 
 
 def gallery_indices(start: int, n_items: int, count: int = GALLERY_SIZE) -> list[int]:
@@ -349,8 +355,8 @@ def traversal_view(images: ImageUrls, run: Mapping[str, Any] | None, dims: Seque
     state = explore_state(run, dims, steps, span, base, (), unit)
     src = images.traversal(run["run_id"], state.image_params())
     name = f"traversal-{run['run_id']}-dims{'-'.join(map(str, dims))}.png"
-    return (src, row_labels(run, dims), caption(steps, span, base, unit), download_href(state), name, src, None,
-            grid_style(run, len(dims), steps))
+    return (src, row_labels(run, dims), caption(steps, span, base, unit, run.get("images", True)),
+            download_href(state), name, src, None, grid_style(run, len(dims), steps))
 
 
 @callback(Output("explore-decoded", "src"), Input(Z, "value"), State("explore-run", "data"))

@@ -138,6 +138,10 @@ def test_traversal_view_builds_the_backend_url(pages: dict[str, ModuleType]) -> 
     assert "7 values from −2 to +2 (its posterior sd) around dataset item 5" in caption and note is None
     assert download.startswith("/download/traversal.png?run=tiny&v=") and "dims=3,1" in download
     assert name == "traversal-tiny-dims3-1.png" and style == {"maxWidth": "616px"}
+    assert "heat strip" not in caption and "strip" not in caption  # images need no key
+    vectors = {**run_store(pages), "images": False}
+    strips = pages["explore"].traversal_view(IMAGES, vectors, [3, 1], 7, 2.0, Base())[2]
+    assert "red above 0, blue below, full colour at ±3" in strips and "feature groups" in strips
 
 
 @pytest.mark.parametrize(("dims", "base", "words"), [
