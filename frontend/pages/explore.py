@@ -37,6 +37,7 @@ from frontend.components.controls import (
     slider_limit,
 )
 from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.figures import UNUSED_MI
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
@@ -88,9 +89,13 @@ def dim_options(run: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def initial_dims(run: Mapping[str, Any], asked: Sequence[int]) -> list[int]:
-    """The link's dims when all are valid for this run, else the most informative ones."""
+    """The link's dims when all are valid for this run, else the most informative ones, leaving out those that
+    carry (next to) no information (at least one row stays)."""
     valid = [d for d in asked if 0 <= d < run["latent_dim"]]
-    return valid if asked and len(valid) == len(asked) else list(run["order"][:DEFAULT_ROWS])
+    if asked and len(valid) == len(asked):
+        return valid
+    top, mi = list(run["order"][:DEFAULT_ROWS]), run.get("mi")
+    return [d for d in top if mi is None or mi[d] >= UNUSED_MI] or top[:1]
 
 
 def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str | None:

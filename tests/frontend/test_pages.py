@@ -182,7 +182,9 @@ def test_run_controls_restore_the_link(pages: dict[str, ModuleType], with_client
     assert dims == [2, 0] and play_dim == "2" and [o["value"] for o in options] == [3, 2, 1, 0]
     assert [row.children[1].children.value for row in sliders] == [1.0, 2.0, 3.0, -1.0]
     _, dims, _, _, sliders = pages["explore"].run_controls(run, "?run=other&dims=9", "item", 3, 0)
-    assert dims == [3, 2, 1, 0]  # another run's link: the most informative dims
+    assert dims == [3, 2, 1]  # another run's link: the most informative dims, less z0 (0.005 nats: unused)
+    dead = {**run, "mi": [0.0, 0.0, 0.0, 0.001]}
+    assert pages["explore"].run_controls(dead, "?run=other", "zero", 0, 0)[1] == [3]  # one row stays
     assert [row.children[1].children.value for row in sliders] == [0.1, -0.2, 0.3, 4.0]  # base_z, not clamped
 
 
