@@ -28,15 +28,22 @@ window.dash_clientside.factorscope = {
 };
 
 (function () {
+    var shown = {};  // store id -> the <img> whose failure it holds (images sharing a store clear only their own)
+
     function report(event, failed) {
         var img = event.target;
         if (!img || img.tagName !== "IMG" || !img.dataset || !img.dataset.errorStore) {
             return;
         }
+        var store = img.dataset.errorStore;
+        if (!failed && shown[store] !== img) {
+            return;
+        }
+        shown[store] = failed ? img : undefined;
         var dc = window.dash_clientside;
         if (dc && typeof dc.set_props === "function") {
             try {
-                dc.set_props(img.dataset.errorStore, {data: failed ? {src: img.src, at: Date.now()} : null});
+                dc.set_props(store, {data: failed ? {src: img.src, at: Date.now()} : null});
             } catch (err) {  // the page (and its store) is gone
                 console.debug("factorscope: no store for an image message", err);
             }

@@ -194,6 +194,11 @@ def slider_limit(value: float) -> float:
     return max(SLIDER_RANGE, float(math.ceil(abs(value))))
 
 
+def slider_marks(limit: float) -> dict[float, str]:
+    """A playground slider's scale: its ends and 0."""
+    return {-limit: f"{-limit:g}", 0: "0", limit: f"{limit:g}"}
+
+
 def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None = None) -> list[Any]:
     """One slider per latent dim (pattern id {"type": "z-slider", "dim": j}), decoding live while dragged, with
     its scale (ends and 0) and its value beside it ({"type": "z-value", "dim": j}, kept in step in the browser)."""
@@ -202,7 +207,7 @@ def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None 
         label, limit = labels[j] if labels else f"z{j}", slider_limit(value)
         slider = dcc.Slider(id={"type": "z-slider", "dim": j}, min=-limit, max=limit, step=0.05,
                             value=round(value, 2), updatemode="drag",
-                            marks={-limit: f"{-limit:g}", 0: "0", limit: f"{limit:g}"},
+                            marks=slider_marks(limit),
                             tooltip={"placement": "right", "always_visible": False},
                             allow_direct_input=False, className="fs-z-slider")
         readout = html.Span(f"{value:.2f}", id={"type": "z-value", "dim": j}, className="fs-z-value")

@@ -35,6 +35,7 @@ from frontend.components.controls import (
     create_span_slider,
     create_steps_slider,
     slider_limit,
+    slider_marks,
 )
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import UNUSED_MI
@@ -412,14 +413,14 @@ def pick_item(clicks: list[int | None]) -> tuple[str, int]:
     return "item", int(ctx.triggered_id["index"])
 
 
-@callback(Output(Z, "value", allow_duplicate=True), Output(Z, "min"), Output(Z, "max"),
+@callback(Output(Z, "value", allow_duplicate=True), Output(Z, "min"), Output(Z, "max"), Output(Z, "marks"),
           Input("explore-base-kind", "value"), Input("explore-base-index", "value"),
           Input("explore-base-seed", "value"), Input("explore-reset", "n_clicks"), State("explore-run", "data"),
           prevent_initial_call=True)
 def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str, Any] | None
-                ) -> tuple[list[float], list[float], list[float]]:
-    """The playground starts again from the base point whenever the base changes (each slider's range
-    widened to hold it)."""
+                ) -> tuple[list[float], list[float], list[float], list[dict[float, str]]]:
+    """The playground starts again from the base point whenever the base changes (each slider's range, and the
+    scale under it, widened to hold it)."""
     if not run:
         raise PreventUpdate
     base = Base.of(kind, index, seed)
@@ -430,7 +431,7 @@ def follow_base(kind: str, index: Any, seed: Any, _reset: Any, run: Mapping[str,
     except BackendError:
         raise PreventUpdate from None
     limits = [slider_limit(v) for v in z]
-    return [round(v, 2) for v in z], [-m for m in limits], limits
+    return [round(v, 2) for v in z], [-m for m in limits], limits, [slider_marks(m) for m in limits]
 
 
 @callback(Output("explore-interval", "disabled"), Output("explore-play", "children"),

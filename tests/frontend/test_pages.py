@@ -222,7 +222,8 @@ def test_gallery_and_picking_an_item(pages: dict[str, ModuleType], with_client: 
 
 def test_the_playground_follows_the_base(pages: dict[str, ModuleType], with_client: Dash,
                                          backend: FakeBackend) -> None:
-    z, low, high = pages["explore"].follow_base("item", 3, 0, None, run_store(pages))
+    z, low, high, marks = pages["explore"].follow_base("item", 3, 0, None, run_store(pages))
+    assert [m[max(m)] for m in marks] == [f"{h:g}" for h in high]  # the scale under each slider follows its range
     assert z == [0.1, -0.2, 0.3, 4.0] and high == [3.0, 3.0, 3.0, 4.0] and low == [-v for v in high]  # not clamped
     assert backend.calls[-1][2]["base"] == "item:3"
     assert pages["explore"].follow_base("zero", 3, 0, None, run_store(pages))[0] == [0.0] * 4
