@@ -27,6 +27,7 @@ from models.runs import (
     ModelTooLarge,
     RunNotFoundError,
     RunRecord,
+    check_run_size,
     create_run,
     delete_run,
     list_runs,
@@ -129,6 +130,16 @@ class CreateLimits:
     max_params: int
     max_layers: int
     max_batch: int
+
+    @property
+    def model(self) -> ModelLimits:
+        return ModelLimits(parameters=self.max_params, layers=self.max_layers)
+
+
+def too_large(err: ModelTooLarge) -> LimitExceeded:
+    """The 422 naming the setting a model is over."""
+    setting, what = MODEL_LIMITS[err.unit]
+    return LimitExceeded(setting, err.count, err.maximum, what)
 
 
 def check_train(train: TrainConfig, limits: CreateLimits) -> None:
@@ -245,20 +256,26 @@ class RunStore:
         except ConfigError as err:
             raise InvalidInput("body.train", str(err)) from err
         check_train(train_config, limits)
-        model_limits = ModelLimits(parameters=limits.max_params, layers=limits.max_layers)
         try:
-            return create_run(self.home, family, config, dataset, train_config, run_id, model_limits)
+            return create_run(self.home, family, config, dataset, train_config, run_id, limits.model)
         except FileExistsError as err:
             raise RunExists(f"{err}; expected a new run_id (or none)") from err
         except ModelTooLarge as err:
-            setting, what = MODEL_LIMITS[err.unit]
-            raise LimitExceeded(setting, err.count, err.maximum, what) from err
+            raise too_large(err) from err
         except ConfigError as err:
             raise InvalidInput("body.config", str(err)) from err
         except (ValueError, TypeError, RuntimeError) as err:  # from building it: the first line, never a C++ trace
             raise InvalidInput("body.config", "the model could not be built from this config ("
                                f"{str(err).strip().splitlines()[0]}); expected a config the family can build "
                                "(its schema: GET /api/v1/families)") from err
+
+    def check_resume(self, record: RunRecord, limits: CreateLimits) -> None:
+        """422 when a run made elsewhere (e.g. by the CLI) asks more of the worker than the API's limits allow."""
+        check_train(config_from_dict(TrainConfig, record.train), limits)
+        try:
+            check_run_size(self.home, record.run_id, limits.model)
+        except ModelTooLarge as err:
+            raise too_large(err) from err
 
     def exists(self, run_id: str) -> None:
         """404 unless the run's folder is there (readable or not)."""

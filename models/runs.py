@@ -119,11 +119,7 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
     n_train = len(split_indices(len(data), train.val_fraction, train.seed)[0])
     with torch.device("meta"):  # checks the config and counts parameters without allocating them
         model = spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed)
-    n_parameters = sum(p.numel() for p in model.parameters())
-    n_layers = sum(1 for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
-    for count, maximum, unit in ((n_parameters, limits.parameters, "parameters"), (n_layers, limits.layers, "layers")):
-        if maximum is not None and count > maximum:
-            raise ModelTooLarge(count, maximum, unit)
+    n_parameters = check_size(model, limits)
     folder.mkdir(parents=True)
     header = {"run_id": run_id, "nonce": secrets.token_hex(8),  # tells this run from a later one of its id
               "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -131,6 +127,25 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
               "n_parameters": n_parameters, **_header_without_sha(model)}
     write_json(folder / CONFIG_FILE, header)
     return record_of(header)
+
+
+def check_size(model: LatentModel, limits: ModelLimits) -> int:
+    """ModelTooLarge when ``model`` (best built on the meta device) has more parameters or layers than ``limits``
+    allow; returns its parameter count."""
+    n_parameters = sum(p.numel() for p in model.parameters())
+    n_layers = sum(1 for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
+    for count, maximum, unit in ((n_parameters, limits.parameters, "parameters"), (n_layers, limits.layers, "layers")):
+        if maximum is not None and count > maximum:
+            raise ModelTooLarge(count, maximum, unit)
+    return n_parameters
+
+
+def check_run_size(home: Path, run_id: str, limits: ModelLimits) -> None:
+    """``check_size`` for a run on disk (one made elsewhere, e.g. by the CLI, before it trains here)."""
+    from .checkpoint import build_from_header
+
+    with torch.device("meta"):
+        check_size(build_from_header(read_json(run_dir(home, run_id) / CONFIG_FILE)), limits)
 
 
 def _header_without_sha(model: LatentModel) -> dict[str, Any]:
@@ -220,7 +235,7 @@ def _final_metrics(loop: Any, last: Progress | None) -> dict[str, Any]:
 def load_run(home: Path, run_id: str, device: str | torch.device = "cpu") -> tuple[LatentModel, RunRecord]:
     folder = run_dir(home, run_id)
     if not (folder / CONFIG_FILE).is_file():
-        raise RunNotFoundError(f"no run {run_id!r} under {home / 'runs'}")
+        raise RunNotFoundError(f"no run {run_id!r} in this artifact store")
     model, header = load_model(folder, device)
     return model, record_of(header)
 
@@ -266,6 +281,7 @@ __all__ = [
     "RunGone",
     "RunNotFoundError",
     "RunRecord",
+    "check_run_size",
     "config_from_dict",
     "create_run",
     "delete_run",

@@ -27,7 +27,12 @@ def checked_request(request: Request) -> None:
         raise InvalidInput(f"query.{unknown[0]}", f"unknown parameter; expected {expected} (a misspelt one would "
                                                   "otherwise be ignored)")
     stated = request.headers.get("content-type")
-    if request.method in BODY_METHODS and _has_body(request) and not _is_json(stated or ""):
+    if request.method not in BODY_METHODS or not _has_body(request):
+        return
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is not None and not dependant.body_params:
+        raise InvalidInput("body", "this route takes no body, and would ignore it; expected an empty request")
+    if not _is_json(stated or ""):
         raise UnsupportedMediaType(f"the body is {clip(stated, 100) if stated else 'of no stated type'}; expected "
                                    "Content-Type: application/json")
 

@@ -29,10 +29,12 @@ def check_payload(kind: str, payload: Any) -> None:
 
 def train(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Train (or resume from its checkpoint/) the run ``payload['run_id']`` made by ``create_run``."""
-    from models.runs import train_run
+    from models.runs import owner_check, train_run
     from models.training import Progress
 
     run_id = payload["run_id"]
+    if "nonce" in payload:  # queued for one run: another made since under its id is not it
+        owner_check(ctx.home, run_id, payload["nonce"])()
     resumed = checkpoint_step(ctx.home, run_id)
     if resumed is not None:
         ctx.report(resumed[0] / resumed[1], f"resuming from step {resumed[0]}/{resumed[1]}")

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -71,17 +72,24 @@ def _process_exists(pid: int) -> bool:
 def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading.Event,
               every_s: float = HEARTBEAT_S) -> Iterator[None]:
     """Touch ``job_id``'s row and ``worker_id``'s every ``every_s`` seconds while the block runs (a thread of its
-    own), and set ``cancelled`` once the job should stop (a cancel request the job itself may not read soon)."""
-    done = threading.Event()
+    own), and set ``cancelled`` once the job should stop: a cancel request the job itself may not read soon, the
+    job held by another worker now, or no touch for half of STALE_AFTER_S (another worker may take it over then,
+    so this one stops writing into its run; the job goes on from its checkpoint wherever it is taken up)."""
+    done, touched = threading.Event(), time.monotonic()
 
     def beat() -> None:
+        nonlocal touched
         while True:
             try:
                 if not store.touch(job_id, worker_id):
                     cancelled.set()
                 store.worker_seen(worker_id)
+                touched = time.monotonic()
             except DBAPIError as err:  # the next beat tries again
                 log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)
+                if time.monotonic() - touched > STALE_AFTER_S / 2:
+                    log.warning("job %s: no heartbeat for %.0f s; stopping it", job_id, STALE_AFTER_S / 2)
+                    cancelled.set()
             if done.wait(every_s):
                 return
 

@@ -126,7 +126,8 @@ def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
             done = store.mark_cancelled(job.job_id, me)
         else:
             log.exception("job %s (%s) raised", job.job_id, job.kind)
-            done = store.fail(job.job_id, f"{type(err).__name__}: {err}", me)
+            error = f"{type(err).__name__}: {err}".replace(str(ctx.home), "FACTORSCOPE_HOME")  # shown by the API
+            done = store.fail(job.job_id, error, me)
     else:
         done = store.succeed(job.job_id, result, me)
     _log_state(done, suffix=f" after {time.monotonic() - start:.1f}s")

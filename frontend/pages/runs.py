@@ -145,11 +145,12 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
 
 
 def no_worker_note(client: BackendClient, active: Mapping[str, Mapping[str, Job]]) -> Any:
-    """A warning when jobs are queued and no worker runs to take them (they would wait without a word)."""
-    queued = any(job.state == "queued" for jobs in active.values() for job in jobs.values())
-    if not queued or client.workers() != 0:
+    """A warning when jobs wait and no worker runs to take them: queued ones, and running ones a stopped worker
+    left (they would wait without a word, the latter with their progress frozen)."""
+    if not any(active.values()) or client.workers() != 0:
         return None
-    return create_message("No job worker is running, so queued jobs wait. Start one with `factorscope worker` "
+    return create_message("No job worker is running: queued jobs wait, and a job shown as running was left by a "
+                          "worker that stopped (it resumes from its checkpoint). Start one with `factorscope worker` "
                           "(`make demo` starts one with the dashboard).", "warning")
 
 

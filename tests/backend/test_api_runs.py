@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from backend.config import Settings
 from backend.jobs import run_worker
 from backend.main import create_app
-from models.runs import create_run
+from models.runs import create_run, run_nonce
 from models.training import TrainConfig
 
 API = "/api/v1"
@@ -38,6 +38,7 @@ def test_an_unknown_query_parameter_is_named_on_every_route(client: TestClient, 
     problem(client.get(f"{API}/runs?bogus=1"), 422, "query.bogus: unknown parameter", "expected none here")
     problem(client.get(f"{API}/runs/{RUN}?vv=0123456789ab"), 422, "query.vv", "expected one of v")  # a typo of v
     problem(client.delete(f"{API}/runs/{RUN}?force=1"), 422, "query.force")  # refused before anything changes
+    problem(client.post(f"{API}/runs/{RUN}/train", json={"steps": 10}), 422, "takes no body")  # not silently ignored
     assert client.get(f"{API}/runs/{RUN}").status_code == 200
 
 
@@ -55,7 +56,8 @@ def test_create_queues_a_train_job(fresh_home: Path, settings_for: Callable[...,
         body = r.json()
         assert r.headers["location"] == body["job_url"] == f"{API}/jobs/{body['job_id']}"
         job = c.get(body["job_url"]).json()
-        assert job["kind"] == "train" and job["state"] == "queued" and job["payload"] == {"run_id": body["run_id"]}
+        assert job["kind"] == "train" and job["state"] == "queued" and job["payload"]["run_id"] == body["run_id"]
+        assert job["payload"]["nonce"] == run_nonce(fresh_home, body["run_id"])  # which run of that id it trains
         run = c.get(f"{API}/runs/{body['run_id']}").json()
         assert run["status"] == "training" and run["version"] is None and run["config"]["latent_dim"] == 3
 
@@ -370,3 +372,14 @@ def test_an_evaluation_with_other_options_is_not_answered_by_the_queued_one(
         assert c.post(f"{API}/runs/{RUN}/metrics", json={"seed": 0}).json()["job_id"] == first["job_id"]  # the same
         problem(c.post(f"{API}/runs/{RUN}/metrics", json={"full": True, "seed": 7}), 409, "other options",
                 first["job_id"])
+
+
+def test_a_resume_keeps_to_the_training_limits(fresh_home: Path, settings_for: Callable[..., Settings],
+                                               problem: Callable[..., Any]) -> None:
+    """A run made elsewhere (the CLI knows no API limits) is held to them when the API queues its training."""
+    create_run(fresh_home, "vae", {"latent_dim": 2, "hidden": [8]}, "bars", TrainConfig(batch_size=100_000),
+               run_id="wide")
+    create_run(fresh_home, "vae", {"latent_dim": 2, "hidden": [4] * 40}, "bars", TrainConfig(), run_id="deep")
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        problem(c.post(f"{API}/runs/wide/train"), 422, "max_train_batch")
+        problem(c.post(f"{API}/runs/deep/train"), 422, "max_model_layers")

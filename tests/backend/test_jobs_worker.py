@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from backend.config import Settings
-from backend.jobs import Job, JobContext, JobStore, run_worker, start_worker_process, stop_worker_process
+from backend.jobs import Job, JobContext, JobStore, liveness, run_worker, start_worker_process, stop_worker_process
 from backend.jobs import worker as worker_module
-from models.runs import create_run, load_run, run_dir
+from models.runs import create_run, delete_run, load_run, run_dir, run_nonce
 from models.training import TrainConfig
 
 TIMEOUT_S = 120.0
@@ -333,3 +333,48 @@ def test_a_train_job_stops_between_progress_reports(home: Path, settings: Settin
         stop.set()
         worker.join(TIMEOUT_S)
     assert not worker.is_alive()
+
+
+def test_a_job_whose_heartbeat_cannot_reach_the_database_stops(settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut off from the database (injected: an outage cannot be staged here), a worker stops writing into the run
+    before another worker may take the job over."""
+
+    class Unreachable(JobStore):
+        def touch(self, job_id: str, worker_id: str | None = None) -> bool:
+            raise OperationalError("UPDATE jobs ...", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(liveness, "STALE_AFTER_S", 0.4)
+    store = Unreachable(settings.database_url)
+    try:
+        job = store.submit("train", {"run_id": "r"})
+        cancelled = threading.Event()
+        with liveness.heartbeat(store, job.job_id, "w:1", cancelled, every_s=0.02):
+            assert cancelled.wait(TIMEOUT_S)
+    finally:
+        store.close()
+
+
+def test_a_failed_jobs_error_shows_no_server_path(settings: Settings) -> None:
+    def broken(payload: dict, ctx: JobContext) -> dict:
+        raise FileNotFoundError(f"{ctx.home}/runs/r/metrics.json is missing")
+
+    store = JobStore(settings.database_url, kinds={"broken": broken})
+    try:
+        job = store.submit("broken", {})
+        run_worker(settings, once=True, store=store)
+        error = store.get(job.job_id).error
+        assert error == "FileNotFoundError: FACTORSCOPE_HOME/runs/r/metrics.json is missing", error
+    finally:
+        store.close()
+
+
+def test_a_train_job_never_trains_a_run_made_anew_under_its_id(home: Path, settings: Settings,
+                                                               store: JobStore) -> None:
+    """Its cancel lost (say the database was busy when the run was deleted), a queued job meets a new run."""
+    nonce = run_nonce(home, tiny_run(home, "anew"))
+    job = store.submit("train", {"run_id": "anew", "nonce": nonce})
+    delete_run(home, "anew")
+    tiny_run(home, "anew")
+    run_worker(settings, once=True, store=store)
+    assert store.get(job.job_id).state == "cancelled" and not has_weights(home, "anew")

@@ -449,9 +449,12 @@ def test_computing_metrics_shows_on_the_card_and_the_list_watches_it(pages: dict
     assert "Computing the metrics of tiny (job ev1): its progress shows on the run's card" in text_of(note)
     assert pages["runs"].runs_table(client, "tiny")[1] is None  # queued, and a worker runs
     backend.workers = 0
-    assert "No job worker is running, so queued jobs wait" in text_of(pages["runs"].runs_table(client, "tiny")[1])
+    assert "No job worker is running: queued jobs wait" in text_of(pages["runs"].runs_table(client, "tiny")[1])
     backend.workers = 1
     backend.jobs["ev1"].update(state="running", progress=0.35, message="DCI (gradient-boosted trees)")
+    backend.workers = 0  # its worker died: the job's progress is frozen
+    assert "a job shown as running was left by a worker" in text_of(pages["runs"].runs_table(client, "tiny")[1])
+    backend.workers = 1
     *_, watch_disabled, store = pages["runs"].runs_table(client, "tiny")
     assert not watch_disabled and set(store["jobs"]) == {"tiny"}  # the watch is on; the card reads the store
     card = pages["runs"].card(store, "tiny")

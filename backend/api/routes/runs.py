@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
+from models.runs import run_nonce
+
+from ...config import Settings
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
 from ...errors import AlreadyTrained, StillStopping
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
-from ...store import CreateLimits
+from ...store import CreateLimits, RunStore
 from ..responses import problems
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=problems(404, 422))
+
+
+def train_payload(store: RunStore, run_id: str) -> dict[str, Any]:
+    """A train job's payload: the run, and its nonce (the job refuses a run deleted and made anew meanwhile)."""
+    return {"run_id": run_id, "nonce": run_nonce(store.home, run_id)}
+
+
+def create_limits(settings: Settings) -> CreateLimits:
+    """What a training job created or resumed through the API may ask of the worker."""
+    return CreateLimits(settings.max_train_steps, settings.max_model_params, settings.max_model_layers,
+                        settings.max_train_batch)
 
 
 @router.get("", response_model=RunList, summary="Every run, newest first")
@@ -25,11 +41,9 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
-    limits = CreateLimits(settings.max_train_steps, settings.max_model_params, settings.max_model_layers,
-                          settings.max_train_batch)
-    record = store.create(body.family, body.dataset, body.config, body.train, limits, body.run_id)
+    record = store.create(body.family, body.dataset, body.config, body.train, create_limits(settings), body.run_id)
     try:
-        job = accepted(jobs.submit("train", {"run_id": record.run_id}), record.run_id)
+        job = accepted(jobs.submit("train", train_payload(store, record.run_id)), record.run_id)
     except Exception:
         store.delete(record.run_id)  # no run without its training job: the request changed nothing
         raise
@@ -40,16 +54,18 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
 @router.post("/{run_id}/train", status_code=202, response_model=JobAccepted, responses=problems(409, 503),
              summary="Queue the training of a run without weights again (cancelled, failed, or interrupted); it "
              "continues from its last checkpoint (or answers the training job already queued or running)")
-def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response) -> JobAccepted:
+def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
+               response: Response) -> JobAccepted:
     record = store.record(run_id)
     if record.finished:
         raise AlreadyTrained(f"run {run_id!r} is trained already (version {record.version}); expected a run without "
                              "weights: one whose training was cancelled, failed or never ran")
+    store.check_resume(record, create_limits(settings))
     stopping = training_jobs(jobs).get(run_id)
     if stopping is not None and stopping.state == "running" and stopping.cancel_requested:
         raise StillStopping(f"run {run_id!r}'s cancelled training (job {stopping.job_id}) has not stopped yet; "
                             "expected a retry in a few seconds", headers={"Retry-After": "5"})
-    job = accepted(jobs.submit_once("train", {"run_id": run_id}), run_id)
+    job = accepted(jobs.submit_once("train", train_payload(store, run_id)), run_id)
     response.headers["Location"] = job.job_url
     return job
 
