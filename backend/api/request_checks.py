@@ -12,26 +12,34 @@ BODY_METHODS = ("POST", "PUT", "PATCH")  # a body sent with another method is ne
 
 
 def checked_request(request: Request) -> None:
-    """Each query parameter at most once (a repeated one would silently use its last value), and a POST body
-    only as stated JSON (FastAPI reads a form, a text or an untyped body as a missing object: a confusing 422)."""
-    query = request.query_params
+    """What the routes' own validation would let through silently, refused with a message that names it."""
+    _check_query(request)
+    if request.method in BODY_METHODS and _has_body(request):
+        _check_body(request)
+
+
+def _check_query(request: Request) -> None:
+    """Each query parameter at most once (a repeated one would silently use its last value), and only those the
+    route declares (a misspelt one would be ignored)."""
+    query, declared = request.query_params, _declared_query(request)
     for key in dict.fromkeys(query.keys()):
         given = len(query.getlist(key))
         if given > 1:
             raise InvalidInput(f"query.{key}", f"given {given} times; expected it once (a list is one "
                                                "comma-separated value, e.g. dims=0,2,5)")
-    declared = _declared_query(request)
-    unknown = [key for key in dict.fromkeys(query.keys()) if declared is not None and key not in declared]
-    if unknown:
-        expected = f"one of {', '.join(sorted(declared))}" if declared else "none here"
-        raise InvalidInput(f"query.{unknown[0]}", f"unknown parameter; expected {expected} (a misspelt one would "
-                                                  "otherwise be ignored)")
-    stated = request.headers.get("content-type")
-    if request.method not in BODY_METHODS or not _has_body(request):
-        return
+        if declared is not None and key not in declared:
+            expected = f"one of {', '.join(sorted(declared))}" if declared else "none here"
+            raise InvalidInput(f"query.{key}", f"unknown parameter; expected {expected} (a misspelt one would "
+                                               "otherwise be ignored)")
+
+
+def _check_body(request: Request) -> None:
+    """A body only where the route takes one (it would be ignored), and only as stated JSON (FastAPI reads a form,
+    a text or an untyped body as a missing object: a confusing 422)."""
     dependant = getattr(request.scope.get("route"), "dependant", None)
     if dependant is not None and not dependant.body_params:
         raise InvalidInput("body", "this route takes no body, and would ignore it; expected an empty request")
+    stated = request.headers.get("content-type")
     if not _is_json(stated or ""):
         raise UnsupportedMediaType(f"the body is {clip(stated, 100) if stated else 'of no stated type'}; expected "
                                    "Content-Type: application/json")

@@ -36,7 +36,7 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
                store: JobStore | None = None) -> None:
     """Run jobs until ``stop`` is set; with ``once``, return as soon as the queue is empty instead of
     polling every ``settings.worker_poll_s`` seconds. Setting ``stop`` mid-job puts the job back in the
-    queue at its next progress report (a train job keeps its resumable checkpoint)."""
+    queue within a training step (a train job keeps its resumable checkpoint)."""
     stop = stop or threading.Event()
     store = store or JobStore(settings.database_url)
     me = worker_id()
