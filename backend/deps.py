@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from .config import Settings, get_settings
 from .inference import InferenceExecutor
 from .jobs import JobStore
-from .schemas.common import RUN_ID_PATTERN, VersionStr
+from .schemas.common import RunIdStr, VersionStr
 from .store import RunStore
 
 
@@ -30,7 +30,7 @@ StoreDep = Annotated[RunStore, Depends(get_run_store)]
 ExecutorDep = Annotated[InferenceExecutor, Depends(get_executor)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 
-RunId = Annotated[str, Path(pattern=RUN_ID_PATTERN, description="a run id from GET /api/v1/runs")]
+RunId = Annotated[RunIdStr, Path(description="a run id from GET /api/v1/runs")]
 IfNoneMatch = Annotated[str | None, Header(description="ETags already held: a match answers 304 without any work")]
 VersionParam = Annotated[VersionStr | None, Query(description="the run version this link or script was made for; "
                                                   "another current version answers 409")]

@@ -27,14 +27,10 @@ from models.runs import RunNotFoundError
 
 from .convert import ConversionError
 from .jobs import JobNotFoundError
-from .schemas.common import JOB_ID_PATTERN, RUN_ID_PATTERN
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DB_RETRY_AFTER_S = 5
 ORIGINAL_METHOD = "factorscope.method"  # scope key: the method a request came with, where it is routed as another
-PATTERN_WORDS = {RUN_ID_PATTERN: "a run id (1 to 100 lowercase letters, digits, '-' or '_', not starting with '-' "
-                                 "or '_')",
-                 JOB_ID_PATTERN: "a job id (hex digits)"}  # a regex a client would have to decode, in words
 MAX_DETAIL = 500  # characters of a problem's detail (a message quoting a huge bad value is cut)
 TYPE_PREFIX = "tag:factorscope.dev,2025:problems/"  # RFC 9457 3.1.1: a non-resolvable (tag) type URI
 log = logging.getLogger("factorscope.api")
@@ -184,9 +180,6 @@ def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return f"malformed JSON ({error.get('ctx', {}).get('error', 'unreadable')}); expected a JSON document"
-    words = PATTERN_WORDS.get(error.get("ctx", {}).get("pattern", ""))
-    if error.get("type") == "string_pattern_mismatch" and words:
-        return f"expected {words}, got {str(error.get('input'))[:60]!r}"
     return str(error.get("msg", "")).removeprefix("Value error, ")
 
 

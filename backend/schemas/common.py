@@ -41,6 +41,9 @@ class RequestModel(BaseModel):
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed: the same seed gives the same result")]
 VersionStr = matching(VERSION_PATTERN, "a run version (hex digits)")
+RunIdStr = matching(RUN_ID_PATTERN, "a run id (1 to 100 lowercase letters, digits, '-' or '_', not starting with "
+                                    "'-' or '_')")
+JobIdStr = matching(JOB_ID_PATTERN, "a job id (hex digits)")
 Version = Annotated[VersionStr | None, Field(description="the run version this link was made for; another current "
                                              "version answers 409")]
 

@@ -4,15 +4,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import RUN_ID_PATTERN, RequestModel
+from .common import RequestModel, RunIdStr
 
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
 
 
 class RunCreate(RequestModel):
-    run_id: str | None = Field(None, pattern=RUN_ID_PATTERN,
-                               description="the new run's id (lowercase letters, digits, '-', '_'); null: one is made "
-                               "from the family, dataset and time. 409 if a run has it", examples=["vae-digits-k4"])
+    run_id: RunIdStr | None = Field(None, description="the new run's id (lowercase letters, digits, '-', '_'); null: "
+                                    "one is made from the family, dataset and time. 409 if a run has it",
+                                    examples=["vae-digits-k4"])
     family: str = Field(max_length=100, description="a family name from GET /api/v1/families", examples=["vae"])
     dataset: str = Field(max_length=100, description="a dataset name from GET /api/v1/datasets", examples=["digits"])
     config: dict[str, Any] = Field(default_factory=dict, description="family config fields; defaults fill the rest",

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from ...deps import JobsDep
 from ...schemas import JobList, JobPublic, JobsQuery
-from ...schemas.common import JOB_ID_PATTERN
+from ...schemas.common import JobIdStr
 from ...services.jobs import cancel_run_jobs, job_view
 from ..responses import problems
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422, 503))
-JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="a job id from a 202 answer")]
+JobId = Annotated[JobIdStr, Path(description="a job id from a 202 answer")]
 
 
 @router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state (each queued "
