@@ -5,8 +5,12 @@ plus noise. Peak memory is the tracemalloc peak of one extra run (the CPU code p
 tracemalloc sees their arrays). The naive baseline evaluates the Monte-Carlo MI with a full (N, N)
 log-density matrix per latent, which is what the tiled estimator avoids.
 
+Last, `mig_dlib` against a port of disentanglement_lib's `_compute_mig` (`dlib_mig_port` below) on one
+N = 100,000 code: median times of both, their ratio, and whether the two values are equal.
+
     python bench/metrics_scaling.py            # N = 1e3, 1e4, 1e5 (+ 737,280 for the closed form)
     python bench/metrics_scaling.py --quick    # N = 1e3, 1e4 only
+    python bench/metrics_scaling.py --dlib-only --repeats 7   # only the comparison with dlib's MIG
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+import sklearn.metrics
 from scipy.special import logsumexp
 
 from models.estimators import factor_mutual_information
@@ -52,20 +57,60 @@ def naive_mc_mi(mu: np.ndarray, logvar: np.ndarray, seed: int) -> np.ndarray:
     return h - 0.5 * (math.log(2 * math.pi) + 1.0 + logvar.mean(axis=0))
 
 
-def measure(fn: Callable[[], object], repeats: int) -> tuple[float, float, bool]:
-    """(median seconds, tracemalloc peak MiB, timed_under_tracemalloc). repeats=0: time the traced run."""
+def dlib_mig_port(mus: np.ndarray, ys: np.ndarray, num_bins: int = 20) -> float:
+    """PORT, for this comparison only: disentanglement_lib's MIG core, as in its repository.
+
+    google-research/disentanglement_lib `evaluation/metrics/mig.py::_compute_mig` with the helpers it calls
+    from `evaluation/metrics/utils.py` (`_histogram_discretize`, `discrete_mutual_info`, `discrete_entropy`),
+    inlined statement by statement. mus: (num_codes, N) and ys: (num_factors, N), dlib's layout, as
+    `generate_batch_factor_code` returns them (the transpose of (N, K) arrays, so rows are strided).
+    """
+    discretized_mus = np.zeros_like(mus)  # _histogram_discretize
+    for i in range(mus.shape[0]):
+        discretized_mus[i, :] = np.digitize(mus[i, :], np.histogram(mus[i, :], num_bins)[1][:-1])
+    m = np.zeros([discretized_mus.shape[0], ys.shape[0]])  # discrete_mutual_info
+    for i in range(discretized_mus.shape[0]):
+        for j in range(ys.shape[0]):
+            m[i, j] = sklearn.metrics.mutual_info_score(ys[j, :], discretized_mus[i, :])
+    entropy = np.zeros(ys.shape[0])  # discrete_entropy
+    for j in range(ys.shape[0]):
+        entropy[j] = sklearn.metrics.mutual_info_score(ys[j, :], ys[j, :])
+    sorted_m = np.sort(m, axis=0)[::-1]
+    return float(np.mean(np.divide(sorted_m[0, :] - sorted_m[1, :], entropy[:])))
+
+
+def compare_with_dlib(n: int, repeats: int, seed: int) -> None:
+    """Print the median time of mig_dlib and of dlib_mig_port on the same (n, 10) code, the ratio, the values."""
+    factors, mu, _ = make_codes(n, seed)
+    ours = measure_median(lambda: mig_dlib(mu, factors), repeats)
+    theirs = measure_median(lambda: dlib_mig_port(mu.T, factors.T), repeats)
+    value, reference = mig_dlib(mu, factors).value, dlib_mig_port(mu.T, factors.T)
+    print(f"MIG (dlib) on N = {n}, K = {N_LATENTS}, median of {repeats}:")
+    print(f"  factorscope mig_dlib    {ours:.3f} s   value {value!r}")
+    print(f"  dlib _compute_mig port  {theirs:.3f} s   value {reference!r}")
+    print(f"  ratio factorscope / dlib = {ours / theirs:.2f}; values identical: {value == reference}")
+
+
+def measure_median(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall-clock seconds of `repeats` calls of fn."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(fn: Callable[[], object], repeats: int) -> tuple[float, float, bool]:
+    """(median seconds, tracemalloc peak MiB, timed_under_tracemalloc). repeats=0: time the traced run."""
+    median = measure_median(fn, repeats) if repeats else None
     tracemalloc.start()
     start = time.perf_counter()
     fn()
     traced_time = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return (statistics.median(times) if times else traced_time), peak, not times
+    return (traced_time if median is None else median), peak, median is None
 
 
 def methods(n_samples: int, seed: int) -> dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], object]]:
@@ -99,7 +144,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per (method, N) below 1e5")
     parser.add_argument("--n-samples", type=int, default=1_000, help="Monte-Carlo samples per entropy")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dlib-only", action="store_true", help="only the mig_dlib vs dlib port comparison")
     args = parser.parse_args()
+    if not args.dlib_only:
+        scaling_table(args)
+    compare_with_dlib(100_000, max(args.repeats, 1), args.seed)
+
+
+def scaling_table(args: argparse.Namespace) -> None:
+    """Time and peak memory of every method at each N of its plan."""
     fns, runs = methods(args.n_samples, args.seed), plan(args.quick)
     print(f"K = {N_LATENTS}, factor sizes {FACTOR_SIZES.tolist()}, MC n_samples = {args.n_samples}")
     print(f"{'method':<18}{'N':>9}{'time_s':>10}{'peak_MiB':>11}")
