@@ -5,28 +5,111 @@ numpy, scipy, scikit-learn, safetensors, Pillow (dataset rendering) and the stan
 """
 
 from .base import DataSpec, LatentModel, LossOutput
-from .checkpoint import CheckpointError, load_model, save_model
-from .datasets import Dataset, DatasetInfo, dataset_names, get_dataset
-from .registry import FamilySpec, families, get_family, register_family
-from .training import Progress, TrainConfig, TrainingCancelled, fit
+from .checkpoint import (
+    CONFIG_FILE,
+    CheckpointError,
+    attach,
+    build_model,
+    load_model,
+    model_header,
+    read_json,
+    save_model,
+    write_json,
+)
+from .config import ConfigError, config_from_dict, field_docs, nested_configs
+from .datasets import (
+    Attribute,
+    Dataset,
+    DatasetInfo,
+    MissingExtraError,
+    UnknownDatasetError,
+    dataset_names,
+    get_dataset,
+)
+from .datasets.humanoid_skeleton import BONES as HUMANOID_BONES
+from .datasets.humanoid_skeleton import POINTS as HUMANOID_POINTS
+from .datasets.humanoid_skeleton import joint_positions as humanoid_joint_positions
+from .distributions import (
+    DiagonalGaussian,
+    FactorisedPosterior,
+    FactorisedPrior,
+    LpNested,
+    NotGaussianError,
+    Posterior,
+    Prior,
+    StandardNormal,
+    gaussian_params,
+)
+from .estimators import factor_mutual_information
+from .evaluation import EvalConfig, factor_table
+from .labels import LabelError, LabelSet, parse_label_rows, reveal
+from .protocols import Grouped, HasParent, HasPrior, ParentRef
+from .registry import FamilySpec, UnknownFamilyError, families, get_family, register_family
+from .report import ProgressFn as EvalProgressFn
+from .report import build_report
+from .train_state import saved_step
+from .training import Progress, ProgressFn, TrainConfig, TrainingCancelled, fit, select_device, split_indices
 
 __all__ = [
+    "CONFIG_FILE",
+    "HUMANOID_BONES",
+    "HUMANOID_POINTS",
+    "Attribute",
     "CheckpointError",
+    "ConfigError",
     "DataSpec",
     "Dataset",
     "DatasetInfo",
+    "DiagonalGaussian",
+    "EvalConfig",
+    "EvalProgressFn",
+    "FactorisedPosterior",
+    "FactorisedPrior",
     "FamilySpec",
+    "Grouped",
+    "HasParent",
+    "HasPrior",
+    "LabelError",
+    "LabelSet",
     "LatentModel",
     "LossOutput",
+    "LpNested",
+    "MissingExtraError",
+    "NotGaussianError",
+    "ParentRef",
+    "Posterior",
+    "Prior",
     "Progress",
+    "ProgressFn",
+    "StandardNormal",
     "TrainConfig",
     "TrainingCancelled",
+    "UnknownDatasetError",
+    "UnknownFamilyError",
+    "attach",
+    "build_model",
+    "build_report",
+    "config_from_dict",
     "dataset_names",
+    "factor_mutual_information",
+    "factor_table",
     "families",
+    "field_docs",
     "fit",
+    "gaussian_params",
     "get_dataset",
     "get_family",
+    "humanoid_joint_positions",
     "load_model",
+    "model_header",
+    "nested_configs",
+    "parse_label_rows",
+    "read_json",
     "register_family",
+    "reveal",
     "save_model",
+    "saved_step",
+    "select_device",
+    "split_indices",
+    "write_json",
 ]

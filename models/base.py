@@ -10,9 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from .datasets.base import DatasetInfo, Group
-from .distributions import log_standard_normal
-
-Capability = Literal["traversal", "group_heatmap", "flow_lens", "prior_sampling", "reconstruction"]
+from .distributions import Posterior, Prior, StandardNormal
 
 
 @dataclass(frozen=True)
@@ -48,25 +46,30 @@ class LossOutput:
 
 
 class LatentModel(nn.Module, ABC):
-    """A latent-variable model with a Gaussian encoder q(z|x) = N(mu, diag exp(logvar))."""
+    """A latent-variable model: an encoder giving a posterior q(z|x), a prior p(z) held as the submodule
+    ``self.prior`` (its parameters, if any, are saved with the weights) and a decoder p(x|z). What a model offers
+    beyond this is declared by the Protocols in ``models.protocols``."""
 
     family: ClassVar[str]
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {"traversal", "prior_sampling", "reconstruction"}
-    )
 
     def __init__(self, config: Any, data: DataSpec) -> None:
         super().__init__()
         self.config = config
         self.data = data
+        self.prior: Prior = self.build_prior()
 
     @property
     def latent_dim(self) -> int:
         return int(self.config.latent_dim)
 
+    def build_prior(self) -> Prior:
+        """p(z), built once in ``__init__`` from ``self.config``: the standard normal unless a family says
+        otherwise."""
+        return StandardNormal(self.latent_dim)
+
     @abstractmethod
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """(B, *shape) -> mu (B, K), logvar (B, K)."""
+    def encode(self, x: Tensor) -> Posterior:
+        """(B, *shape) -> q(z|x), a batch of B posteriors over K latents."""
 
     @abstractmethod
     def decode(self, z: Tensor) -> Tensor:
@@ -79,15 +82,6 @@ class LatentModel(nn.Module, ABC):
     @abstractmethod
     def loss(self, x: Tensor) -> LossOutput:
         """The training objective for a batch (B, *shape)."""
-
-    def log_prior(self, z: Tensor) -> Tensor:
-        """log p(z): (B, K) -> (B,). Standard normal unless the family says otherwise."""
-        return log_standard_normal(z)
-
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """(n, K) draws from p(z)."""
-        device = next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
         """Optimizers for ``training.fit``; one Adam over everything by default."""

@@ -16,6 +16,7 @@ from safetensors.torch import load_file, save_file
 
 from .base import DataSpec, LatentModel
 from .config import ConfigError, config_to_dict
+from .protocols import HasParent
 from .registry import UnknownFamilyError, get_family
 
 CONFIG_FILE = "config.json"
@@ -68,7 +69,8 @@ def model_header(model: LatentModel) -> dict[str, Any]:
 def save_model(model: LatentModel, directory: Path, extra: dict[str, Any] | None = None,
                make_dir: bool = True) -> str:
     """Write weights then config.json (with the weights' sha256); returns the sha256. ``make_dir=False``: the
-    folder must exist (a run deleted meanwhile is not made again)."""
+    folder must exist (a run deleted meanwhile is not made again). A model built on a parent leaves the parent
+    out of its state dict, so the parent's weights are never written here."""
     if make_dir:
         directory.mkdir(parents=True, exist_ok=True)
     digest = save_tensors(model.state_dict(), directory / WEIGHTS_FILE)
@@ -85,6 +87,22 @@ def build_from_header(header: dict[str, Any]) -> LatentModel:
         raise CheckpointError(f"config.json lacks {err} or names an unknown family") from err
     except (ConfigError, UnknownFamilyError, TypeError, ValueError) as err:
         raise CheckpointError(f"config.json does not describe a model: {err}") from err
+
+
+def build_model(header: dict[str, Any], parent: LatentModel | None = None) -> LatentModel:
+    """``build_from_header``, then ``attach`` the parent of a model built on another run."""
+    return attach(build_from_header(header), parent)
+
+
+def attach(model: LatentModel, parent: LatentModel | None) -> LatentModel:
+    """``model`` with ``parent`` attached when it is built on another run (``HasParent``), before any weights of
+    its own load; CheckpointError when its parent is missing, or a parent is given to a model that takes none."""
+    if isinstance(model, HasParent) != (parent is not None):
+        needs = "is built on another run; expected its parent model" if parent is None else "takes no parent"
+        raise CheckpointError(f"the {model.family} model {needs}")
+    if isinstance(model, HasParent) and parent is not None:
+        model.attach_parent(parent)
+    return model
 
 
 def load_state(path: Path, expected_sha256: str | None) -> dict[str, torch.Tensor]:
@@ -110,11 +128,13 @@ def load_weights_into(model: LatentModel, state: dict[str, torch.Tensor], source
         raise CheckpointError(f"{source} does not fit the {model.family} model in config.json: {err}") from err
 
 
-def load_model(directory: Path, device: str | torch.device = "cpu") -> tuple[LatentModel, dict[str, Any]]:
-    """Rebuild and load a model directory; returns (model in eval mode, config.json dict)."""
+def load_model(directory: Path, device: str | torch.device = "cpu", parent: LatentModel | None = None
+               ) -> tuple[LatentModel, dict[str, Any]]:
+    """Rebuild and load a model directory; returns (model in eval mode, config.json dict). ``parent``: the loaded
+    model of the run it is built on (``HasParent`` models only), attached before its own weights load."""
     header = read_json(directory / CONFIG_FILE)
     if "weights_sha256" not in header:
         raise CheckpointError(f"{directory} has no finished weights (config.json lacks weights_sha256)")
-    model = build_from_header(header)
+    model = build_model(header, parent)
     load_weights_into(model, load_state(directory / WEIGHTS_FILE, header["weights_sha256"]), directory)
     return model.to(device).eval(), header

@@ -32,34 +32,56 @@ def field_docs(cls: type) -> dict[str, str]:
             for doc in getattr(hint, "__metadata__", ()) if isinstance(doc, Doc)}
 
 
+def nested_configs(cls: type) -> dict[str, type]:
+    """Each field of the config dataclass ``cls`` whose type is itself a config dataclass (a prior's own config
+    inside a family's) -> that dataclass."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if _is_config(hints[f.name])}
+
+
 def config_to_dict(config: Any) -> dict[str, Any]:
-    """A dataclass instance -> JSON-ready dict (tuples become lists)."""
+    """A dataclass instance -> JSON-ready dict (tuples become lists, nested configs dicts)."""
     return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
 
 
 def config_from_dict(cls: type[C], data: dict[str, Any]) -> C:
-    """Build ``cls`` from ``data``; unknown keys, wrong types and bad values raise ConfigError."""
+    """Build ``cls`` from ``data``; unknown keys, wrong types and bad values raise ConfigError naming the field's
+    path (``VAEConfig.prior.scale: ...`` for a nested config)."""
+    return _build(cls.__name__, cls, data)
+
+
+def _build(where: str, cls: type[C], data: Any) -> C:
     if not isinstance(data, dict):
-        raise ConfigError(f"{cls.__name__}: expected an object of fields, got {type(data).__name__}")
+        raise ConfigError(f"{where}: expected an object of fields, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(names))
     if unknown:
-        raise ConfigError(f"{cls.__name__}: unknown field(s) {unknown}; expected some of {names}")
-    values = {k: _coerce(f"{cls.__name__}.{k}", hints[k], v) for k, v in data.items()}
+        raise ConfigError(f"{where}: unknown field(s) {unknown}; expected some of {names}")
+    values = {k: _coerce(f"{where}.{k}", hints[k], v) for k, v in data.items()}
     try:
         return cls(**values)
+    except FieldValueError as err:
+        raise ConfigError(f"{where}.{err.field}: {err}") from err
     except (TypeError, ValueError) as err:
-        raise ConfigError(f"{cls.__name__}: {err}") from err
+        raise ConfigError(f"{where}: {err}") from err
+
+
+def _is_config(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return config_to_dict(value)
     return value
 
 
 def _coerce(where: str, hint: Any, value: Any) -> Any:
+    if _is_config(hint):
+        return _build(where, hint, value)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is typing.Literal:
         if value not in args:
@@ -102,7 +124,16 @@ def _scalar(where: str, hint: Any, value: Any) -> Any:
     return value
 
 
-def require(condition: bool, message: str) -> None:
-    """Value check for ``__post_init__``: raise ValueError(message) unless ``condition``."""
+class FieldValueError(ValueError):
+    """A ``__post_init__`` check that names its field; ConfigError then says the field's full path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def require(condition: bool, message: str, field: str | None = None) -> None:
+    """Value check for ``__post_init__``: raise ValueError(message) unless ``condition``; with ``field``, the
+    ConfigError names its path (``prior.scale: expected a number > 0, got -1``)."""
     if not condition:
-        raise ValueError(message)
+        raise ValueError(message) if field is None else FieldValueError(field, message)

@@ -16,8 +16,8 @@ import torch
 
 from .base import LatentModel
 from .datasets import Dataset, evenly_spaced
-from .distributions import log_density_gaussian
-from .estimators import factor_mutual_information, iw_log_likelihood, kl_per_dim, mean_variance
+from .distributions import DiagonalGaussian, Posterior, gaussian_params
+from .estimators import factor_mutual_information, iw_log_likelihood, mean_variance
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,37 @@ def model_device(model: LatentModel) -> torch.device:
     return next(model.parameters()).device
 
 
-def encode_dataset(model: LatentModel, dataset: Dataset, indices: np.ndarray, batch_size: int = 512,
-                   on_batch: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(N,) indices -> mu, logvar as float64 (N, K), encoded in batches on the model's device."""
-    device, mus, logvars = model_device(model), [], []
+MI_NEEDS = "the per-dim MI (the closed form, and the Monte Carlo estimator's mixture of Gaussians for q(z))"
+MI_INSTEAD = "a non-Gaussian posterior needs an estimator over its own densities"
+
+
+def _encode(model: LatentModel, dataset: Dataset, indices: np.ndarray, take: Callable[[Posterior], tuple],
+            batch_size: int, on_batch: Callable[[float], None] | None) -> tuple[np.ndarray, ...]:
+    """(N,) indices -> ``take(q(z|x))``'s tensors as float64 (N, K) each, encoded in batches on the model's
+    device."""
+    device, parts = model_device(model), []
     with torch.inference_mode():
         for start in range(0, len(indices), batch_size):
             x = torch.from_numpy(dataset.items(indices[start : start + batch_size])).to(device)
-            mu, logvar = model.encode(x)
-            mus.append(mu.double().cpu().numpy())
-            logvars.append(logvar.double().cpu().numpy())
+            parts.append([t.double().cpu().numpy() for t in take(model.encode(x))])
             if on_batch:
                 on_batch(min(1.0, (start + batch_size) / len(indices)))
-    return np.concatenate(mus), np.concatenate(logvars)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def encode_dataset(model: LatentModel, dataset: Dataset, indices: np.ndarray, batch_size: int = 512,
+                   on_batch: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) indices -> the Gaussian posteriors' mu, logvar as float64 (N, K); NotGaussianError for a model whose
+    posterior is not a diagonal Gaussian (the MI estimators need its parameters)."""
+    mu, logvar = _encode(model, dataset, indices, lambda q: gaussian_params(q, MI_NEEDS, MI_INSTEAD), batch_size,
+                         on_batch)
+    return mu, logvar
+
+
+def encode_means(model: LatentModel, dataset: Dataset, indices: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """(N,) indices -> the posterior means E[z|x] as float64 (N, K), for any posterior (the metrics' codes)."""
+    (mean,) = _encode(model, dataset, indices, lambda q: (q.mean,), batch_size, None)
+    return mean
 
 
 def sample_indices(dataset: Dataset, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -66,19 +84,36 @@ def sample_indices(dataset: Dataset, n: int, rng: np.random.Generator) -> np.nda
     return rng.choice(len(dataset), size=n, replace=n > len(dataset))
 
 
+def prior_median(model: LatentModel) -> torch.Tensor:
+    """(K,): the median of each marginal p(z_j) of the model's prior."""
+    return model.prior.marginal_quantiles(torch.tensor([0.5], device=model_device(model)))[0]
+
+
 def top_k_table(model: LatentModel, x: torch.Tensor, mu: torch.Tensor, mi: np.ndarray) -> list[dict[str, float]]:
-    """Seed 002, Table 2: keep the k most informative dims of mu, set the rest to the prior mean 0,
-    decode; MSE against x and the total kept MI for k = 0..K. x: (B, *shape), mu: (B, K)."""
+    """Seed 002, Table 2: keep the k most informative dims of mu, set the rest to the prior's marginal median
+    (0 for a symmetric prior), decode; MSE against x and the total kept MI for k = 0..K. x: (B, *shape),
+    mu: (B, K)."""
     order, rows, total = np.argsort(-mi), [], float(mi.sum())
     with torch.inference_mode():
+        dropped = prior_median(model).to(mu).expand_as(mu)  # (B, K)
         for k in range(len(mi) + 1):
-            z = torch.zeros_like(mu)
+            z = dropped.clone()
             keep = torch.as_tensor(order[:k].copy(), device=mu.device, dtype=torch.long)
             z[:, keep] = mu[:, keep]
             mse = float(((model.decode(z) - x) ** 2).flatten(1).mean(1).mean())
             kept = float(mi[order[:k]].sum())
             rows.append({"k": k, "mse": mse, "kept_mi": kept, "kept_fraction": kept / total if total > 0 else 0.0})
     return rows
+
+
+def kl_per_dim(model: LatentModel, mu: np.ndarray, logvar: np.ndarray, seed: int) -> np.ndarray:
+    """E_x KL(q(z_j|x) || p(z_j)) per dim (K,) under the model's prior: exact where the prior knows it, else one
+    seeded posterior draw per item (averaged over the N items). mu, logvar: (N, K) float64."""
+    device = model_device(model)
+    posterior = DiagonalGaussian(torch.from_numpy(mu).to(device), torch.from_numpy(logvar).to(device))
+    z = posterior.rsample(torch.Generator(device=device).manual_seed(seed))  # (N, K) float64
+    with torch.inference_mode():
+        return model.prior.kl_per_dim(posterior, z).mean(0).cpu().numpy()
 
 
 def factor_table(model: LatentModel, dataset: Dataset, n: int = 2000, seed: int = 0) -> dict[str, Any]:
@@ -88,7 +123,7 @@ def factor_table(model: LatentModel, dataset: Dataset, n: int = 2000, seed: int 
     mu, logvar = encode_dataset(model, dataset, idx)
     mi_g = factor_mutual_information(mu, logvar, "gaussian")
     mi_mc = factor_mutual_information(mu, logvar, "monte_carlo", rng=seed)
-    kl, var = kl_per_dim(mu, logvar), mean_variance(mu)
+    kl, var = kl_per_dim(model, mu, logvar, seed), mean_variance(mu)
     pos = evenly_spaced(np.arange(len(idx)), 256)  # the curve's items span the sample (idx is sorted)
     x = torch.from_numpy(dataset.items(idx[pos])).to(model_device(model))
     mu_t = torch.as_tensor(mu[pos], dtype=torch.float32, device=x.device)
@@ -101,13 +136,12 @@ def factor_table(model: LatentModel, dataset: Dataset, n: int = 2000, seed: int 
 def iw_log_likelihood_of(model: LatentModel, x: torch.Tensor, samples: int, generator: torch.Generator) -> np.ndarray:
     """Importance-weighted log p(x) (nats) per item, z_s ~ q(z|x), s = 1..S. x: (B, *shape) -> (B,)."""
     with torch.inference_mode():
-        mu, logvar = model.encode(x)  # (B, K)
-        eps = torch.randn((samples, *mu.shape), generator=generator, device=mu.device)
-        z = mu + torch.exp(0.5 * logvar) * eps  # (S, B, K)
-        flat = z.reshape(-1, mu.shape[1])
+        posterior = model.encode(x)  # B posteriors over K latents
+        z = posterior.rsample(generator, (samples,))  # (S, B, K)
+        flat = z.reshape(-1, z.shape[-1])
         log_px = model.log_likelihood(x.repeat(samples, *([1] * (x.dim() - 1))), flat).reshape(samples, -1)
-        log_pz = model.log_prior(flat).reshape(samples, -1)
-        log_q = log_density_gaussian(z, mu, logvar).sum(-1)  # (S, B)
+        log_pz = model.prior.log_prob(z)  # (S, B)
+        log_q = posterior.log_prob(z)  # (S, B)
     return iw_log_likelihood(log_px.cpu().numpy(), log_pz.cpu().numpy(), log_q.cpu().numpy())
 
 
@@ -126,7 +160,7 @@ def reconstruction(model: LatentModel, dataset: Dataset, indices: np.ndarray) ->
     with torch.inference_mode():
         for i in range(0, len(indices), 256):
             x = torch.from_numpy(dataset.items(indices[i : i + 256])).to(device)
-            mu, _ = model.encode(x)
+            mu = model.encode(x).mean
             mses.append(((model.decode(mu) - x) ** 2).flatten(1).mean(1).cpu().numpy())
             nlls.append((-model.log_likelihood(x, mu)).cpu().numpy())
     return {"mse": float(np.concatenate(mses).mean()), "nll": float(np.concatenate(nlls).mean())}

@@ -42,10 +42,6 @@ class FamilySpec:
             torch.manual_seed(seed)
             return self.model_cls(config, data)
 
-    @property
-    def capabilities(self) -> frozenset[str]:
-        return frozenset(self.model_cls.capabilities)
-
 
 class UnknownFamilyError(KeyError):
     """A family name nobody registered."""

@@ -1,31 +1,28 @@
 """A run's full report: information per dim, reconstruction, test log-likelihood and every metric the
-dataset's ground truth allows, each labelled with its variant; written into the run's metrics.json."""
+dataset's ground truth allows, each labelled with its variant (the backend writes it into the run's
+metrics.json: ``backend.runs.evaluate_run``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .base import LatentModel
-from .checkpoint import read_json, write_json
-from .config import config_from_dict
-from .datasets import Dataset, get_dataset
+from .datasets import Dataset
 from .evaluation import (
     EvalConfig,
     encode_dataset,
+    encode_means,
     factor_table,
     iw_test_log_likelihood,
     reconstruction,
     sample_indices,
 )
 from .metrics import dci, factor_vae_score, mig_chen, mig_dlib, modularity, sap
-from .runs import load_run, owner_check, run_dir, run_nonce
-from .training import TrainConfig, split_indices
 
 ProgressFn = Callable[[float, str], None]
 FACTOR_VAE_BATCH = 64  # items per FactorVAE vote (dlib)
@@ -35,12 +32,14 @@ def _factor_vae_inputs(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rn
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dlib's sampling: global codes of random points; per vote a batch of 64 sharing one random factor."""
     grid, batch, votes = dataset.grid, FACTOR_VAE_BATCH, cfg.factor_vae_votes
-    global_mu, _ = encode_dataset(model, dataset, sample_indices(dataset, cfg.n_points, rng))
+    if grid is None:
+        raise ValueError(f"dataset {dataset.info.name!r} is not a full factor grid; the FactorVAE score needs one")
+    global_mu = encode_means(model, dataset, sample_indices(dataset, cfg.n_points, rng))
     fixed = rng.integers(0, grid.n_factors, size=votes)  # (V,) the factor each vote holds fixed
     factors = grid.sample(votes * batch, rng).reshape(votes, batch, grid.n_factors)  # (V, B, F)
     rows = np.arange(votes)
     factors[rows, :, fixed] = factors[rows, 0, fixed][:, None]  # one value of that factor per batch
-    votes_mu, _ = encode_dataset(model, dataset, grid.to_index(factors.reshape(-1, grid.n_factors)))
+    votes_mu = encode_means(model, dataset, grid.to_index(factors.reshape(-1, grid.n_factors)))
     return global_mu, votes_mu.reshape(votes, batch, -1), fixed
 
 
@@ -63,7 +62,7 @@ def _classifier_points(model: LatentModel, dataset: Dataset, cfg: EvalConfig, rn
     and test: the points the other metrics use are drawn with replacement (as dlib does), and on a small
     dataset a repeated item would sit in both halves."""
     distinct = rng.choice(len(dataset), size=min(cfg.n_classifier, len(dataset)), replace=False)
-    codes, _ = encode_dataset(model, dataset, distinct)
+    codes = encode_means(model, dataset, distinct)
     return codes, dataset.factors(distinct)
 
 
@@ -73,7 +72,7 @@ def metric_suite(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
         return {}
     rng, out = np.random.default_rng(cfg.seed), {}
     idx = sample_indices(dataset, cfg.n_points, rng)
-    codes, _ = encode_dataset(model, dataset, idx)
+    codes = encode_means(model, dataset, idx)
     factors = dataset.factors(idx)
     drawn = {"n_points": len(idx), "n_distinct": len(np.unique(idx))}  # draws with replacement repeat items
     out["mig_dlib"] = {**mig_dlib(codes, factors).as_dict(), **drawn}
@@ -114,20 +113,3 @@ def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     progress(1.0, "report written")
     return report
 
-
-def evaluate_run(home: Path, run_id: str, cfg: EvalConfig | None = None, on_progress: ProgressFn | None = None,
-                 device: str = "cpu") -> dict[str, Any]:
-    """Compute the run's report and store it under "report" in its metrics.json; returns the report."""
-    nonce = run_nonce(home, run_id)  # first: a run made anew before its weights are read is not taken for this one
-    model, record = load_run(home, run_id, device)
-    still_ours = owner_check(home, run_id, nonce)
-    dataset = get_dataset(record.dataset)
-    train = config_from_dict(TrainConfig, record.train)
-    _, val = split_indices(len(dataset), train.val_fraction, train.seed)  # the items it never trained on
-    report = build_report(model, dataset, cfg or EvalConfig(), on_progress or (lambda f, m: None), held_out=val)
-    report["version"] = record.version
-    still_ours()  # a run deleted (or made anew) during the evaluation gets no report
-    path = run_dir(home, run_id) / "metrics.json"
-    metrics = read_json(path) if path.is_file() else {}
-    write_json(path, {**metrics, "report": report})
-    return report

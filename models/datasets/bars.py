@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .attributes import Attribute, attribute_fields
 from .base import ArrayDataset, Dataset, DatasetInfo, Group
 from .registry import register_dataset
 
@@ -12,6 +13,7 @@ N_ITEMS = 2048
 LEVEL = 0.5  # value of the lit row
 NOISE_STD = 0.05
 SEED = 0
+SCHEMA = (Attribute.categorical("row", [str(r) for r in range(SIDE)], "the lit row, 0 = top"),)
 
 
 def make_bars(n: int = N_ITEMS, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -39,9 +41,8 @@ def load() -> Dataset:
         " N(0, 0.05^2) noise; 2,048 images (seed 0); the 8 rows are the groups.",
         factor_names=("row",),
         factor_sizes=(SIDE,),
-        attribute_names=("row",),
-        attribute_kinds=("categorical",),
+        **attribute_fields(SCHEMA),
         groups=tuple(Group(f"row{r}", SIDE * r, SIDE * (r + 1)) for r in range(SIDE)),
         extra={"seed": SEED, "level": LEVEL, "noise_std": NOISE_STD},
     )
-    return ArrayDataset(info, x, factors=rows[:, None], attributes=rows[:, None])
+    return ArrayDataset(info, x, factors=rows[:, None], attributes=rows[:, None], schema=SCHEMA)

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .attributes import Attribute, find_attribute
+
 Kind = Literal["image", "grouped_vector", "sequence"]
 Likelihood = Literal["bernoulli", "gaussian"]
 
@@ -119,6 +121,7 @@ class Dataset(ABC):
 
     info: DatasetInfo
     grid: FactorGrid | None = None  # set when the items are exactly a full factor grid (index = grid index)
+    _schema: tuple[Attribute, ...] = ()  # the schema of each column of ``attributes``, in info.attribute_names order
 
     def __len__(self) -> int:
         return self.info.n_items
@@ -135,9 +138,33 @@ class Dataset(ABC):
         """(B,) -> (B, n_attributes) float64 side information (0 columns when none)."""
         return np.zeros((len(indices), 0), dtype=np.float64)
 
+    def attribute_specs(self) -> tuple[Attribute, ...]:
+        """What each attribute is: name, kind, class names or range and unit (empty when none)."""
+        return self._schema
+
+    def attribute(self, name: str) -> Attribute:
+        """The schema of attribute ``name``; UnknownAttributeError listing the dataset's attributes."""
+        return find_attribute(self._schema, name, f"dataset {self.info.name!r}")[1]
+
+    def attribute_values(self, name: str, indices: np.ndarray | None = None) -> np.ndarray:
+        """(B,) values of attribute ``name`` for ``indices`` ((N,) for every item when None): int64 class
+        indices for a categorical attribute, float64 for a continuous one. Never renders an item."""
+        j, spec = find_attribute(self._schema, name, f"dataset {self.info.name!r}")
+        every = np.arange(len(self), dtype=np.int64) if indices is None else indices
+        return self.attributes(every)[:, j].astype(spec.dtype)
+
+
+def check_schema(info: DatasetInfo, schema: tuple[Attribute, ...]) -> tuple[Attribute, ...]:
+    """``schema`` after checking that it describes exactly info's attribute names and kinds, in order."""
+    if tuple((a.name, a.kind) for a in schema) != tuple(zip(info.attribute_names, info.attribute_kinds, strict=True)):
+        raise ValueError(f"dataset {info.name!r}: the attribute schema {[a.name for a in schema]} does not match "
+                         f"info.attribute_names {list(info.attribute_names)} and their kinds")
+    return schema
+
 
 class ArrayDataset(Dataset):
-    """A dataset held in memory: items (N, *shape), factors (N, F) and attributes (N, A)."""
+    """A dataset held in memory: items (N, *shape), factors (N, F) and attributes (N, A) described by
+    ``schema`` (one Attribute per column)."""
 
     def __init__(
         self,
@@ -145,9 +172,11 @@ class ArrayDataset(Dataset):
         x: np.ndarray,
         factors: np.ndarray | None = None,
         attributes: np.ndarray | None = None,
+        schema: tuple[Attribute, ...] = (),
     ) -> None:
         n = info.n_items
         self.info = info
+        self._schema = check_schema(info, schema)
         self._x = np.ascontiguousarray(x, dtype=np.float32).reshape((n, *info.shape))  # (N, *shape)
         f = np.zeros((n, 0)) if factors is None else factors
         a = np.zeros((n, 0)) if attributes is None else attributes

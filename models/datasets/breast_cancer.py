@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_breast_cancer
 
+from .attributes import Attribute, attribute_fields
 from .base import ArrayDataset, Dataset, DatasetInfo, Group
 from .registry import register_dataset
 
@@ -23,6 +24,7 @@ def load() -> Dataset:
     x = (x - x.mean(axis=0)) / x.std(axis=0)  # z-score per feature
     measurements = [n.removeprefix("mean ") for n in names[:N_MEASUREMENTS]]
     target = np.asarray(bunch.target, dtype=np.int64)  # (569,) 0 malignant, 1 benign
+    schema = (Attribute.categorical("diagnosis", bunch.target_names, "the tumour's diagnosis"),)
     info = DatasetInfo(
         name="breast_cancer",
         kind="grouped_vector",
@@ -33,12 +35,11 @@ def load() -> Dataset:
         " features = 10 measurements x (mean, standard error, worst), one group of 3 per measurement.",
         factor_names=("diagnosis",),
         factor_sizes=(2,),
-        attribute_names=("diagnosis",),
-        attribute_kinds=("categorical",),
+        **attribute_fields(schema),
         groups=tuple(Group(m, N_STATS * g, N_STATS * (g + 1)) for g, m in enumerate(measurements)),
         extra={
             "feature_names": [names[i] for i in order],
             "diagnosis_names": [str(t) for t in bunch.target_names],
         },
     )
-    return ArrayDataset(info, x, factors=target[:, None], attributes=target[:, None])
+    return ArrayDataset(info, x, factors=target[:, None], attributes=target[:, None], schema=schema)

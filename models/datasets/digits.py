@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_digits
 
+from .attributes import Attribute, attribute_fields
 from .base import ArrayDataset, Dataset, DatasetInfo
 from .registry import register_dataset
 
@@ -25,12 +26,23 @@ def stroke_thickness(images: np.ndarray) -> np.ndarray:
     return 2 * mass / np.maximum(perimeter, 1e-9)
 
 
+def schema(thickness: np.ndarray) -> tuple[Attribute, ...]:
+    """The digit class, and the thickness ((N,) pixels) over its observed range widened to 0.1 px steps."""
+    lo, hi = np.floor(thickness.min() * 10) / 10, np.ceil(thickness.max() * 10) / 10
+    return (
+        Attribute.categorical("label", [str(d) for d in range(10)], "the digit written"),
+        Attribute.continuous("thickness", lo, hi, "pixels", "mean stroke thickness: 2 x ink mass / outline length"),
+    )
+
+
 @register_dataset("digits")
 def load() -> Dataset:
     bunch = load_digits()
     x = np.asarray(bunch.images, dtype=np.float64) / 16.0  # (1797, 8, 8) in [0, 1]
     labels = np.asarray(bunch.target, dtype=np.int64)  # (1797,)
-    attributes = np.stack([labels, stroke_thickness(x)], axis=1)  # (1797, 2)
+    thickness = stroke_thickness(x)  # (1797,)
+    attributes = np.stack([labels, thickness], axis=1)  # (1797, 2)
+    attribute_schema = schema(thickness)
     info = DatasetInfo(
         name="digits",
         kind="image",
@@ -41,8 +53,7 @@ def load() -> Dataset:
         " pixel counts / 16 in [0, 1]; thickness = 2 x ink mass / outline length (pixels).",
         factor_names=("label",),
         factor_sizes=(10,),
-        attribute_names=("label", "thickness"),
-        attribute_kinds=("categorical", "continuous"),
+        **attribute_fields(attribute_schema),
         extra={"thickness": "2 * sum(I) / sum(|grad I|), central differences, zero padding; pixels"},
     )
-    return ArrayDataset(info, x[:, None], factors=labels[:, None], attributes=attributes)
+    return ArrayDataset(info, x[:, None], factors=labels[:, None], attributes=attributes, schema=attribute_schema)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .attributes import Attribute, attribute_fields
 from .base import Dataset, DatasetInfo, FactorGrid
 from .registry import register_dataset
 
@@ -24,6 +25,17 @@ ORIENTATIONS = np.arange(40) * (2 * np.pi / 40)  # (40,) radians in [0, 2 pi)
 N_POS = 32
 FACTOR_NAMES = ("shape", "scale", "orientation", "posX", "posY")
 FACTOR_SIZES = (len(SHAPES), len(SCALES), len(ORIENTATIONS), N_POS, N_POS)
+# one attribute per factor, in its natural unit (the columns of DSprites.attributes)
+SCHEMA = (
+    Attribute.categorical("shape", SHAPES, "the sprite's shape"),
+    Attribute.continuous("scale", SCALES[0], SCALES[-1], f"fraction of the largest sprite ({MAX_RADIUS:g} px radius)",
+                         "the sprite's size"),
+    Attribute.continuous("orientation", 0.0, 2 * np.pi, "radians, counter-clockwise", "the sprite's rotation"),
+    Attribute.continuous("posX", 0.0, 1.0, f"fraction of the {N_POS - 1} px horizontal travel, 0 = left",
+                         "the sprite's horizontal position"),
+    Attribute.continuous("posY", 0.0, 1.0, f"fraction of the {N_POS - 1} px vertical travel, 0 = top",
+                         "the sprite's vertical position"),
+)
 
 
 def _unit_outline(shape: str) -> np.ndarray:
@@ -71,9 +83,12 @@ def build_base_sprites() -> np.ndarray:
 class DSprites(Dataset):
     """A lazy view of the full dSprites grid; item index = ``grid.to_index(factors)``."""
 
+    grid: FactorGrid  # always set: the items are the full grid
+
     def __init__(self) -> None:
         self.grid = FactorGrid(FACTOR_SIZES)
         self.sprites = build_base_sprites()  # (3, 6, 40, 32, 32) bool, 737 kB
+        self._schema = SCHEMA
         self.info = DatasetInfo(
             name="dsprites",
             kind="image",
@@ -84,8 +99,7 @@ class DSprites(Dataset):
             " 32 x 32 positions (one-pixel steps), 64x64 binary images.",
             factor_names=FACTOR_NAMES,
             factor_sizes=FACTOR_SIZES,
-            attribute_names=FACTOR_NAMES,
-            attribute_kinds=("categorical", "continuous", "continuous", "continuous", "continuous"),
+            **attribute_fields(SCHEMA),
             extra={
                 "shapes": list(SHAPES),
                 "scales": SCALES.tolist(),

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .attributes import Attribute, attribute_fields
 from .base import Dataset, DatasetInfo, FactorGrid
 from .registry import register_dataset
 
@@ -29,6 +30,19 @@ ROTATIONS = np.array([-20.0, -10.0, 0.0, 10.0, 20.0])  # degrees, counter-clockw
 FACTOR_NAMES = ("digit", "stroke_width", "slant", "scale", "rotation")
 FACTOR_VALUES = (DIGITS, STROKE_WIDTHS, SLANTS, SCALES, ROTATIONS)
 FACTOR_SIZES = tuple(len(v) for v in FACTOR_VALUES)
+UNITS = {
+    "stroke_width": "output pixels added on each side of the font's strokes",
+    "slant": "horizontal shear dx = -slant * dy (y down): > 0 leans right",
+    "scale": f"font size / {REF_SIZE} px",
+    "rotation": "degrees, counter-clockwise",
+}
+# one attribute per factor, valued as rendered: the digit's class, then the true style values (FACTOR_VALUES)
+SCHEMA = (
+    Attribute.categorical("label", [str(d) for d in DIGITS], "the digit drawn"),
+    *(Attribute.continuous(name, values.min(), values.max(), UNITS[name],
+                           f"the {name.replace('_', ' ')} the digit is drawn with")
+      for name, values in zip(FACTOR_NAMES[1:], FACTOR_VALUES[1:], strict=True)),
+)
 
 
 @lru_cache(maxsize=len(DIGITS) * len(STROKE_WIDTHS) * len(SCALES))
@@ -47,7 +61,10 @@ def _glyph(digit: int, stroke: int, scale: int) -> tuple[Image.Image, tuple[floa
         stroke_width=sw,
         stroke_fill=255,
     )
-    x0, y0, x1, y1 = img.getbbox()  # ink extent; pixel i spans [i, i+1)
+    box = img.getbbox()  # ink extent (None: no ink); pixel i spans [i, i+1)
+    if box is None:
+        raise ValueError(f"glyph {DIGITS[digit]} drew no ink (stroke {stroke}, scale {scale})")
+    x0, y0, x1, y1 = box
     return img, ((x0 + x1) / 2, (y0 + y1) / 2)
 
 
@@ -72,12 +89,15 @@ def render(factors: np.ndarray) -> np.ndarray:
 class Glyphs(Dataset):
     """The glyph grid; item index = ``grid.to_index(factors)``; images rendered lazily, then cached."""
 
+    grid: FactorGrid  # always set: the items are the full grid
+
     def __init__(self) -> None:
         self.grid = FactorGrid(FACTOR_SIZES)
         n = self.grid.size
         self._cache = np.zeros((n, 1, SIDE, SIDE), dtype=np.float32)  # (6250, 1, 28, 28), 19.6 MB
         self._done = np.zeros(n, dtype=bool)  # (6250,) which rows of the cache are rendered
         self._lock = threading.Lock()  # the API may serve items from several threads
+        self._schema = SCHEMA
         self.info = DatasetInfo(
             name="glyphs",
             kind="image",
@@ -88,16 +108,10 @@ class Glyphs(Dataset):
             " 10 digits x 5 stroke widths x 5 slants x 5 scales x 5 rotations, with the true values.",
             factor_names=FACTOR_NAMES,
             factor_sizes=FACTOR_SIZES,
-            attribute_names=("label", "stroke_width", "slant", "scale", "rotation"),
-            attribute_kinds=("categorical", "continuous", "continuous", "continuous", "continuous"),
+            **attribute_fields(SCHEMA),
             extra={
                 "factor_values": {k: v.tolist() for k, v in zip(FACTOR_NAMES, FACTOR_VALUES, strict=True)},
-                "units": {
-                    "stroke_width": "output pixels added on each side of the font's strokes",
-                    "slant": "horizontal shear dx = -slant * dy (y down): > 0 leans right",
-                    "scale": f"font size / {REF_SIZE} px",
-                    "rotation": "degrees, counter-clockwise",
-                },
+                "units": UNITS,
             },
         )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .attributes import Attribute, attribute_fields
 from .base import ArrayDataset, Dataset, DatasetInfo, Group
 from .registry import MissingExtraError, register_dataset
 
@@ -31,7 +32,7 @@ HELD_OUT_CLIPS = ("run", "spinkick")  # variations of training clips (walk; spin
 def motions_dir() -> Path:
     """pybullet_data's motion folder, or MissingExtraError naming the extra to install."""
     try:
-        import pybullet_data  # type: ignore[import-not-found]
+        import pybullet_data
     except ImportError as err:
         raise MissingExtraError(f"dataset 'humanoid_mocap' needs the pybullet package: {INSTALL_HINT}") from err
     return Path(pybullet_data.getDataPath()) / "data" / "motions"
@@ -77,11 +78,20 @@ def build(clips: dict[str, np.ndarray], held_out: tuple[str, ...] = HELD_OUT_CLI
     train = ~np.isin(clip, [names.index(h) for h in held_out])
     mean, std = x[train].mean(0), x[train].std(0)
     std = np.where(std > 1e-8, std, 1.0)
-    info = _info(names, len(x), held_out, mean, std)
-    return ArrayDataset(info, (x - mean) / std, factors=clip[:, None], attributes=np.stack([clip, phase], 1))
+    schema = _schema(names)
+    info = _info(names, len(x), held_out, mean, std, schema)
+    return ArrayDataset(info, (x - mean) / std, factors=clip[:, None], attributes=np.stack([clip, phase], 1),
+                        schema=schema)
 
 
-def _info(names: list[str], n: int, held_out: tuple[str, ...], mean: np.ndarray, std: np.ndarray) -> DatasetInfo:
+def _schema(names: list[str]) -> tuple[Attribute, ...]:
+    return (Attribute.categorical("clip", names, "the motion clip the frame comes from"),
+            Attribute.continuous("phase", 0.0, 1.0, "fraction of the clip: 0 = first frame, 1 = last",
+                                 "the frame's place in its clip"))
+
+
+def _info(names: list[str], n: int, held_out: tuple[str, ...], mean: np.ndarray, std: np.ndarray,
+          schema: tuple[Attribute, ...]) -> DatasetInfo:
     return DatasetInfo(
         name="humanoid_mocap",
         kind="grouped_vector",
@@ -94,8 +104,7 @@ def _info(names: list[str], n: int, held_out: tuple[str, ...], mean: np.ndarray,
         f" generalisation benchmark holds out (runs trained here hold out random frames).",
         factor_names=("clip",),
         factor_sizes=(len(names),),
-        attribute_names=("clip", "phase"),
-        attribute_kinds=("categorical", "continuous"),
+        **attribute_fields(schema),
         groups=joint_groups(),
         extra={"clips": names, "held_out_clips": list(held_out), "feature_names": feature_names(),
                "mean": mean.tolist(), "std": std.tolist(), "source": "pybullet_data/data/motions/humanoid3d_*.txt",

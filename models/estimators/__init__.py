@@ -2,7 +2,7 @@
 
 from .aggregate import aggregate_posterior_entropy, gaussian_entropy, sample_posterior
 from .discrete import discrete_entropy, discrete_mutual_info, histogram_discretize
-from .gaussian import gaussian_factor_mi, kl_per_dim, mean_variance
+from .gaussian import gaussian_factor_mi, mean_variance
 from .likelihood import iw_log_likelihood
 from .mutual_info import MI_METHODS, factor_mutual_information, monte_carlo_factor_mi
 
@@ -16,7 +16,6 @@ __all__ = [
     "gaussian_factor_mi",
     "histogram_discretize",
     "iw_log_likelihood",
-    "kl_per_dim",
     "mean_variance",
     "monte_carlo_factor_mi",
     "sample_posterior",

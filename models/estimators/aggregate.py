@@ -69,10 +69,10 @@ def _block_sums(
         for s0 in range(0, zt.shape[1], step):
             yield _lse_numpy(zt[:, s0 : s0 + step], mt, inv_var, const).sum(axis=1)
         return
-    zt, mt, lt = (torch.as_tensor(np.ascontiguousarray(a.T), dtype=dtype, device=device) for a in (z, mu, logvar))
-    inv_var_t, const_t = torch.exp(-lt), lt + LOG_2PI
-    for s0 in range(0, zt.shape[1], step):
-        yield _lse_torch(zt[:, s0 : s0 + step], mt, inv_var_t, const_t).double().sum(dim=1).cpu().numpy()
+    zt_t, mt_t, lt_t = (torch.as_tensor(np.ascontiguousarray(a.T), dtype=dtype, device=device) for a in (z, mu, logvar))
+    inv_var_t, const_t = torch.exp(-lt_t), lt_t + LOG_2PI
+    for s0 in range(0, zt_t.shape[1], step):
+        yield _lse_torch(zt_t[:, s0 : s0 + step], mt_t, inv_var_t, const_t).double().sum(dim=1).cpu().numpy()
 
 
 def aggregate_posterior_entropy(

@@ -22,16 +22,6 @@ def gaussian_factor_mi(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     return 0.5 * (np.log(s2) - np.mean(logvar_arr, axis=0))
 
 
-def kl_per_dim(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
-    """E_x KL(N(mu_j, sigma_j^2) || N(0, 1)) per dimension, shape (K,).
-
-    KL = 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2)  (Kingma & Welling 2014, appendix B).
-    """
-    mu_arr, logvar_arr = gaussian_params(mu, logvar)
-    kl = 0.5 * (np.square(mu_arr) + np.exp(logvar_arr) - 1.0 - logvar_arr)  # (N, K)
-    return np.mean(kl, axis=0)
-
-
 def mean_variance(mu: ArrayLike) -> np.ndarray:
     """Var_x[mu_j(x)] (population variance, ddof=0) per dimension, shape (K,).
 

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from mocap_params import needing_mocap
 from scipy.stats import spearmanr
 from sklearn.datasets import load_breast_cancer, load_digits
 
@@ -73,6 +74,7 @@ def test_factor_grid_sample_is_uniform() -> None:
 # ------------------------------------------------------------------------------- the shared contract
 
 
+@pytest.mark.extra("mocap")
 def test_registry_lists_the_datasets() -> None:
     assert set(dataset_names()) == EXPECTED
     assert {n for n in EXPECTED if get_dataset(n).info.groups} == GROUPED
@@ -83,7 +85,7 @@ def test_registry_lists_the_datasets() -> None:
         get_dataset("no_such_dataset")
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", needing_mocap(EXPECTED))
 def test_contract(name: str) -> None:
     ds = get_dataset(name)
     info = ds.info
@@ -119,7 +121,7 @@ def test_contract(name: str) -> None:
     json.dumps(info.to_json())  # metadata is JSON-serialisable as it stands
 
 
-@pytest.mark.parametrize("name", sorted(GROUPED))
+@pytest.mark.parametrize("name", needing_mocap(GROUPED))
 def test_groups_tile_the_features(name: str) -> None:
     info = get_dataset(name).info
     starts = [g.start for g in info.groups]

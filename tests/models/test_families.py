@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from models import DataSpec, get_family
 from models.checkpoint import load_model, save_model
 from models.datasets import Group
-from models.distributions import kl_to_standard_normal, reparameterize
+from models.distributions import DiagonalGaussian, Prior, kl_to_standard_normal
 from models.nn import Likelihood, NetConfig, resolve_architecture
+from models.protocols import Grouped, HasParent, HasPrior
 from models.registry import families
 
 DATA = {
@@ -28,8 +29,10 @@ CASES = [(f, d) for f in families() for d in DATA]
 
 
 def _model(family: str, data: str):
+    """A small model of ``family`` for ``data``: hidden width 32, the family's default latent dim K (a family may
+    constrain K, e.g. to the sum of its subspace sizes)."""
     spec = get_family(family)
-    return spec.build(spec.config({"latent_dim": 4, "hidden": [32]}), DATA[data])
+    return spec.build(spec.config({"hidden": [32]}), DATA[data])
 
 
 def _batch(data: DataSpec, n: int = 6) -> torch.Tensor:
@@ -41,8 +44,10 @@ def _batch(data: DataSpec, n: int = 6) -> torch.Tensor:
 def test_shapes_loss_and_backward(family: str, data: str) -> None:
     model, spec = _model(family, data), DATA[data]
     x = _batch(spec)
-    mu, logvar = model.encode(x)
-    assert mu.shape == logvar.shape == (6, 4)
+    posterior = model.encode(x)
+    mu, logvar = posterior.gaussian
+    k = model.latent_dim
+    assert mu.shape == logvar.shape == posterior.rsample().shape == (6, k) and posterior.log_prob(mu).shape == (6,)
     assert model.decode(mu).shape == x.shape
     assert model.log_likelihood(x, mu).shape == (6,)
     out = model.loss(x)
@@ -76,14 +81,14 @@ def test_conv_nets_rectify_in_place_with_the_same_loss_and_gradients() -> None:
 @pytest.mark.parametrize(("family", "data"), CASES)
 def test_save_load_round_trip_is_bit_identical(family: str, data: str, tmp_path: Path) -> None:
     model = _model(family, data).eval()
-    z = torch.randn(5, 4)
+    z = torch.randn(5, model.latent_dim)
     x = _batch(DATA[data], 5)
     save_model(model, tmp_path)
     loaded, header = load_model(tmp_path)
     assert header["family"] == family
     with torch.inference_mode():
         assert torch.equal(model.decode(z), loaded.decode(z))
-        for a, b in zip(model.encode(x), loaded.encode(x), strict=True):
+        for a, b in zip(model.encode(x).gaussian, loaded.encode(x).gaussian, strict=True):
             assert torch.equal(a, b)
 
 
@@ -93,7 +98,11 @@ def test_family_declares_config_and_capabilities(family: str) -> None:
     defaults = spec.defaults()
     assert set(defaults) == {f.name for f in dataclasses.fields(spec.config_cls)}  # every field, with its default
     assert spec.config(defaults) == spec.config_cls()
-    assert "traversal" in spec.capabilities
+    assert issubclass(spec.model_cls, HasPrior) and not issubclass(spec.model_cls, HasParent)
+    assert issubclass(spec.model_cls, Grouped) == (family == "oi_vae")
+    model = _model(family, "grouped-30-gaussian")
+    assert isinstance(model, HasPrior) and isinstance(model.prior, Prior) and model.prior.latent_dim == model.latent_dim
+    assert isinstance(model, Grouped) == (family == "oi_vae")
     assert spec.summary
 
 
@@ -110,7 +119,7 @@ def test_vae_loss_is_the_beta_weighted_negative_elbo() -> None:
     torch.manual_seed(3)
     out = model.loss(x)
     torch.manual_seed(3)
-    eps = torch.randn(16, 4)  # reparameterize draws the same eps from the global generator
+    eps = torch.randn(16, 4)  # rsample draws the same eps from the global generator
     with torch.no_grad():
         mu, lv = model.encoder(x)
         logits = model.decoder(mu + torch.exp(0.5 * lv) * eps)
@@ -126,7 +135,7 @@ def test_gaussian_helpers_match_hand_derived_values() -> None:
     # KL(N(1, 1) || N(0, 1)) = 0.5 * (1 + 1 - 1 - 0) = 0.5
     assert kl_to_standard_normal(torch.ones(1, 1), torch.zeros(1, 1)).item() == pytest.approx(0.5)
     # z = mu + exp(logvar / 2) * eps: logvar = log 4 gives sd 2
-    z = reparameterize(torch.zeros(10_000, 1), torch.full((10_000, 1), math.log(4.0)))
+    z = DiagonalGaussian(torch.zeros(10_000, 1), torch.full((10_000, 1), math.log(4.0))).rsample()
     assert z.std().item() == pytest.approx(2.0, rel=0.03)
     # log N(x; x, 1) = -0.5 * log(2 pi) per feature (log_scale starts at 0), summed over 3 features
     lik, x = Likelihood("gaussian", (3,)), torch.randn(2, 3)
@@ -149,5 +158,5 @@ def test_conv_decoder_logits_are_not_rectified() -> None:
     # Bernoulli logits: a ReLU after the last transposed conv would make every p(x = 1) >= 0.5
     model = _model("vae", "conv-28-bernoulli")
     with torch.no_grad():
-        logits = model.decoder(torch.randn(8, 4))
+        logits = model.decoder(torch.randn(8, model.latent_dim))
     assert (logits < 0).any() and (logits > 0).any()

@@ -67,6 +67,7 @@ def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "humanoid_mocap" in dataset_names()
 
 
+@pytest.mark.extra("mocap")
 def test_real_clips_when_the_extra_is_installed() -> None:
     from models.datasets import get_dataset
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from models.datasets.humanoid_skeleton import BONES, POINTS, SCALE, joint_positions
 
@@ -35,6 +36,7 @@ def test_any_rotations_keep_every_bone_length() -> None:
         np.testing.assert_allclose(lengths, SCALE * np.linalg.norm(offset), rtol=1e-10)
 
 
+@pytest.mark.extra("mocap")
 def test_the_walk_clip_keeps_a_foot_on_the_ground() -> None:
     from models.datasets import get_dataset
 

@@ -30,6 +30,7 @@ from models import DataSpec, TrainConfig, fit, get_dataset, get_family, load_mod
 from models.datasets import Group
 from models.families.oi_vae import OIVAE, group_soft_threshold
 from models.families.oi_vae.generators import resolve_groups
+from models.protocols import Grouped
 from models.training import split_indices
 
 SEED = 0
@@ -115,7 +116,7 @@ def test_group_lasso_enters_the_value_but_not_the_gradient() -> None:
 def test_heatmap_and_group_names_follow_the_data() -> None:
     model = _model()
     assert model.group_names == ("a", "b", "c") and model.latent_to_group().shape == (3, 5)
-    assert "group_heatmap" in get_family("oi_vae").capabilities
+    assert issubclass(get_family("oi_vae").model_cls, Grouped) and model.feature_groups() == model.groups
     image = _model(DataSpec((1, 8, 8), 10, "bernoulli"))
     assert image.group_names == ("all",) and image.latent_to_group().shape == (1, 5)  # G = 1: a sparse VAE
     assert image.decode(torch.zeros(2, 5)).shape == (2, 1, 8, 8)
@@ -173,6 +174,7 @@ def heatmap_k8() -> np.ndarray:
     return train_bars(8).latent_to_group().numpy()
 
 
+@pytest.mark.slow
 def test_bars_k8_heatmap_is_a_permutation_with_exact_zeros(heatmap_k8: np.ndarray) -> None:
     h = heatmap_k8  # (8 rows, 8 latent dims)
     dominant = h.argmax(axis=1)
@@ -183,12 +185,14 @@ def test_bars_k8_heatmap_is_a_permutation_with_exact_zeros(heatmap_k8: np.ndarra
     assert np.all(h[off] == 0.0), h  # machine zeros, not small values
 
 
+@pytest.mark.slow
 def test_bars_k16_prunes_the_extra_dims() -> None:
     h = train_bars(16).latent_to_group().numpy()  # (8, 16)
     assert (h == 0.0).all(axis=0).sum() >= 8, h  # at least 8 latent dims drive no row at all
     assert np.all((h == 0.0).sum(axis=1) >= 8), h
 
 
+@pytest.mark.slow
 def test_bars_lambda_zero_leaves_every_link() -> None:
     h = train_bars(8, phases=({"steps": 300, "batch_size": 256, "lr": 1e-2},), lam=0.0).latent_to_group()
     assert torch.all(h != 0.0), h

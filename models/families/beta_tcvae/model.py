@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ...distributions import log_density_gaussian, log_standard_normal
+from ...distributions import Posterior, gaussian_params
 from ...registry import register_family
-from ..vae import VAE
+from ..vae import VAEBase
 from .config import BetaTCVAEConfig
 from .decomposition import log_qz_and_product
 
@@ -16,15 +16,17 @@ from .decomposition import log_qz_and_product
     config=BetaTCVAEConfig,
     summary="beta-TCVAE: the KL split into index-code MI, total correlation and dimension-wise KL",
 )
-class BetaTCVAE(VAE):
+class BetaTCVAE(VAEBase):
     config: BetaTCVAEConfig
 
-    def regulariser(self, z: Tensor, mu: Tensor, logvar: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    def regulariser(self, z: Tensor, posterior: Posterior) -> tuple[Tensor, dict[str, Tensor]]:
         if z.shape[0] < 2:
             raise ValueError("beta-TCVAE needs a batch of at least 2 items to estimate q(z)")
-        log_qz_x = log_density_gaussian(z, mu, logvar).sum(1)  # (B,)
+        mu, logvar = gaussian_params(posterior, "beta-TCVAE's minibatch estimate of q(z)",
+                                     "expected its encoder's diagonal Gaussian")
+        log_qz_x = posterior.log_prob(z)  # (B,)
         log_qz, log_prod = log_qz_and_product(z, mu, logvar, self.data.n_items, self.config.estimator)
-        log_pz = log_standard_normal(z)
+        log_pz = self.prior.log_prob(z)
         mi, tc, dim_kl = log_qz_x - log_qz, log_qz - log_prod, log_prod - log_pz  # (B,) each
         c = self.config
         terms = {"mi": mi.mean().detach(), "tc": tc.mean().detach(), "dim_kl": dim_kl.mean().detach()}

@@ -42,6 +42,8 @@ class GroupedGenerator(nn.Module):
     ``W`` (G, p, K) holds every latent-to-group matrix; column W[g, :, j] links latent j to group g.
     """
 
+    columns: Tensor  # buffer (D,): the valid columns of the padded (G * d_max) output, in feature order
+
     def __init__(self, groups: tuple[Group, ...], latent_dim: int, group_input_dim: int,
                  hidden: tuple[int, ...], w_init_std: float) -> None:
         super().__init__()

@@ -3,13 +3,12 @@ proximal SGD (Ainsworth et al. 2018, seed 000, Alg. 1; SCIENCE.md section 4)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import torch
 from torch import Tensor
 
-from ...base import Capability, DataSpec, LatentModel, LossOutput
-from ...distributions import kl_to_standard_normal, reparameterize
+from ...base import DataSpec, LatentModel, LossOutput
+from ...datasets import Group
+from ...distributions import DiagonalGaussian
 from ...nn import build_encoder, build_likelihood
 from ...registry import register_family
 from .config import OIVAEConfig
@@ -21,7 +20,7 @@ from .prox import group_soft_threshold
                  summary="oi-VAE: per-group generators; a group lasso on the latent-to-group weights (proximal SGD)")
 class OIVAE(LatentModel):
     config: OIVAEConfig
-    capabilities: ClassVar[frozenset[Capability]] = LatentModel.capabilities | {"group_heatmap"}
+    steps_taken: Tensor  # buffer (): optimizer steps so far (long)
 
     def __init__(self, config: OIVAEConfig, data: DataSpec) -> None:
         super().__init__(config, data)
@@ -36,6 +35,10 @@ class OIVAE(LatentModel):
     def group_names(self) -> tuple[str, ...]:
         return tuple(g.name for g in self.groups)
 
+    def feature_groups(self) -> tuple[Group, ...]:
+        """The G feature groups (the rows of ``latent_to_group``); ``models.protocols.Grouped``."""
+        return self.groups
+
     def latent_to_group(self) -> Tensor:
         """The heatmap H (G, K), H[g, j] = ||W^(g)[:, j]||_2; pruned links are exactly 0.0."""
         with torch.no_grad():
@@ -45,8 +48,8 @@ class OIVAE(LatentModel):
         """(B, K) -> (B, *shape): Gaussian means or Bernoulli logits."""
         return self.generator(z).unflatten(1, self.data.shape)
 
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return self.encoder(x)
+    def encode(self, x: Tensor) -> DiagonalGaussian:
+        return DiagonalGaussian(*self.encoder(x))
 
     def decode(self, z: Tensor) -> Tensor:
         return self.likelihood.mean(self.raw(z))
@@ -58,9 +61,10 @@ class OIVAE(LatentModel):
         """Negative collapsed ELBO with the reference code's scaling: per-example mean of (recon + beta KL),
         plus -log p(theta) and the group lasso, neither divided by N. The group lasso enters the value only
         (detached): its gradient is replaced by the proximal step in ``after_optimizer_step``."""
-        mu, logvar = self.encode(x)  # (B, K) each
-        recon = -self.log_likelihood(x, reparameterize(mu, logvar))  # (B,)
-        kl = kl_to_standard_normal(mu, logvar).sum(1)  # (B,)
+        posterior = self.encode(x)
+        z = posterior.rsample()  # (B, K)
+        recon = -self.log_likelihood(x, z)  # (B,)
+        kl = self.prior.kl(posterior, z)  # (B,)
         theta = 0.5 * self.config.theta_prior * self.generator.theta_sq_norm()
         lasso = self.config.lam * self.generator.column_norms().sum()
         smooth = (recon + self.config.beta * kl).mean() + theta

@@ -1,4 +1,4 @@
 from .config import VAEConfig
-from .model import VAE
+from .model import VAE, VAEBase
 
-__all__ = ["VAE", "VAEConfig"]
+__all__ = ["VAE", "VAEBase", "VAEConfig"]

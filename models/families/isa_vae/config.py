@@ -1,0 +1,52 @@
+"""ISA-VAE configs (Stühmer, Turner, Nowozin, seed 003; ../shared/SCIENCE.md section 5): the Lp-nested prior's
+fields, shared by the ISA-VAE and ISA-beta-TCVAE configs.
+
+The defaults are the paper's dSprites layout: 5 subspaces of 4 dims, p0 = 2.1, p_i = 2.2 (learned), s = 1; its 3D
+faces layout differs only in p_inner = [1.9].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from ...config import Doc, require
+from ..beta_tcvae import BetaTCVAEConfig
+from ..vae import VAEConfig
+
+
+@dataclass(frozen=True)
+class IsaPriorFields:
+    """The ISA prior's fields; a family config lists this before its base config (``IsaVAEConfig``)."""
+
+    latent_dim: Annotated[int, Doc("K, the number of latent dims: the sum of subspace_sizes")] = 20
+    subspace_sizes: Annotated[tuple[int, ...], Doc("the ISA prior's subspaces: sizes of consecutive blocks of latent "
+                                                   "dims (paper: 5 of 4)")] = (4, 4, 4, 4, 4)
+    p0: Annotated[float, Doc("the prior's root exponent, fixed (paper: 2.1)")] = 2.1
+    p_inner: Annotated[tuple[float, ...], Doc("initial exponent of each subspace: one for all or one per subspace "
+                                              "(paper: 2.2 for dSprites, 1.9 for 3D faces)")] = (2.2,)
+    learn_inner: Annotated[bool, Doc("learn the subspace exponents with the networks (they stay > 0)")] = True
+    scale: Annotated[float, Doc("the prior's scale s (all exponents 2 and s = 2: the standard normal)")] = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[misc]  # the family's base config (NetConfig's checks)
+        sizes = self.subspace_sizes
+        require(len(sizes) >= 1 and all(n >= 1 for n in sizes),
+                f"subspace_sizes must list at least one size >= 1, got {list(sizes)}", "subspace_sizes")
+        require(sum(sizes) == self.latent_dim, f"latent_dim must equal the sum of subspace_sizes ({sum(sizes)} for "
+                f"{list(sizes)}), got {self.latent_dim}", "latent_dim")
+        require(self.p0 > 0, f"p0 must be > 0, got {self.p0}", "p0")
+        require(len(self.p_inner) in (1, len(sizes)) and all(p > 0 for p in self.p_inner),
+                f"p_inner must list one exponent > 0 or one per subspace ({len(sizes)}), got {list(self.p_inner)}",
+                "p_inner")
+        require(self.scale > 0, f"scale must be > 0, got {self.scale}", "scale")
+
+
+@dataclass(frozen=True)
+class IsaVAEConfig(IsaPriorFields, VAEConfig):
+    pass
+
+
+@dataclass(frozen=True)
+class IsaBetaTCVAEConfig(IsaPriorFields, BetaTCVAEConfig):
+    pass
