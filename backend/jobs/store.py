@@ -6,6 +6,7 @@ running -> queued (release: the worker stopped cleanly; recover: the worker died
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import math
@@ -14,12 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, text, update
 
-from .engine import create_schema, make_engine
+from ..db import jobs, make_engine, upgrade, workers
 from .handlers import JOB_KINDS, Handler, check_payload
 from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
-from .schema import jobs, workers
 
 MAX_MESSAGE = 1000
 UNFINISHED = ("queued", "running")
@@ -27,13 +27,13 @@ MAX_LIST = 1000
 
 
 class JobStore:
-    """Jobs in SQLite (``sqlite:///path.db``) or PostgreSQL (``postgresql+psycopg://...``); tables are
-    created on first use. Safe to share between threads; several processes may use one database."""
+    """Jobs in SQLite (``sqlite:///path.db``) or PostgreSQL (``postgresql+psycopg://...``); opening one migrates
+    the database to the head revision. Safe to share between threads; several processes may use one database."""
 
     def __init__(self, database_url: str, kinds: Mapping[str, Handler] | None = None) -> None:
         self.engine: Engine = make_engine(database_url)
         self.kinds: dict[str, Handler] = dict(JOB_KINDS if kinds is None else kinds)
-        create_schema(self.engine)
+        upgrade(self.engine)
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -82,9 +82,9 @@ class JobStore:
             return _get(conn, job_id)
 
     def list(self, limit: int = 100, kind: str | None = None, state: str | None = None,
-             active: bool = False) -> list[Job]:
+             active: bool = False, run_id: str | None = None) -> list[Job]:
         """The newest ``limit`` jobs, newest first, optionally of one kind and/or state, or only the unfinished
-        ones (``active``: queued or running)."""
+        ones (``active``: queued or running), or only those working on ``run_id``."""
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be in 1..{MAX_LIST}, got {limit}")
         if state is not None and state not in STATES:
@@ -96,8 +96,20 @@ class JobStore:
             query = query.where(jobs.c.state == state)
         if active:
             query = query.where(jobs.c.state.in_(UNFINISHED))
+        if run_id is not None:
+            query = query.where(jobs.c.run_id == run_id)
         with self._read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
+
+    def newest_by_run(self, kind: str) -> dict[str, Job]:
+        """run_id -> the newest job of ``kind`` working on it, for every run that has one (one query, however
+        many other jobs there are)."""
+        order = (jobs.c.created.desc(), jobs.c.id.desc())
+        rank = func.row_number().over(partition_by=jobs.c.run_id, order_by=order).label("rank")
+        ranked = select(jobs, rank).where(jobs.c.kind == kind, jobs.c.run_id.is_not(None)).subquery()
+        query = select(*(ranked.c[column.name] for column in jobs.c)).where(ranked.c.rank == 1)
+        with self._read() as conn:
+            return {row["run_id"]: _job(row) for row in conn.execute(query).mappings()}
 
     def queue_positions(self) -> dict[str, int]:
         """Each queued job's id -> how many jobs come before it (those running, and those queued earlier in
@@ -179,7 +191,7 @@ class JobStore:
                 conn.execute(_guarded_update(job_id, "running", worker_id).values(**_released(job, message)))
             return _get(conn, job_id)
 
-    def recover(self, alive: Callable[[Job], bool]) -> list[str]:
+    def recover(self, alive: Callable[[Job], bool]) -> builtins.list[str]:  # ``list`` here is JobStore.list
         """Every 'running' job whose worker is dead (``alive(job)`` is False): re-queue
         it (a train job then resumes from its checkpoint) unless it has had MAX_ATTEMPTS already, in which
         case fail it; a pending cancel request cancels it. Returns the ids of the jobs it touched."""
@@ -219,7 +231,7 @@ class JobStore:
         with self.engine.begin() as conn:
             conn.execute(delete(workers).where(workers.c.seen < seen_before))
 
-    def live_workers(self, seen_since: str) -> list[str]:
+    def live_workers(self, seen_since: str) -> builtins.list[str]:
         """The workers seen at or after ``seen_since`` (UTC ISO), oldest first."""
         query = select(workers.c.id).where(workers.c.seen >= seen_since).order_by(workers.c.started, workers.c.id)
         with self._read() as conn:
@@ -235,16 +247,24 @@ def _insert(conn: Connection, kind: str, payload: dict[str, Any]) -> Job:
     now = now_iso()
     row = {"id": uuid.uuid4().hex, "kind": kind, "state": "queued", "progress": 0.0, "message": "queued",
            "payload": json.dumps(payload), "result": None, "error": None, "attempts": 0,
-           "cancel_requested": False, "created": now, "updated": now, "worker_id": None}
+           "cancel_requested": False, "created": now, "updated": now, "worker_id": None,
+           "run_id": _run_of(payload)}
     conn.execute(insert(jobs).values(**row))
     return _job(row)
 
 
+def _run_of(payload: dict[str, Any]) -> str | None:
+    """The run a job works on: ``payload["run_id"]`` (every kind of ``JOB_KINDS`` names one), else None."""
+    run_id = payload.get("run_id")
+    return run_id if isinstance(run_id, str) else None
+
+
 def _unfinished(conn: Connection, kind: str, run_id: str) -> Job | None:
-    query = select(jobs).where(jobs.c.kind == kind, jobs.c.state.in_(UNFINISHED),
-                               jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
-    found = (_job(row) for row in conn.execute(query).mappings())
-    return next((j for j in found if j.payload.get("run_id") == run_id), None)
+    """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""
+    query = select(jobs).where(jobs.c.run_id == run_id, jobs.c.kind == kind, jobs.c.state.in_(UNFINISHED),
+                               jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id).limit(1)
+    row = conn.execute(query).mappings().first()
+    return _job(row) if row is not None else None
 
 
 def _lock_key(kind: str, run_id: str) -> int:
@@ -289,7 +309,8 @@ def _get(conn: Connection, job_id: str) -> Job:
     return _job(row)
 
 
-def _job(row: Mapping[str, Any]) -> Job:
+def _job(row: RowMapping | Mapping[str, Any]) -> Job:
+    """A job from a row of ``jobs`` (as read, or the dict ``_insert`` wrote)."""
     return Job(job_id=row["id"], kind=row["kind"], state=row["state"], progress=float(row["progress"]),
                message=row["message"], payload=json.loads(row["payload"]),
                result=json.loads(row["result"]) if row["result"] is not None else None, error=row["error"],

@@ -26,6 +26,6 @@ def job_view(job: Job, jobs_ahead: int | None = None) -> dict[str, Any]:
 def cancel_run_jobs(jobs: JobStore, run_id: str, kinds: tuple[str, ...] = ("train", "evaluate")) -> None:
     """Cancel every unfinished job of ``kinds`` that works on ``run_id`` (a run being deleted; or a run whose
     training was cancelled, so its queued evaluation has no weights to evaluate)."""
-    for job in jobs.list(limit=MAX_LIST, active=True):
-        if job.kind in kinds and job.payload.get("run_id") == run_id:
+    for job in jobs.list(limit=MAX_LIST, active=True, run_id=run_id):
+        if job.kind in kinds:
             jobs.cancel(job.job_id)

@@ -1,6 +1,6 @@
 """JobStore on a real database: SQLite, and PostgreSQL at FACTORSCOPE_TEST_POSTGRES_URL or, without it, on a
-throwaway cluster started from the installed server (no PostgreSQL at all fails, saying how to get it).
-Each PostgreSQL test gets a fresh schema, dropped afterwards."""
+throwaway cluster started from the installed server (``database_url`` in conftest.py: each PostgreSQL test gets a
+fresh schema, dropped afterwards)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import socket
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,54 +16,14 @@ from subprocess import Popen
 
 import pytest
 import sqlalchemy as sa
-from pg_cluster import INSTALL_HINT, server_bin, throwaway_cluster
 
 from backend.config import Settings
 from backend.jobs import MAX_ATTEMPTS, JobNotFoundError, JobStore
 from backend.jobs.liveness import STALE_AFTER_S, worker_alive
 
-PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
-
 
 def all_dead(job: object) -> bool:  # recovery as at a lone worker's start: every holder is gone
     return False
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """FACTORSCOPE_TEST_POSTGRES_URL, else a throwaway cluster for the session."""
-    url = os.environ.get(PG_ENV)
-    if url:
-        yield url
-        return
-    bin_dir = server_bin()
-    if bin_dir is None:
-        pytest.fail(f"the PostgreSQL job-store tests need a server: {INSTALL_HINT}")
-    with throwaway_cluster(bin_dir) as started:
-        yield started
-
-
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A URL whose search_path is a fresh schema, dropped after the test."""
-    base = sa.make_url(postgres_server).set(drivername="postgresql+psycopg")
-    schema = f"test_jobs_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/jobs.db"
-    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -119,6 +78,30 @@ def test_queue_position_and_submit_once_answering_the_unfinished_job(store: JobS
     assert store.queue_positions().get(c.job_id) == 1 and len(store.list()) == 3  # nothing new was queued
     store.report(a.job_id, 0.1 * 3, "step 30")  # 0.30000000000000004
     assert store.get(a.job_id).progress == 0.3
+
+
+def test_a_runs_jobs_are_found_by_its_run_id(store: JobStore) -> None:
+    first = store.submit("train", {"run_id": "x"})
+    store.submit("train", {"run_id": "y"})
+    evaluation = store.submit("evaluate", {"run_id": "x"})
+    second = store.submit("train", {"run_id": "x"})  # a retry: the newest training of x
+    assert [j.job_id for j in store.list(run_id="x")] == [second.job_id, evaluation.job_id, first.job_id]
+    assert [j.job_id for j in store.list(run_id="x", kind="evaluate")] == [evaluation.job_id]
+    newest = store.newest_by_run("train")
+    assert sorted(newest) == ["x", "y"] and newest["x"] == second
+    assert store.newest_by_run("evaluate") == {"x": evaluation}
+
+
+def test_an_old_failed_run_stays_failed_after_1100_newer_jobs(store: JobStore) -> None:
+    old = store.submit("train", {"run_id": "old"})
+    store.claim_next("w")
+    store.fail(old.job_id, "ConfigError: boom", "w")
+    for i in range(1100):  # more than a job list holds (MAX_LIST = 1000)
+        store.submit("train", {"run_id": f"run-{i}"})
+    newest = store.newest_by_run("train")
+    assert len(newest) == 1101
+    assert (newest["old"].job_id, newest["old"].state, newest["old"].error) == (old.job_id, "failed",
+                                                                                "ConfigError: boom")
 
 
 def test_bad_input_is_a_value_error_that_says_what_is_expected(store: JobStore) -> None:

@@ -1,11 +1,14 @@
-"""The ``jobs`` table, and ``workers`` (which workers are running). JSON is stored as text so SQLite and
-PostgreSQL share one schema."""
+"""Every table at the head revision (SQLAlchemy Core), as the queries use them: ``jobs`` and ``workers``.
+
+JSON is stored as text so SQLite and PostgreSQL share one schema. The tables are made by the migrations in
+``migrations/versions`` (never by ``metadata.create_all``); a test checks that the migrated database has
+exactly these columns and indexes. The CHECK constraints (a job's state is one of ``backend.jobs.STATES``,
+its progress is in 0..1) live in the migrations only, with the rest of each table's history.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, Index, Integer, MetaData, String, Table, Text
-
-from ..model import STATES
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -25,10 +28,10 @@ jobs = Table(
     Column("created", String(40), nullable=False),  # UTC ISO, fixed width
     Column("updated", String(40), nullable=False),
     Column("worker_id", String(255)),
-    CheckConstraint(f"state IN ({', '.join(repr(s) for s in STATES)})", name="ck_jobs_state"),
-    CheckConstraint("progress >= 0 AND progress <= 1", name="ck_jobs_progress"),
+    Column("run_id", String(255)),  # payload["run_id"]: the run the job works on (revision 0002)
     Index("ix_jobs_state_created", "state", "created"),
     Index("ix_jobs_created", "created"),
+    Index("ix_jobs_run_id_kind_created", "run_id", "kind", "created"),
 )
 
 workers = Table(

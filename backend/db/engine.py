@@ -1,17 +1,14 @@
-"""Engines for the jobs database: SQLite (WAL, busy timeout, BEGIN IMMEDIATE) or PostgreSQL (psycopg 3)."""
+"""Engines for the database: SQLite (WAL, busy timeout, BEGIN IMMEDIATE) or PostgreSQL (psycopg 3)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-from .schema import metadata
-
 BUSY_TIMEOUT_S = 30.0
-SCHEMA_LOCK = 0x6661_6374  # pg_advisory_xact_lock key: one process creates the tables at a time
 
 
 def make_engine(database_url: str) -> Engine:
@@ -63,10 +60,3 @@ def _sqlite_begin(conn: Connection) -> None:
     read_only = conn.get_execution_options().get("jobs_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
-
-def create_schema(engine: Engine) -> None:
-    """Create the tables when missing; safe when several processes start at once."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        metadata.create_all(conn)
