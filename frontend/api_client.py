@@ -45,6 +45,76 @@ class Dataset(Model):
     attribute_names: list[str] = Field(default_factory=list)
 
 
+class MetricResult(Model):
+    """One disentanglement metric of a report: its published variant, headline value, the other named scores and
+    the sample it was computed on (each metric names its own: points, items or votes)."""
+
+    variant: str
+    value: float
+    scores: dict[str, float] = Field(default_factory=dict)
+    n_points: int | None = None
+    n_distinct: int | None = None  # distinct items among n_points drawn with replacement
+    n_items: int | None = None
+    n_votes: int | None = None
+    batch: int | None = None  # items per vote
+
+
+class Measured(Model):
+    """A number measured on ``n_items`` items: the run's validation items ("held out") or any ("all"; reports
+    before 2026-11-30 do not say and drew from every item)."""
+
+    n_items: int | None = None
+    items: str | None = None
+
+    @property
+    def held_out(self) -> bool:
+        return self.items == "held out"
+
+
+class Reconstruction(Measured):
+    mse: float | None = None
+    nll: float | None = None
+
+
+class LogLikelihood(Measured):
+    iw_elbo: float | None = None
+    samples: int | None = None
+
+
+class FactorSummary(Model):
+    total_mi_gaussian: float | None = None
+
+
+class Report(Model):
+    """An evaluation report; what it lacks stays at the empty default."""
+
+    factors: FactorSummary = Field(default_factory=FactorSummary)
+    reconstruction: Reconstruction = Field(default_factory=Reconstruction)
+    log_likelihood: LogLikelihood = Field(default_factory=LogLikelihood)
+    metrics: dict[str, MetricResult] = Field(default_factory=dict)
+
+
+class TrainingSummary(Model):
+    best_val_loss: float | None = None
+    steps: int | None = None
+    val_loss: float | None = None
+    stopped_early: bool | None = None
+    train_terms: dict[str, float] = Field(default_factory=dict)  # the last logged step's loss terms
+
+
+class MetricsFile(Model):
+    """A run's metrics.json: its training summary and, once evaluated, its report."""
+
+    training: TrainingSummary = Field(default_factory=TrainingSummary)
+    report: Report = Field(default_factory=Report)
+
+
+class RunMetrics(Model):
+    run_id: str
+    version: str
+    metrics: MetricsFile
+
+
 class RunSummary(Model):
     run_id: str
     version: str | None = None
@@ -56,7 +126,7 @@ class RunSummary(Model):
     error: str | None = None  # why training stopped (failed or cancelled)
     latent_dim: int | None = None
     capabilities: list[str] = Field(default_factory=list)
-    metrics: dict[str, Any] | None = None  # present on a run's detail; some backends add it to the list
+    metrics: MetricsFile | None = None  # present on a run's detail; some backends add it to the list
 
 
 class Run(RunSummary):
@@ -299,9 +369,9 @@ class BackendClient:
     def factors(self, run_id: str, v: str | None = None) -> Factors:
         return Factors.model_validate(self._json("GET", _path("runs", run_id, "factors"), {"v": v}))
 
-    def metrics(self, run_id: str) -> dict[str, Any]:
-        """metrics.json: {"training": {...}, "report": {"metrics": {name: {variant, value, scores}}, ...}}."""
-        return dict(self._json("GET", _path("runs", run_id, "metrics"))["metrics"])
+    def metrics(self, run_id: str) -> RunMetrics:
+        """The run's metrics.json: its training summary and evaluation report."""
+        return RunMetrics.model_validate(self._json("GET", _path("runs", run_id, "metrics")))
 
     def embedding(self, run_id: str, method: str, n: int, v: str | None = None) -> Embedding:
         params = {"method": method, "n": n, "v": v}

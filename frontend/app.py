@@ -21,8 +21,9 @@ HERE = Path(__file__).resolve().parent
 def create_app(settings: FrontendSettings | None = None, client: BackendClient | None = None) -> Dash:
     """The dashboard. ``client`` defaults to one on ``settings.backend_url`` (tests pass a fake)."""
     settings = settings or FrontendSettings()
+    # update_title=None keeps the tab title while callbacks run: documented by Dash, but typed ``str`` there
     app = Dash("frontend", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
-               title="factorscope", update_title=None, suppress_callback_exceptions=True,
+               title="factorscope", update_title=None, suppress_callback_exceptions=True,  # type: ignore[arg-type]
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     install(app.server, AppContext(client or make_client(settings), settings))
     app.server.add_url_rule("/download/traversal.png", "download_traversal", download_traversal)

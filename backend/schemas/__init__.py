@@ -1,7 +1,7 @@
 """Pydantic schemas at the API boundary, named by role: *Create (request bodies), *Query (query
 parameters), *Public (responses), Problem (errors)."""
 
-from .analysis import EmbeddingPublic, EmbeddingQuery, EvaluateRequest, FactorsPublic, FactorsQuery, MetricsPublic
+from .analysis import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQuery
 from .common import Problem, RunRef
 from .datasets import DatasetList, DatasetPublic
 from .families import FamilyList, FamilyPublic
@@ -17,6 +17,7 @@ from .latents import (
     TraversalPublic,
     TraversalQuery,
 )
+from .metrics import EvaluateRequest, MetricsFile, MetricsPublic
 from .runs import RunCreate, RunList, RunPublic, RunSummary
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "JobList",
     "JobPublic",
     "JobsQuery",
+    "MetricsFile",
     "MetricsPublic",
     "Problem",
     "ReadyPublic",

@@ -1,8 +1,8 @@
-"""Factors (per-dim information), embedding (2-D coordinates) and the metrics report."""
+"""Factors (per-dim information) and embedding (2-D coordinates); the metrics report is in metrics.py."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,13 +30,19 @@ class TopKRow(BaseModel):
     kept_fraction: float
 
 
-class FactorsPublic(RunRef):
+class FactorTable(BaseModel):
+    """Per-dim information of a sample of items (``models.evaluation.factor_table``; the report holds one too)."""
+
     n_items: int
     seed: int
     dims: list[FactorDim]
     order: list[int] = Field(description="dims sorted by mi_gaussian, most informative first")
     total_mi_gaussian: float
     topk: list[TopKRow] = Field(description="the top-k curve: decoding the k most informative dims, k = 0..K")
+
+
+class FactorsPublic(FactorTable, RunRef):
+    """A run's per-dim information (GET /runs/{id}/factors)."""
 
 
 class EmbeddingQuery(RequestModel):
@@ -56,13 +62,3 @@ class EmbeddingPublic(RunRef):
     y: list[float]
     factors: dict[str, list[int]] = Field(description="ground-truth factor values by name")
     attributes: dict[str, list[float]] = Field(description="side-information values by name")
-
-
-class EvaluateRequest(RequestModel):
-    full: bool = Field(False, description="disentanglement_lib's sample sizes (slow on a CPU); false: smaller "
-                       "samples, each stated in the report")
-    seed: Seed = 0
-
-
-class MetricsPublic(RunRef):
-    metrics: dict[str, Any] = Field(description="metrics.json: training summary and the evaluation report")

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from dash import dcc
 from plotly.colors import qualitative
 
 from ..api_client import Embedding, FactorDim, GroupHeatmap, GroupSlice, TopKRow, Traversal
@@ -16,7 +17,8 @@ HISTORY_SERIES = {"train_loss": "train loss", "val_loss": "validation loss", "tr
 MARGIN = {"l": 50, "r": 20, "t": 40, "b": 40}
 # every dcc.Graph's config: no Plotly logo, and no "Share chart" / "Edit in Chart Studio" buttons, which upload
 # the figure's data to Plotly's cloud (plotly.js shows them by default)
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False, "showEditInChartStudio": False}
+GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+                                  "showEditInChartStudio": False}
 
 
 def base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:

@@ -1,4 +1,5 @@
-"""Pieces every run page shares: loading the run it shows, the share box and the URL sync.
+"""Pieces every run page shares: loading the run it shows (``register_run_loader``), the share box and the URL
+sync.
 
 The URL sync: a page computes its state's query into a ``<prefix>-query`` store; the clientside function
 ``factorscope.syncQuery`` (assets/factorscope.js) writes it into the address bar with
@@ -7,18 +8,20 @@ shown in the share box."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
+from .. import context
 from ..api_client import BackendClient, BackendError, Dataset, Job, Run, RunSummary
 from ..state import PageState
 from .controls import pick_run, run_options
 from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
+from .shell import CURRENT_RUN
 
 WATCH_MS = 5000  # how often a page re-reads a job it shows while that job is unfinished
 
@@ -169,3 +172,50 @@ def version_banner(view: RunView, initial: Mapping[str, Any], current_href: str)
     if view.run is None or initial.get("run") != view.run.run_id:
         return None
     return create_version_banner(view.run.run_id, initial.get("v"), view.run.version, current_href)
+
+
+# A page's own part of loading its run: (client, the run shown (ready, with a version), its dataset when asked
+# for, the state the page's link asked for) -> (the ``<prefix>-run`` store, more messages).
+Fill = Callable[[BackendClient, Run, Dataset | None, Any], tuple[Any, list[Any]]]
+
+
+@dataclass(frozen=True)
+class RunLoader:
+    """Loads what a run page shows: the run its link or picker asks for (else the one remembered from the session,
+    else the newest ready one with ``capability``), the picker, the version banner, the messages and the page's
+    store, which ``fill`` makes. Pages call it from their callback; tests call it as a plain function."""
+
+    parse: Callable[[Mapping[str, str]], PageState]  # the page state's ``from_query``
+    fill: Fill
+    with_dataset: bool = False
+    capability: str | None = None
+
+    def __call__(self, client: BackendClient, run_id: str | None, initial: Mapping[str, str],
+                 remembered: str | None) -> tuple[Any, ...]:
+        """(store, picker options, picker value, banner, alerts, the session's current run)."""
+        view = load_run_view(client, run_id, remembered, self.with_dataset, self.capability)
+        if view.run is None:
+            return None, view.options, view.run_id or run_id, None, view.alerts, no_update
+        asked = self.parse(initial)
+        data, alerts = self.fill(client, view.run, view.dataset, asked)
+        banner = version_banner(view, initial, asked.with_version(view.run.version).href())
+        return data, view.options, view.run.run_id, banner, [*view.alerts, *alerts], view.run.run_id
+
+
+def register_run_loader(prefix: str, parse: Callable[[Mapping[str, str]], PageState], fill: Fill, *,
+                        with_dataset: bool = False,
+                        capability: str | None = None) -> RunLoader:
+    """The page's one loading callback: its picker's value (on first load, the link's run) fills
+    ``<prefix>-run``, the picker, ``<prefix>-banner`` and ``<prefix>-alerts``, and remembers the run for the
+    session. Returns the loader, for tests."""
+    loader = RunLoader(parse, fill, with_dataset, capability)
+
+    @callback(Output(f"{prefix}-run", "data"), Output(f"{prefix}-run-select", "options"),
+              Output(f"{prefix}-run-select", "value"), Output(f"{prefix}-banner", "children"),
+              Output(f"{prefix}-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
+              Input(f"{prefix}-run-select", "value"), State(f"{prefix}-initial", "data"), State(CURRENT_RUN, "data"),
+              prevent_initial_call="initial_duplicate")
+    def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
+        return loader(context.client(), run_id, parse_search(initial), remembered)
+
+    return loader

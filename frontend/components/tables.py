@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from ..api_client import Job, RunSummary, TopGroups
+from ..api_client import Job, Measured, MetricResult, MetricsFile, RunSummary, TopGroups
 from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
 
 KEY_METRICS = ("val loss (nats)", "IW-ELBO (nats)", "MIG (dlib)", "MI total (nats, Gaussian)")
@@ -20,71 +20,72 @@ def number(value: Any) -> str:
     return f"{value:.4g}"
 
 
-def key_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
+def key_metrics(metrics: MetricsFile | None) -> dict[str, float]:
     """The few numbers worth a column, from metrics.json (what is missing is left out)."""
-    metrics = metrics or {}
-    training, report = metrics.get("training") or {}, metrics.get("report") or {}
+    metrics = metrics or MetricsFile()
+    report, mig = metrics.report, metrics.report.metrics.get("mig_dlib")
     found = {
-        KEY_METRICS[0]: training.get("val_loss"),
-        KEY_METRICS[1]: (report.get("log_likelihood") or {}).get("iw_elbo"),
-        KEY_METRICS[2]: ((report.get("metrics") or {}).get("mig_dlib") or {}).get("value"),
-        KEY_METRICS[3]: (report.get("factors") or {}).get("total_mi_gaussian"),
+        KEY_METRICS[0]: metrics.training.val_loss,
+        KEY_METRICS[1]: report.log_likelihood.iw_elbo,
+        KEY_METRICS[2]: mig.value if mig else None,
+        KEY_METRICS[3]: report.factors.total_mi_gaussian,
     }
-    return {k: float(v) for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {k: v for k, v in found.items() if v is not None}
 
 
-def metric_rows(metrics: Mapping[str, Any] | None) -> list[dict[str, str]]:
+def metric_rows(metrics: MetricsFile | None) -> list[dict[str, str]]:
     """Each disentanglement metric of the report: name, variant, headline value, the other scores."""
-    report = (metrics or {}).get("report") or {}
     rows = []
-    for name, result in sorted((report.get("metrics") or {}).items()):
-        if not isinstance(result, Mapping):
-            continue
-        scores = {k: v for k, v in (result.get("scores") or {}).items() if k != result.get("variant")}
-        rows.append({"metric": name, "variant": str(result.get("variant", "—")), "value": number(result.get("value")),
+    for name, result in sorted((metrics or MetricsFile()).report.metrics.items()):
+        scores = {k: v for k, v in result.scores.items() if k != result.variant}
+        rows.append({"metric": name, "variant": result.variant, "value": number(result.value),
                      "scores": ", ".join(f"{k} {number(v)}" for k, v in scores.items()), "sample": sample(result)})
     return rows
 
 
-def sample(result: Mapping[str, Any]) -> str:
+def sample(result: MetricResult) -> str:
     """What a metric was computed on (its estimates move with it): "10,000 points", "10,000 points (1,797
     distinct)" for draws with replacement from fewer items, "600 votes"."""
-    batch = f" of {result['batch']}" if isinstance(result.get("batch"), int) else ""
-    distinct = result.get("n_distinct")
-    for key, unit in (("n_points", "points"), ("n_items", "items"), ("n_votes", f"votes{batch}")):
-        if isinstance(result.get(key), int):
-            repeats = f" ({distinct:,} distinct)" if isinstance(distinct, int) and distinct < result[key] else ""
-            return f"{result[key]:,} {unit}{repeats}"
+    batch = f" of {result.batch}" if result.batch is not None else ""
+    for size, unit in ((result.n_points, "points"), (result.n_items, "items"), (result.n_votes, f"votes{batch}")):
+        if size is not None:
+            distinct = result.n_distinct
+            repeats = f" ({distinct:,} distinct)" if distinct is not None and distinct < size else ""
+            return f"{size:,} {unit}{repeats}"
     return "—"
 
 
-def summary_rows(metrics: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+TRAINING_NUMBERS = ("best_val_loss", "steps", "val_loss")  # in the order metrics.json stores them
+
+
+def summary_rows(metrics: MetricsFile | None) -> list[tuple[str, str]]:
     """Training and evaluation numbers that are not disentanglement metrics."""
-    metrics = metrics or {}
-    training, report = metrics.get("training") or {}, metrics.get("report") or {}
-    rows = [(f"training: {k.replace('_', ' ')}", number(v)) for k, v in training.items()
-            if isinstance(v, int | float) and not isinstance(v, bool)]  # unset ones (None) are left out
-    rows += [(f"training: final {k}", number(v)) for k, v in (training.get("train_terms") or {}).items()]
-    ll = report.get("log_likelihood") or {}
-    if "iw_elbo" in ll:
-        name = "test log-likelihood" if held_out(ll) else "log-likelihood"
-        rows.append((f"{name} (IW-ELBO, {ll.get('samples', '?')} samples, {items_label(ll)})", number(ll["iw_elbo"])))
-    recon = report.get("reconstruction") or {}
-    rows += [(f"reconstruction: {k.replace('_', ' ')} ({items_label(recon)})", number(v)) for k, v in recon.items()
-             if k in ("mse", "nll")]
+    metrics = metrics or MetricsFile()
+    training, report = metrics.training, metrics.report
+    rows = [(f"training: {k.replace('_', ' ')}", number(getattr(training, k))) for k in TRAINING_NUMBERS
+            if getattr(training, k) is not None]  # unset ones (None) are left out
+    rows += [(f"training: final {k}", number(v)) for k, v in training.train_terms.items()]
+    ll = report.log_likelihood
+    if ll.iw_elbo is not None:
+        name = "test log-likelihood" if ll.held_out else "log-likelihood"
+        rows.append((f"{name} (IW-ELBO, {count(ll.samples)} samples, {items_label(ll)})", number(ll.iw_elbo)))
+    recon = report.reconstruction
+    rows += [(f"reconstruction: {k} ({items_label(recon)})", number(v)) for k, v in (("mse", recon.mse),
+                                                                                      ("nll", recon.nll))
+             if v is not None]
     return rows
 
 
-def held_out(part: Mapping[str, Any]) -> bool:
-    return part.get("items") == "held out"
-
-
-def items_label(part: Mapping[str, Any]) -> str:
+def items_label(part: Measured) -> str:
     """Which items a report's number was measured on (reports before 2026-11-30 drew from every item)."""
-    return f"{part.get('n_items', '?')} {'held-out items' if held_out(part) else 'items, training ones included'}"
+    return f"{count(part.n_items)} {'held-out items' if part.held_out else 'items, training ones included'}"
 
 
-def create_metrics_table(metrics: Mapping[str, Any] | None) -> html.Div:
+def count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def create_metrics_table(metrics: MetricsFile | None) -> html.Div:
     rows = metric_rows(metrics)
     parts: list[Any] = []
     if rows:
@@ -140,7 +141,7 @@ def stopped_text(run: RunSummary) -> str:
 STATUS_COLOURS = {"ready": "success", "training": "warning", "failed": "danger", "cancelled": "secondary"}
 
 
-def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[str, Any] | None],
+def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsFile | None],
                       selected: str | None, jobs: Mapping[str, Job] | None = None) -> dbc.Table:
     """One row per run, newest first; 'details' opens the run's card; ``jobs``: active training job by run."""
     head = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Family", "Dataset", "Version", "Status", *KEY_METRICS,
@@ -151,13 +152,14 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, Mapping[
         button = dbc.Button(run.run_id, id={"type": "run-select", "run": run.run_id}, color="link", size="sm",
                             className="p-0 fs-run-link", n_clicks=0)
         status = dbc.Badge(run.status, color=STATUS_COLOURS.get(run.status, "secondary"))
+        data: dict[str, Any] = {"data-run": run.run_id}  # Dash takes hyphenated attributes through **kwargs
         rows.append(html.Tr([html.Td(button), html.Td(run.family), html.Td(run.dataset),
                              html.Td(html.Code(run.version or "—")), html.Td(status),
                              *[html.Td(number(values.get(k))) for k in KEY_METRICS],
                              html.Td(run.created[:16].replace("T", " "), className="text-nowrap small"),
                              html.Td(run_links(run, (jobs or {}).get(run.run_id)))],
                             className="table-active" if run.run_id == selected else "",
-                            **{"data-run": run.run_id}))
+                            **data))
     return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True, id="runs-table",
                      className="fs-runs")
 
@@ -169,11 +171,16 @@ def top_groups_text(row: TopGroups) -> str:
     return " · ".join(f"{g} {number(v)}" for g, v in zip(row.groups, row.norms, strict=True))
 
 
+def top_groups_row(row: TopGroups, selected: bool) -> html.Tr:
+    """One dim's row of the top-groups table (``data-dim`` names it for the click handler)."""
+    data: dict[str, Any] = {"data-dim": row.dim}  # Dash takes hyphenated attributes through **kwargs
+    return html.Tr([html.Td(f"z{row.dim}", className="font-monospace"), html.Td(top_groups_text(row))],
+                   className="table-active" if selected else "", **data)
+
+
 def create_top_groups_table(top: Sequence[TopGroups], selected: int | None) -> dbc.Table:
     """Dim -> its (up to) three most strongly linked groups with their norms; the selected dim highlighted."""
     head = html.Thead(html.Tr([html.Th("Dim"), html.Th("Top groups (‖W‖₂, largest first)")]))
-    body = html.Tbody([html.Tr([html.Td(f"z{row.dim}", className="font-monospace"), html.Td(top_groups_text(row))],
-                               className="table-active" if row.dim == selected else "", **{"data-dim": row.dim})
-                       for row in top])
+    body = html.Tbody([top_groups_row(row, row.dim == selected) for row in top])
     return dbc.Table([head, body], size="sm", hover=True, responsive=True, id="groups-top-table",
                      className="fs-metrics")

@@ -12,20 +12,17 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Embedding
+from frontend.api_client import BackendClient, BackendError, Dataset, Embedding, Run
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, embedding_figure, empty_figure
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
-    load_run_view,
-    parse_search,
     register_link_note_reset,
+    register_run_loader,
     register_url_sync,
-    version_banner,
 )
-from frontend.components.shell import CURRENT_RUN
 from frontend.state import EMBED_N, Base, EmbeddingState, explore_href, whole
 
 dash.register_page(__name__, path="/embedding", name="Embedding", title="Embedding — factorscope", order=3,
@@ -78,19 +75,13 @@ def layout(**query: Any) -> html.Div:
     ], className="fs-page", id="embedding-page")
 
 
-@callback(Output("embedding-run", "data"), Output("embedding-run-select", "options"),
-          Output("embedding-run-select", "value"), Output("embedding-banner", "children"),
-          Output("embedding-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
-          Input("embedding-run-select", "value"), State("embedding-initial", "data"), State(CURRENT_RUN, "data"),
-          prevent_initial_call="initial_duplicate")
-def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
-    view = load_run_view(context.client(), run_id, remembered)
-    if view.run is None:
-        return None, view.options, view.run_id or run_id, None, view.alerts, dash.no_update
-    asked = parse_search(initial)
-    current = EmbeddingState.from_query(asked).with_version(view.run.version).href()
-    data = {"run_id": view.run.run_id, "version": view.run.version}
-    return data, view.options, view.run.run_id, version_banner(view, asked, current), view.alerts, view.run.run_id
+def embedding_store(_client: BackendClient, run: Run, _dataset: Dataset | None,
+                    _asked: EmbeddingState) -> tuple[dict[str, Any], list[Any]]:
+    """The ``embedding-run`` store: which run and version the points come from."""
+    return {"run_id": run.run_id, "version": run.version}, []
+
+
+load_embedding = register_run_loader("embedding", EmbeddingState.from_query, embedding_store)
 
 
 def items_encoded(n: Any) -> int | None:

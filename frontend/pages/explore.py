@@ -25,7 +25,7 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, ImageUrls
+from frontend.api_client import BackendClient, BackendError, Dataset, ImageUrls, Run
 from frontend.components.controls import (
     SLIDER_RANGE,
     create_field,
@@ -42,13 +42,11 @@ from frontend.components.figures import UNUSED_MI
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
-    load_run_view,
     parse_search,
     register_link_note_reset,
+    register_run_loader,
     register_url_sync,
-    version_banner,
 )
-from frontend.components.shell import CURRENT_RUN
 from frontend.state import MAX_DIMS, Base, ExploreState
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore — factorscope", order=1, nav=True)
@@ -63,6 +61,8 @@ UNIT_OPTIONS = [{"label": "standard deviations at the base", "value": "sd"},
 BASE_OPTIONS = [{"label": "dataset item", "value": "item"}, {"label": "prior sample", "value": "prior"},
                 {"label": "zero", "value": "zero"}]
 Z = {"type": "z-slider", "dim": ALL}
+# an image whose load fails reports to this store (Dash takes hyphenated attributes through **kwargs)
+IMG_ERROR: dict[str, Any] = {"data-error-store": "explore-img-error"}
 
 
 # -- pure helpers (tests call these) ---------------------------------------------------------------------
@@ -212,7 +212,7 @@ def first_view(images: ImageUrls | None, state: ExploreState) -> dict[str, Any]:
 
 def traversal_card(first: Mapping[str, Any]) -> dbc.Card:
     image = html.Img(id="explore-traversal", alt="latent traversal grid", className="fs-traversal-img",
-                     src=first["src"], style=first["style"], **{"data-error-store": "explore-img-error"})
+                     src=first["src"], style=first["style"], **IMG_ERROR)
     download = html.A("Download PNG", id="explore-download", download="traversal.png",
                       className="btn btn-outline-primary btn-sm me-2")
     direct = html.Div([
@@ -237,7 +237,7 @@ def traversal_card(first: Mapping[str, Any]) -> dbc.Card:
 
 def playground_card() -> dbc.Card:
     decoded = html.Img(id="explore-decoded", alt="decoded latent vector", className="fs-decoded-img",
-                       **{"data-error-store": "explore-img-error"})
+                       **IMG_ERROR)
     play = dbc.InputGroup([
         dbc.InputGroupText("Animate"),
         dbc.Select(id="explore-play-dim", options=[], placeholder="dim"),
@@ -276,35 +276,23 @@ def layout(**query: Any) -> html.Div:
 
 # -- callbacks -------------------------------------------------------------------------------------------
 
-@callback(Output("explore-run", "data"), Output("explore-run-select", "options"),
-          Output("explore-run-select", "value"), Output("explore-banner", "children"),
-          Output("explore-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
-          Input("explore-run-select", "value"), State("explore-initial", "data"), State(CURRENT_RUN, "data"),
-          prevent_initial_call="initial_duplicate")
-def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
-    return load_explore(context.client(), run_id, parse_search(initial), remembered)
-
-
-def load_explore(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
-                 remembered: str | None) -> tuple[Any, ...]:
-    view = load_run_view(client, run_id, remembered, with_dataset=True)
-    if view.run is None or view.run.version is None:
-        return None, view.options, view.run_id or run_id, None, view.alerts, no_update
-    run, alerts = view.run, list(view.alerts)
-    mi = order = None
+def explore_store(client: BackendClient, run: Run, dataset: Dataset | None,
+                  asked: ExploreState) -> tuple[dict[str, Any], list[Any]]:
+    """The ``explore-run`` store, with the dims ranked by information (index order when they cannot be), and
+    notes on what the link asked for that this run lacks."""
+    alerts, mi, order = [], None, None
     try:
         factors = client.factors(run.run_id, run.version)
         mi = [d.mi_gaussian for d in sorted(factors.dims, key=lambda d: d.dim)]
         order = factors.order
     except BackendError as err:
         alerts.append(create_error_alert(err, "rank the dims by information (rows keep their index order)"))
-    data = run_data(run.run_id, run.version, run.latent_dim or len(mi or []), run.dataset,
-                    view.dataset.n_items if view.dataset else 0, mi, order,
-                    view.dataset is None or view.dataset.kind == "image")
-    asked = ExploreState.from_query(initial)
-    alerts += mismatch_notes(asked, data) if asked.run == run.run_id else []
-    current = asked.with_version(run.version).href()
-    return data, view.options, run.run_id, version_banner(view, initial, current), alerts, run.run_id
+    data = run_data(run.run_id, str(run.version), run.latent_dim or len(mi or []), run.dataset,
+                    dataset.n_items if dataset else 0, mi, order, dataset is None or dataset.kind == "image")
+    return data, alerts + (mismatch_notes(asked, data) if asked.run == run.run_id else [])
+
+
+load_explore = register_run_loader("explore", ExploreState.from_query, explore_store, with_dataset=True)
 
 
 def mismatch_notes(asked: ExploreState, run: Mapping[str, Any]) -> list[dbc.Alert]:

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, FactorDim, Factors
+from frontend.api_client import BackendClient, BackendError, Dataset, FactorDim, Factors, Run
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
@@ -21,14 +21,11 @@ from frontend.components.pagekit import (
     active_jobs,
     create_share_box,
     link_note,
-    load_run_view,
-    parse_search,
     progress_view,
     register_link_note_reset,
+    register_run_loader,
     register_url_sync,
-    version_banner,
 )
-from frontend.components.shell import CURRENT_RUN
 from frontend.components.tables import create_metrics_table
 from frontend.state import FactorsState, explore_href
 
@@ -79,34 +76,24 @@ def layout(**query: Any) -> html.Div:
     ], className="fs-page", id="factors-page")
 
 
-@callback(Output("factors-run", "data"), Output("factors-run-select", "options"),
-          Output("factors-run-select", "value"), Output("factors-banner", "children"),
-          Output("factors-alerts", "children"), Output("factors-topk", "figure"),
-          Output(CURRENT_RUN, "data", allow_duplicate=True),
-          Input("factors-run-select", "value"), State("factors-initial", "data"), State(CURRENT_RUN, "data"),
-          prevent_initial_call="initial_duplicate")
-def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
-    return load_factors(context.client(), run_id, parse_search(initial), remembered)
-
-
-def load_factors(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
-                 remembered: str | None) -> tuple[Any, ...]:
-    view = load_run_view(client, run_id, remembered)
-    empty = empty_figure("no run")
-    if view.run is None:
-        return None, view.options, view.run_id or run_id, None, view.alerts, empty, dash.no_update
-    run, alerts = view.run, list(view.alerts)
-    current = FactorsState.from_query(initial).with_version(run.version).href()
-    banner = version_banner(view, initial, current)
+def factors_store(client: BackendClient, run: Run, _dataset: Dataset | None,
+                  _asked: FactorsState) -> tuple[dict[str, Any], list[Any]]:
+    """The ``factors-run`` store: the run and its information per dim (None when it cannot be computed)."""
     try:
-        factors = client.factors(run.run_id, run.version)
+        factors, alerts = client.factors(run.run_id, run.version).model_dump(), []
     except BackendError as err:
-        alerts.append(create_error_alert(err, "compute the information per dim"))
-        factors = None
-    data = {"run_id": run.run_id, "version": run.version,
-            "factors": factors.model_dump() if factors else None}
-    topk = topk_figure(factors.topk) if factors else empty
-    return data, view.options, run.run_id, banner, alerts, topk, run.run_id
+        factors, alerts = None, [create_error_alert(err, "compute the information per dim")]
+    return {"run_id": run.run_id, "version": run.version, "factors": factors}, alerts
+
+
+load_factors = register_run_loader("factors", FactorsState.from_query, factors_store)
+
+
+@callback(Output("factors-topk", "figure"), Input("factors-run", "data"))
+def topk(run: Mapping[str, Any] | None) -> Any:
+    if not run or not run["factors"]:
+        return empty_figure("no run")
+    return topk_figure(Factors.model_validate(run["factors"]).topk)
 
 
 @callback(Output("factors-metrics", "children"), Output("factors-watch", "disabled"),
@@ -118,8 +105,9 @@ def metrics_card(run: Mapping[str, Any] | None, _tick: int | None) -> tuple[Any,
 def metrics_view(client: BackendClient, run_id: str) -> tuple[Any, bool]:
     """(the run's metrics table or why there is none, watch disabled): while its metrics job is unfinished
     a note shows the job's progress above the last report, and the card re-reads both every WATCH_MS."""
+    metrics: html.Div | html.P
     try:
-        metrics = create_metrics_table(client.metrics(run_id))
+        metrics = create_metrics_table(client.metrics(run_id).metrics)
     except BackendError as err:
         metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
     job = active_jobs(client).get("evaluate", {}).get(run_id)

@@ -9,11 +9,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, GroupHeatmap, Run
+from frontend.api_client import BackendClient, BackendError, Dataset, GroupHeatmap, Run
 from frontend.components.controls import create_field, create_run_picker, create_span_slider, create_steps_slider
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import (
@@ -26,13 +26,11 @@ from frontend.components.figures import (
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
-    load_run_view,
     parse_search,
     register_link_note_reset,
+    register_run_loader,
     register_url_sync,
-    version_banner,
 )
-from frontend.components.shell import CURRENT_RUN
 from frontend.components.tables import create_top_groups_table
 from frontend.state import SPAN, STEPS, ExploreState, GroupsState, as_float, as_int
 
@@ -127,35 +125,20 @@ def layout(**query: Any) -> html.Div:
 
 # -- callbacks -------------------------------------------------------------------------------------------
 
-@callback(Output("groups-run", "data"), Output("groups-run-select", "options"),
-          Output("groups-run-select", "value"), Output("groups-banner", "children"),
-          Output("groups-alerts", "children"), Output(CURRENT_RUN, "data", allow_duplicate=True),
-          Input("groups-run-select", "value"), State("groups-initial", "data"), State(CURRENT_RUN, "data"),
-          prevent_initial_call="initial_duplicate")
-def load(run_id: str | None, initial: str, remembered: str | None) -> tuple[Any, ...]:
-    return load_groups(context.client(), run_id, parse_search(initial), remembered)
-
-
-def load_groups(client: BackendClient, run_id: str | None, initial: Mapping[str, str],
-                remembered: str | None) -> tuple[Any, ...]:
-    """The ``groups-run`` store (the heatmap's JSON), the picker and the messages."""
-    view = load_run_view(client, run_id, remembered, capability=CAPABILITY)
-    if view.run is None:
-        return None, view.options, view.run_id or run_id, None, view.alerts, no_update
-    run, alerts, data = view.run, list(view.alerts), None
+def groups_store(client: BackendClient, run: Run, _dataset: Dataset | None,
+                 asked: GroupsState) -> tuple[dict[str, Any] | None, list[Any]]:
+    """The ``groups-run`` store (the heatmap's JSON with the MI per dim) and the messages."""
     try:
         data = client.group_heatmap(run.run_id, run.version).model_dump()
     except BackendError as err:
-        alerts.append(no_groups_note(run, err) if err.is_a("no-groups") else
-                      create_error_alert(err, "load the group heatmap"))
-    if data:
-        data["mi"], note = dims_information(client, run)
-        alerts += [note] if note else []
-    asked = GroupsState.from_query(initial)
-    note = selection_note(GroupHeatmap.model_validate(data), asked) if data else None
-    current = asked.with_version(run.version).href()
-    return (data, view.options, run.run_id, version_banner(view, initial, current), alerts + ([note] if note else []),
-            run.run_id)
+        return None, [no_groups_note(run, err) if err.is_a("no-groups") else
+                      create_error_alert(err, "load the group heatmap")]
+    data["mi"], note = dims_information(client, run)
+    selection = selection_note(GroupHeatmap.model_validate(data), asked)
+    return data, [n for n in (note, selection) if n]
+
+
+load_groups = register_run_loader("groups", GroupsState.from_query, groups_store, capability=CAPABILITY)
 
 
 def dims_information(client: BackendClient, run: Run) -> tuple[list[float] | None, Any]:

@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Family, Job, RunSummary
+from frontend.api_client import BackendClient, BackendError, Family, Job, MetricsFile, RunSummary
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, training_figure
@@ -35,6 +35,8 @@ dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope"
 MAX_DETAILS = 30  # runs whose metrics the list fetches one by one (when the list itself has none)
 CONFIG = {"type": "config-field", "field": ALL}
 TRAIN = {"type": "train-field", "field": ALL}
+# screen readers announce changes to the job status (Dash takes hyphenated attributes through **kwargs)
+POLITE: dict[str, Any] = {"aria-live": "polite"}
 
 
 # -- pure helpers ----------------------------------------------------------------------------------------
@@ -47,9 +49,9 @@ def families_data(families: Sequence[Family]) -> dict[str, Any]:
     return {f.name: {"schema": f.config_schema, "defaults": f.defaults, "summary": f.summary} for f in families}
 
 
-def metrics_by_run(client: BackendClient, runs: Sequence[RunSummary]) -> dict[str, Any]:
+def metrics_by_run(client: BackendClient, runs: Sequence[RunSummary]) -> dict[str, MetricsFile | None]:
     """metrics.json per run: from the list when it carries them, else from each run's detail."""
-    out: dict[str, Any] = {r.run_id: r.metrics for r in runs if r.metrics is not None}
+    out: dict[str, MetricsFile | None] = {r.run_id: r.metrics for r in runs if r.metrics is not None}
     for run in [r for r in runs if r.run_id not in out and r.status == "ready"][:MAX_DETAILS]:
         try:
             out[run.run_id] = client.run(run.run_id).metrics
@@ -81,7 +83,7 @@ def train_form(state: RunsState) -> dbc.Card:
             html.Div([
                 dbc.Progress(id="runs-progress", value=0, label="", striped=True, animated=True,
                              className="mb-1", style={"height": "1.4rem"}),
-                html.Div(id="runs-job-status", className="small text-muted", **{"aria-live": "polite"}),
+                html.Div(id="runs-job-status", className="small text-muted", **POLITE),
             ], id="runs-job", className="mb-2", style={"display": "none"}),
             html.Div(id="runs-job-alert"),
             dcc.Interval(id="runs-poll", interval=context.settings_if_serving().poll_ms, disabled=True),
@@ -201,7 +203,7 @@ def evaluation_status(job: Job | None) -> Any:
     percent, label, status = progress_view(job)
     return html.Div([dbc.Progress(value=percent, label=label, striped=True, animated=True, className="mb-1"),
                      html.Div(f"Computing metrics · {status}", className="small text-muted")],
-                    id="runs-evaluation", className="mb-2", **{"aria-live": "polite"})
+                    id="runs-evaluation", className="mb-2", **POLITE)
 
 
 def run_actions(run: RunSummary, evaluating: bool = False) -> list[Any]:

@@ -1,5 +1,7 @@
 """A fake /api/v1: recorded JSON answers for run "tiny" (a vae) and the grouped run "grouped" (an oi_vae,
-listed only when a test appends GROUPED_RUN to ``runs``), problems like the real API's, a train job."""
+listed only when a test appends GROUPED_RUN to ``runs``), problems like the real API's, jobs that tests move
+along by hand. test_contract.py checks every answer it gives against the real app's OpenAPI document and the
+frontend's models, so it cannot drift from the API (answers a test installs in ``overrides`` are its own)."""
 
 from __future__ import annotations
 
@@ -18,20 +20,6 @@ RUN: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "family": "vae", "dataset": "digits", "created": "2026-11-23T18:47:56+00:00",
     "status": "ready", "latent_dim": 4, "capabilities": ["prior_sampling", "reconstruction", "traversal"],
 }
-DETAIL: dict[str, Any] = {
-    **RUN,
-    "config": {"architecture": "auto", "beta": 1.0, "hidden": [32], "latent_dim": 4, "likelihood": "auto"},
-    "train": {"batch_size": 64, "steps": 100, "lr": 0.001, "seed": 0},
-    "metrics": {"training": {"steps": 100, "val_loss": 31.15, "train_terms": {"kl": 1.6, "loss": 31.8}},
-                "report": {"factors": {"total_mi_gaussian": 0.98},
-                           "log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500},
-                           "reconstruction": {"mse": 0.08, "n_items": 500},
-                           "metrics": {"mig_dlib": {"variant": "mig_dlib", "value": 0.12,
-                                                    "scores": {"mig_dlib": 0.12, "gap_mean": 0.1}},
-                                       "sap": {"variant": "sap_dlib", "value": 0.05, "scores": {}}}}},
-    "history": [{"step": 50, "train_loss": 37.3, "val_loss": 36.4, "train_kl": 0.97},
-                {"step": 100, "train_loss": 31.8, "val_loss": 31.2, "train_kl": 1.61}],
-}
 FACTORS: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "n_items": 1797, "seed": 0, "order": [3, 2, 1, 0],
     "total_mi_gaussian": 0.98,
@@ -42,6 +30,36 @@ FACTORS: dict[str, Any] = {
     "topk": [{"k": 0, "mse": 0.128, "kept_mi": 0.0, "kept_fraction": 0.0},
              {"k": 1, "mse": 0.085, "kept_mi": 0.90, "kept_fraction": 0.92},
              {"k": 4, "mse": 0.084, "kept_mi": 0.98, "kept_fraction": 1.0}],
+}
+HELD = {"n_items": 500, "items": "held out"}
+# metrics.json as training and an evaluation write it (K = 4 dims, F = 1 factor): MIG's gap is
+# (0.3 - 0.024) / 2.3 = 0.12, SAP's 0.18 - 0.13 = 0.05
+REPORT: dict[str, Any] = {
+    "factors": {k: v for k, v in FACTORS.items() if k not in ("run_id", "version")},
+    "reconstruction": {"mse": 0.08, "nll": 31.0, **HELD},
+    "log_likelihood": {"iw_elbo": -30.5, "samples": 100, **HELD},
+    "metrics": {
+        "mig_dlib": {"variant": "mig_dlib", "value": 0.12, "scores": {"discrete_mig": 0.12},
+                     "details": {"mutual_info": [[0.01], [0.02], [0.024], [0.3]], "entropy": [2.3], "gap": [0.12]},
+                     "n_points": 10_000, "n_distinct": 1797},
+        "sap": {"variant": "sap_dlib_discrete", "value": 0.05, "scores": {"SAP_score": 0.05},
+                "details": {"score_matrix": [[0.1], [0.11], [0.13], [0.18]], "gap": [0.05]}, "n_points": 1797}},
+    "settings": {"n_points": 10_000, "n_info": 5000, "chen_items": 10_000, "n_classifier": 3000, "dci_estimators": 20,
+                 "factor_vae_votes": 600, "ll_items": 500, "ll_samples": 100, "seed": 0},
+    "seconds": 4.2, "version": VERSION,
+}
+METRICS: dict[str, Any] = {
+    "training": {"best_val_loss": 31.15, "steps": 100, "stopped_early": False,
+                 "train_terms": {"kl": 1.6, "loss": 31.8}, "val_loss": 31.15},
+    "report": REPORT,
+}
+DETAIL: dict[str, Any] = {
+    **RUN,
+    "config": {"architecture": "auto", "beta": 1.0, "hidden": [32], "latent_dim": 4, "likelihood": "auto"},
+    "train": {"batch_size": 64, "steps": 100, "lr": 0.001, "seed": 0},
+    "metrics": METRICS,
+    "history": [{"step": 50, "train_loss": 37.3, "val_loss": 36.4, "train_kl": 0.97},
+                {"step": 100, "train_loss": 31.8, "val_loss": 31.2, "train_kl": 1.61}],
 }
 EMBEDDING: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "method": "pca", "axes": ["PC1", "PC2"],
@@ -63,6 +81,10 @@ DATASETS: dict[str, Any] = {"datasets": [
      "attribute_names": ["label", "thickness"], "attribute_kinds": ["categorical", "continuous"], "groups": [],
      "extra": {}, "item_url": "/api/v1/datasets/digits/items/{index}.png"}]}
 PNG = b"\x89PNG\r\n\x1a\nfake"
+HEALTH: dict[str, Any] = {"status": "ok", "version": "0.1.0"}
+TRAVERSAL: dict[str, Any] = {  # z0 at 2 steps of +-1 around item 3's code, numbers only
+    "run_id": "tiny", "version": VERSION, "dims": [0], "steps": 2, "span": 1.0, "span_mode": "abs", "base": "item:3",
+    "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-0.9, 1.1]], "shape": [1, 8, 8], "outputs": None}
 GROUPED_RUN: dict[str, Any] = {
     **RUN, "run_id": "grouped", "family": "oi_vae", "dataset": "parts", "latent_dim": 4,
     "capabilities": ["group_heatmap", "prior_sampling", "reconstruction", "traversal"],
@@ -107,37 +129,60 @@ class FakeBackend:
             return self.overrides[(request.method, path)](request)
         return self.route(request.method, path.removeprefix("/api/v1"), body, dict(request.url.params))
 
+    def answers(self) -> dict[str, Any]:
+        """The fixed JSON answers to GET, by path under /api/v1."""
+        return {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
+                "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
+                "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": METRICS},
+                "/runs/tiny/traversal": TRAVERSAL, "/health": HEALTH,
+                "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
+                "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
+                "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS, "run_id": "grouped"}}
+
     def route(self, method: str, path: str, body: Any, params: dict[str, str]) -> httpx.Response:
-        json_routes = {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
-                       "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
-                       "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": DETAIL["metrics"]},
-                       "/runs/tiny/traversal": {"run_id": "tiny", "version": VERSION, "dims": [0],
-                                                "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-1, 1]]},
-                       "/health": {"status": "ok", "version": "0.1.0"},
-                       "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
-                       "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
-                       "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS,
-                                                                                               "run_id": "grouped"}}
+        answers = self.answers()
+        if method == "GET" and path in answers:
+            return httpx.Response(200, json=answers[path])
         if method == "POST" and path == "/runs":
             return self.create(body)
-        if method == "GET" and path in json_routes:
-            return httpx.Response(200, json=json_routes[path])
-        if method == "GET" and path == "/jobs":
+        if path.startswith("/jobs"):
+            return self.job_route(method, path.removeprefix("/jobs").lstrip("/"), params)
+        if method == "POST" and path == "/runs/tiny/metrics":
+            return self.accept("ev1", "evaluate", "tiny")
+        if method == "POST" and path.endswith("/train") and self.known(path.split("/")[2]):
+            return self.accept("rs1", "train", path.split("/")[2])
+        if method == "DELETE" and self.known(path.removeprefix("/runs/")):
+            self.runs = [r for r in self.runs if r["run_id"] != path.removeprefix("/runs/")]
+            return httpx.Response(204)
+        if method == "GET" and path == "/runs/tiny/groups/heatmap":
+            return problem(409, "Conflict", "run 'tiny' (family vae) has no output groups; expected a run of a "
+                           "family with group structure (oi_vae)", type="tag:factorscope.dev,2025:problems/no-groups")
+        if method == "GET" and path.endswith(".png") and path.startswith(("/runs/tiny/", "/datasets/digits/items/")):
+            return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
+        return problem(404, "Not Found", f"no run or route {path!r}; expected one of the ids listed by GET /runs")
+
+    def job_route(self, method: str, job_id: str, params: dict[str, str]) -> httpx.Response:
+        """GET /jobs (newest first; ``kind``, ``state`` and ``active`` filter), GET and DELETE /jobs/{id}."""
+        if method == "GET" and not job_id:
             kinds = (params["kind"],) if "kind" in params else ("train", "evaluate")
             states = ("queued", "running") if params.get("active") == "true" else STATES
             return httpx.Response(200, json={"jobs": [j for j in reversed(self.jobs.values())
                                                       if j["kind"] in kinds and j["state"] in states]})
-        if method == "POST" and path == "/runs/tiny/metrics":
-            self.jobs["ev1"] = self.job("ev1", "evaluate", "tiny")
-            return httpx.Response(202, json={"job_id": "ev1", "run_id": "tiny", "job_url": "/api/v1/jobs/ev1"})
-        if method == "GET" and path.startswith("/jobs/") and path[6:] in self.jobs:
-            return httpx.Response(200, json=self.jobs[path[6:]])
-        if method == "GET" and path == "/runs/tiny/groups/heatmap":
-            return problem(409, "Conflict", "run 'tiny' (family vae) has no output groups; expected a run of a "
-                           "family with group structure (oi_vae)", type="tag:factorscope.dev,2025:problems/no-groups")
-        if method == "GET" and path.endswith(".png") and path.startswith("/runs/tiny/"):
-            return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
-        return problem(404, "Not Found", f"no run or route {path!r}; expected one of the ids listed by GET /runs")
+        if job_id not in self.jobs:
+            return problem(404, "Not Found", f"no job {job_id!r}; expected an id from GET /jobs")
+        if method == "DELETE" and self.jobs[job_id]["state"] in ("queued", "running"):
+            self.jobs[job_id].update(state="cancelled", cancel_requested=True)
+        return httpx.Response(200, json=self.jobs[job_id])
+
+    def known(self, run_id: str) -> bool:
+        """A run listed, or one a job was queued for (tests list a new run when they choose)."""
+        return any(r["run_id"] == run_id for r in self.runs) or any(
+            j["payload"]["run_id"] == run_id for j in self.jobs.values())
+
+    def accept(self, job_id: str, kind: str, run_id: str) -> httpx.Response:
+        """A job queued: 202 with its id, run and URL."""
+        self.jobs[job_id] = self.job(job_id, kind, run_id)
+        return httpx.Response(202, json={"job_id": job_id, "run_id": run_id, "job_url": f"/api/v1/jobs/{job_id}"})
 
     def create(self, body: dict[str, Any]) -> httpx.Response:
         if body["config"].get("latent_dim", 1) < 1:
@@ -145,8 +190,7 @@ class FakeBackend:
         if body.get("run_id") == "tiny":
             return problem(409, "Conflict", "run 'tiny' already exists; expected a new run_id (or none)")
         run_id = body.get("run_id", "new-run")
-        self.jobs["ab12"] = self.job("ab12", "train", run_id)
-        return httpx.Response(202, json={"job_id": "ab12", "run_id": run_id, "job_url": "/api/v1/jobs/ab12"})
+        return self.accept("ab12", "train", run_id)
 
     @staticmethod
     def job(job_id: str, kind: str, run_id: str) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fake_backend import DETAIL, FAMILIES, GROUPED_RUN, HEATMAP, RUN
+from fake_backend import FAMILIES, GROUPED_RUN, HEATMAP, METRICS, RUN
 
-from frontend.api_client import BackendError, GroupHeatmap, RunSummary
+from frontend.api_client import BackendError, GroupHeatmap, MetricResult, MetricsFile, RunSummary
 from frontend.components.controls import (
     TRAIN_SCHEMA,
     create_config_form,
@@ -81,21 +81,23 @@ def test_a_slider_widens_to_hold_its_value() -> None:
 
 
 def test_key_metrics_and_metric_rows() -> None:
-    assert key_metrics(DETAIL["metrics"]) == {"val loss (nats)": 31.15, "IW-ELBO (nats)": -30.5, "MIG (dlib)": 0.12,
-                                              "MI total (nats, Gaussian)": 0.98}
-    assert key_metrics(None) == {}
-    rows = metric_rows(DETAIL["metrics"])
-    assert [(r["metric"], r["variant"], r["value"]) for r in rows] == [("mig_dlib", "mig_dlib", "0.12"),
-                                                                        ("sap", "sap_dlib", "0.05")]
-    assert rows[0]["scores"] == "gap_mean 0.1"
+    metrics = MetricsFile.model_validate(METRICS)
+    assert key_metrics(metrics) == {"val loss (nats)": 31.15, "IW-ELBO (nats)": -30.5, "MIG (dlib)": 0.12,
+                                    "MI total (nats, Gaussian)": 0.98}
+    assert key_metrics(None) == key_metrics(MetricsFile()) == {}
+    rows = metric_rows(metrics)
+    assert [(r["metric"], r["variant"], r["value"], r["sample"]) for r in rows] == [
+        ("mig_dlib", "mig_dlib", "0.12", "10,000 points (1,797 distinct)"),
+        ("sap", "sap_dlib_discrete", "0.05", "1,797 points")]
+    assert rows[0]["scores"] == "discrete_mig 0.12"
     results = [{"n_points": 10_000}, {"n_items": 400, "factors": []}, {"n_votes": 600, "batch": 64}, {},
                {"n_points": 10_000, "n_distinct": 1_797}, {"n_points": 10_000, "n_distinct": 10_000}]
-    assert [sample(r) for r in results] == ["10,000 points", "400 items", "600 votes of 64", "—",
-                                            "10,000 points (1,797 distinct)", "10,000 points"]
+    assert [sample(MetricResult(variant="v", value=0.0, **r)) for r in results] == [
+        "10,000 points", "400 items", "600 votes of 64", "—", "10,000 points (1,797 distinct)", "10,000 points"]
 
 
 def test_runs_table_rows() -> None:
-    table = create_runs_table([RunSummary.model_validate(RUN)], {"tiny": DETAIL["metrics"]}, "tiny")
+    table = create_runs_table([RunSummary.model_validate(RUN)], {"tiny": MetricsFile.model_validate(METRICS)}, "tiny")
     assert {"type": "run-select", "run": "tiny"} in ids_of(table)
 
 
@@ -132,17 +134,20 @@ def test_top_groups_table_marks_the_selected_dim() -> None:
 
 
 def test_summary_rows_leave_out_unset_training_numbers() -> None:
-    rows = dict(summary_rows({"training": {"steps": 100, "best_val_loss": None, "stopped_early": False}}))
+    rows = dict(summary_rows(MetricsFile.model_validate(
+        {"training": {"steps": 100, "best_val_loss": None, "stopped_early": False}})))
     assert rows == {"training: steps": "100"}
 
 
 def test_summary_rows_say_which_items_a_number_was_measured_on() -> None:
     held = {"n_items": 500, "items": "held out"}
-    rows = dict(summary_rows({"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, **held},
-                                         "reconstruction": {"mse": 0.01, "nll": 31.0, **held}}}))
+    rows = dict(summary_rows(MetricsFile.model_validate({"report": {
+        "log_likelihood": {"iw_elbo": -30.5, "samples": 100, **held}, "reconstruction": {"mse": 0.01, "nll": 31.0,
+                                                                                         **held}}})))
     assert set(rows) == {"test log-likelihood (IW-ELBO, 100 samples, 500 held-out items)",
                          "reconstruction: mse (500 held-out items)", "reconstruction: nll (500 held-out items)"}
-    old = dict(summary_rows({"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500}}}))
+    old = dict(summary_rows(MetricsFile.model_validate(
+        {"report": {"log_likelihood": {"iw_elbo": -30.5, "samples": 100, "n_items": 500}}})))
     assert list(old) == ["log-likelihood (IW-ELBO, 100 samples, 500 items, training ones included)"]
 
 

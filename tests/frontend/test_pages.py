@@ -258,9 +258,10 @@ def test_a_broken_image_is_explained(pages: dict[str, ModuleType], client: Backe
 # -- Factors and Embedding -------------------------------------------------------------------------------
 
 def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], client: BackendClient) -> None:
-    data, _, value, banner, alerts, topk, _ = pages["factors"].load_factors(client, None, {}, None)
+    data, _, value, banner, alerts, _ = pages["factors"].load_factors(client, None, {}, None)
     assert value == "tiny" and banner is None and not alerts
-    assert data["factors"]["order"] == [3, 2, 1, 0] and list(topk.data[0].x) == [0, 1, 4]
+    assert data["factors"]["order"] == [3, 2, 1, 0] and list(pages["factors"].topk(data).data[0].x) == [0, 1, 4]
+    assert pages["factors"].topk(None).layout.annotations[0].text == "no run"
     metrics, watch_disabled = pages["factors"].metrics_view(client, data["run_id"])
     assert "mig_dlib" in text_of(metrics) and "sap_dlib" in text_of(metrics) and watch_disabled
     fig, note = pages["factors"].bars(data, "mi_monte_carlo")
@@ -293,6 +294,19 @@ def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) 
     assert href == f"/explore?run=tiny&v={VERSION}&dims=2&steps=9&span=2.5&base=zero"
     with pytest.raises(PreventUpdate):
         pages["factors"].open_dim({"points": []}, {"run_id": "tiny", "version": VERSION})
+
+
+def test_every_run_page_loads_its_run_with_the_one_loader(pages: dict[str, ModuleType], client: BackendClient) -> None:
+    from frontend.components.pagekit import RunLoader
+
+    assert all(isinstance(getattr(pages[name], f"load_{name}"), RunLoader)
+               for name in ("explore", "factors", "embedding", "groups"))
+    link = {"run": "tiny", "v": "0123456789ab"}
+    data, options, value, banner, alerts, remembered = pages["embedding"].load_embedding(client, "tiny", link, None)
+    assert data == {"run_id": "tiny", "version": VERSION} and value == remembered == "tiny" and not alerts
+    assert [o["value"] for o in options] == ["tiny"] and "0123456789ab" in str(banner)  # made for another version
+    data, _, value, banner, alerts, remembered = pages["embedding"].load_embedding(client, "nope", {}, None)
+    assert data is None and value == "nope" and banner is None and remembered is no_update and alerts
 
 
 def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client: BackendClient,
