@@ -9,14 +9,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models.checkpoint import CheckpointError
-from models.evaluation import EvalConfig
-from models.report import evaluate_run
-from models.runs import RunNotFoundError
-from models.training import select_device
+from models import CheckpointError, EvalConfig, select_device
 
 from .config import get_settings
 from .progress_bar import advance, progress_bar
+from .runs import RunNotFoundError, evaluate_run
 
 
 def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from models.checkpoint import CONFIG_FILE, read_json
-from models.evaluation import EvalConfig
-from models.runs import RunRecord, create_run, record_of, run_dir
+from models import CONFIG_FILE, EvalConfig, read_json
 
 from .cli_evaluate import evaluate_with_bar
 from .cli_train import train_with_bar
 from .config import Settings, get_settings
 from .demo_runs import DEMO_RUNS, DemoRun
 from .jobs import JobStore
+from .runs import RunRecord, create_run, record_of, run_dir
 
 
 def add_prepare_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +48,7 @@ def evaluated(settings: Settings, record: RunRecord) -> bool:
     """Whether the run's metrics.json holds a report of its current weights."""
     path = run_dir(settings.home, record.run_id) / "metrics.json"
     report = read_json(path).get("report") if path.is_file() else None
-    return record.finished and bool(report) and report.get("version") == record.version
+    return record.finished and isinstance(report, dict) and report.get("version") == record.version
 
 
 def queue(settings: Settings, demo: DemoRun, record: RunRecord) -> None:

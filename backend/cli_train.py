@@ -7,15 +7,22 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from models.checkpoint import CheckpointError
-from models.config import ConfigError, config_from_dict
-from models.datasets import MissingExtraError, UnknownDatasetError, dataset_names
-from models.registry import UnknownFamilyError, families
-from models.runs import RunNotFoundError, RunRecord, create_run, resume_step, run_dir, train_run
-from models.training import Progress, TrainConfig
+from models import (
+    CheckpointError,
+    ConfigError,
+    MissingExtraError,
+    Progress,
+    TrainConfig,
+    UnknownDatasetError,
+    UnknownFamilyError,
+    config_from_dict,
+    dataset_names,
+    families,
+)
 
 from .config import get_settings
 from .progress_bar import advance, progress_bar
+from .runs import RunNotFoundError, RunRecord, create_run, resume_step, run_dir, train_run
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from models.datasets.base import DatasetInfo
+from models import DatasetInfo
 
 from .figures import FIGURE_SIZE, figure_cells
 from .png import encode_png

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.training import TrainConfig
+from models import TrainConfig
 
 
 @dataclass(frozen=True)

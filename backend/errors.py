@@ -19,14 +19,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.checkpoint import CheckpointError
-from models.config import ConfigError
-from models.datasets import MissingExtraError, UnknownDatasetError
-from models.registry import UnknownFamilyError
-from models.runs import RunNotFoundError
+from models import (
+    CheckpointError,
+    ConfigError,
+    MissingExtraError,
+    NotGaussianError,
+    UnknownDatasetError,
+    UnknownFamilyError,
+)
 
 from .convert import ConversionError
 from .jobs import JobNotFoundError
+from .runs import RunNotFoundError, StaleParent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DB_RETRY_AFTER_S = 5
@@ -102,6 +106,12 @@ class VersionMismatch(Problem):
                          "(or no v to follow the latest)", current_version=current)
 
 
+class HasChildren(Problem):
+    """A run that other runs are built on, asked to be deleted alone; ``children`` names them."""
+
+    status, slug = 409, "has-children"
+
+
 class ServiceBusy(Problem):
     status, slug = 503, "busy"
 
@@ -120,12 +130,14 @@ class UnsupportedMediaType(Problem):
 # The models' errors, by type: (status, slug). Lookup walks the MRO, so subclasses map too.
 DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RunNotFoundError: (404, "run-not-found"),
+    StaleParent: (409, "version-mismatch"),  # a parent retrained or replaced: like a stale v= link
     JobNotFoundError: (404, "job-not-found"),
     ConversionError: (422, "invalid-input"),
     UnknownDatasetError: (404, "dataset-not-found"),
     MissingExtraError: (409, "dataset-unavailable"),
     UnknownFamilyError: (422, "unknown-family"),
     ConfigError: (422, "invalid-config"),
+    NotGaussianError: (409, "gaussian-encoder-required"),
     CheckpointError: (500, "broken-run"),
 }
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from models.datasets.base import DatasetInfo
-from models.datasets.humanoid_skeleton import BONES, POINTS, joint_positions
+from models import HUMANOID_BONES as BONES
+from models import HUMANOID_POINTS as POINTS
+from models import DatasetInfo
+from models import humanoid_joint_positions as joint_positions
 
 FIGURE_SIZE = 96  # pixels: the figure's height, and its minimum width
 PIXELS_PER_METRE = 44.0  # 2.1 m of height fit

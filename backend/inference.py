@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from models.base import LatentModel
+from models import LatentModel, gaussian_params
 
 from .errors import ServiceBusy
 from .store import LoadedRun
@@ -39,10 +39,12 @@ from .store import LoadedRun
 ROW_QUANTUM = 16  # rows per pass: a multiple of this, never fewer
 CPU_CHUNK_ROWS, GPU_CHUNK_ROWS = 32, 256
 Op = Callable[[LatentModel, Tensor], tuple[Tensor, ...]]
+ENCODE_NEEDS = "the embedding, the MI order and a traversal around an item (the posterior's mu and logvar)"
+ENCODE_INSTEAD = "expected a run whose encoder is Gaussian"
 OPS: dict[str, Op] = {
     "decode": lambda model, z: (model.decode(z),),  # (B, K) -> (B, *shape)
-    "encode": lambda model, x: tuple(model.encode(x)),  # (B, *shape) -> mu (B, K), logvar (B, K)
-    "reconstruct": lambda model, x: (model.decode(model.encode(x)[0]),),  # (B, *shape) -> (B, *shape)
+    "encode": lambda model, x: gaussian_params(model.encode(x), ENCODE_NEEDS, ENCODE_INSTEAD),  # -> mu, logvar (B, K)
+    "reconstruct": lambda model, x: (model.decode(model.encode(x).mean),),  # (B, *shape) -> (B, *shape)
 }
 
 

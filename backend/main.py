@@ -15,7 +15,7 @@ import torch
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from models.training import select_device
+from models import select_device
 
 from .api.body_limit import BodySizeLimit
 from .api.head import HeadAsGet

@@ -17,33 +17,44 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.base import LatentModel
-from models.checkpoint import CONFIG_FILE, CheckpointError, read_json
-from models.config import ConfigError, config_from_dict
-from models.datasets import Dataset, UnknownDatasetError, get_dataset
-from models.registry import UnknownFamilyError, get_family
-from models.runs import (
+from models import (
+    CONFIG_FILE,
+    CheckpointError,
+    ConfigError,
+    Dataset,
+    LatentModel,
+    TrainConfig,
+    UnknownDatasetError,
+    UnknownFamilyError,
+    config_from_dict,
+    get_dataset,
+    get_family,
+    read_json,
+)
+
+from .errors import HasChildren, InvalidInput, LimitExceeded, RunExists, StillTraining, VersionMismatch
+from .runs import (
     ModelLimits,
     ModelTooLarge,
     RunNotFoundError,
     RunRecord,
+    StaleParent,
     check_run_size,
+    children_of,
     create_run,
     delete_run,
+    descendants,
     list_runs,
     load_run,
+    pinned_parent,
     purge_deleted,
     record_of,
     run_dir,
 )
-from models.training import TrainConfig
-
-from .errors import InvalidInput, LimitExceeded, RunExists, StillTraining, VersionMismatch
 
 T = TypeVar("T")
 MODEL_LIMITS = {"parameters": ("max_model_params", "the parameter count"),  # ModelTooLarge.unit -> (setting, what)
                 "layers": ("max_model_layers", "the layer count")}
-PRIOR_STD_SAMPLES = 4096  # draws used to measure a non-standard prior's spread (seeded)
 
 
 @dataclass(frozen=True)
@@ -76,18 +87,15 @@ def serving_layout(model: LatentModel, device: torch.device) -> LatentModel:
     if device.type == "cpu":
         for module in model.modules():
             if isinstance(module, nn.ConvTranspose2d):
-                module.to(memory_format=torch.channels_last)
+                # torch's stub for Module.to lacks the documented memory_format-only overload
+                module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return model
 
 
 def prior_std(model: LatentModel) -> np.ndarray:
-    """1 per dim for the standard-normal prior; otherwise measured from seeded prior draws."""
-    if type(model).sample_prior is LatentModel.sample_prior:
-        return np.ones(model.latent_dim)
-    device = next(model.parameters()).device
+    """(K,) standard deviation of each prior marginal (exactly 1 for the standard normal)."""
     with torch.inference_mode():
-        z = model.sample_prior(PRIOR_STD_SAMPLES, torch.Generator(device=device).manual_seed(0))
-    return z.double().std(0).cpu().numpy()
+        return model.prior.marginal_std().double().cpu().numpy()
 
 
 class LRU:
@@ -164,7 +172,7 @@ class RunStore:
         self.home, self.device = home, device
         self.models = LRU(cache_size)  # run_id -> LoadedRun
         self.results = LRU(results_cache_size)  # (run_id, version, ...) -> derived arrays
-        self._load_lock = threading.Lock()
+        self._load_lock = threading.RLock()  # re-entered when a child run loads its parent through this cache
         (home / "runs").mkdir(parents=True, exist_ok=True)
         purge_deleted(home)
 
@@ -182,7 +190,8 @@ class RunStore:
             raise CheckpointError(f"config.json of run {run_id!r} lacks {err}") from err
 
     def ready(self, run_id: str, version: str | None = None) -> RunRecord:
-        """The record of a finished run; 409 while it trains or when ``version`` is not the current one."""
+        """The record of a finished run; 409 while it trains, when ``version`` is not the current one, or when the
+        run is built on a parent that is no longer at its pinned version (StaleParent)."""
         record = self.record(run_id)
         if record.version is None:
             raise StillTraining(f"run {run_id!r} has no trained weights: it is still training, or its training job "
@@ -190,6 +199,7 @@ class RunStore:
                                 "finished run")
         if version is not None and version != record.version:
             raise VersionMismatch(run_id, version, record.version)
+        pinned_parent(self.home, record)
         return record
 
     def read(self, run_id: str, name: str) -> Any | None:
@@ -207,7 +217,8 @@ class RunStore:
 
     # -- models --------------------------------------------------------------------------------------
     def load(self, record: RunRecord) -> LoadedRun:
-        """The loaded model of ``record`` (a finished run); reloaded when its version on disk changed."""
+        """The loaded model of ``record`` (a finished run, from ``ready``); reloaded when its version on disk changed.
+        A run built on another gets its parent through this cache (loaded first)."""
         cached = self.models.get(record.run_id)
         if cached is not None and cached.record.version == record.version:
             return cached
@@ -225,10 +236,15 @@ class RunStore:
 
     def _load_run(self, run_id: str) -> tuple[LatentModel, RunRecord]:
         try:
-            return load_run(self.home, run_id, self.device)
+            return load_run(self.home, run_id, self.device, self._parent)
         except CheckpointError:
             self.record(run_id)  # deleted while it loaded: 404, not a broken run
             raise
+
+    def _parent(self, run_id: str) -> tuple[LatentModel, RunRecord]:
+        """A parent run's (model, record) for ``load_run``, through this cache."""
+        loaded = self.load(self.record(run_id))
+        return loaded.model, loaded.record
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """Cache a derived result under ``(run_id, version, ...)``."""
@@ -260,6 +276,8 @@ class RunStore:
             return create_run(self.home, family, config, dataset, train_config, run_id, limits.model)
         except FileExistsError as err:
             raise RunExists(f"{err}; expected a new run_id (or none)") from err
+        except StaleParent:  # a 409 of its own (errors.DOMAIN_ERRORS), not a config the family cannot build
+            raise
         except ModelTooLarge as err:
             raise too_large(err) from err
         except ConfigError as err:
@@ -282,8 +300,18 @@ class RunStore:
         if not run_dir(self.home, run_id).is_dir():
             raise RunNotFoundError(f"no run {run_id!r}; expected one of the ids listed by GET /api/v1/runs")
 
+    def deletion(self, run_id: str, with_children: bool) -> list[str]:
+        """The runs deleting ``run_id`` removes, in order: those built on it (with ``with_children``; else a 409
+        naming them), then the run itself."""
+        children = children_of(self.home, run_id)
+        if children and not with_children:
+            raise HasChildren(f"run {run_id!r} has runs built on it: {', '.join(children)}; expected them deleted "
+                              "first, or with_children=true to delete them with it", children=children)
+        return [*descendants(self.home, run_id), run_id]
+
     def delete(self, run_id: str) -> None:
-        """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none."""
+        """Remove the run's folder (also one whose config.json is unreadable); 404 when there is none. Its
+        children are ``deletion``'s concern."""
         delete_run(self.home, run_id)
         self.evict(run_id)
 

@@ -64,8 +64,8 @@ class Result:
 
 def ensure_run(home: Path, run_id: str) -> None:
     """Train a small conv VAE on dSprites for 50 steps unless ``run_id`` already has weights."""
+    from backend.runs import create_run, run_dir, train_run
     from models.checkpoint import CONFIG_FILE, read_json
-    from models.runs import create_run, run_dir, train_run
     from models.training import TrainConfig
 
     config = run_dir(home, run_id) / CONFIG_FILE

@@ -14,9 +14,8 @@ import json
 import time
 from pathlib import Path
 
+from backend.runs import create_run, evaluate_run, run_dir, train_run
 from models.evaluation import EvalConfig
-from models.report import evaluate_run
-from models.runs import create_run, run_dir, train_run
 from models.training import TrainConfig, select_device
 
 MODELS = (("VAE", "vae", {}), ("beta-VAE (beta=4)", "vae", {"beta": 4.0}),

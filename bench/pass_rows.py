@@ -27,9 +27,9 @@ from api_latency import RUN, ensure_run  # bench/ is on the path: the same dSpri
 
 from backend.config import Settings
 from backend.inference import CPU_CHUNK_ROWS, OPS, ROW_QUANTUM, InferenceExecutor
+from backend.runs import load_run
 from backend.store import serving_layout
 from models.base import LatentModel
-from models.runs import load_run
 
 PASS_ROWS = (16, 32, 96, 240, 480)  # decoder pass sizes timed (16 and CPU_CHUNK_ROWS are the ones served)
 STREAM_ROWS = 480  # each size is timed as a stream of passes over this many rows, as a loaded server runs them

@@ -29,8 +29,9 @@ def check_payload(kind: str, payload: Any) -> None:
 
 def train(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Train (or resume from its checkpoint/) the run ``payload['run_id']`` made by ``create_run``."""
-    from models.runs import owner_check, train_run
-    from models.training import Progress
+    from models import Progress
+
+    from ..runs import owner_check, train_run
 
     run_id = payload["run_id"]
     if "nonce" in payload:  # queued for one run: another made since under its id is not it
@@ -55,10 +56,10 @@ def train_message(p: Any) -> str:
 
 
 def checkpoint_step(home: Path, run_id: str) -> tuple[int, int] | None:
-    """(step, total steps) of the run's resumable checkpoint (``models.runs.resume_step``); None when there is
-    none."""
-    from models.checkpoint import CONFIG_FILE, read_json
-    from models.runs import resume_step, run_dir
+    """(step, total steps) of the run's resumable checkpoint (``runs.resume_step``); None when there is none."""
+    from models import CONFIG_FILE, read_json
+
+    from ..runs import resume_step, run_dir
 
     step = resume_step(home, run_id)
     if not step:
@@ -67,11 +68,11 @@ def checkpoint_step(home: Path, run_id: str) -> tuple[int, int] | None:
 
 
 def evaluate(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    """Compute the run's evaluation report into its metrics.json (``models.report.evaluate_run``).
+    """Compute the run's evaluation report into its metrics.json (``runs.evaluate_run``).
     Optional payload keys: ``full`` (dlib-sized samples, slow on a CPU) and ``seed``."""
-    from models.evaluation import EvalConfig
-    from models.report import evaluate_run
-    from models.training import select_device
+    from models import EvalConfig, select_device
+
+    from ..runs import evaluate_run
 
     run_id = payload["run_id"]
     base = EvalConfig.full() if payload.get("full") else EvalConfig()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
-from models.training import TrainingCancelled
+from models import TrainingCancelled
 
 from .context import JobContext
 from .liveness import HEARTBEAT_S, forget_workers, heartbeat, worker_alive

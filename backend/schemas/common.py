@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 RUN_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
@@ -18,16 +21,24 @@ FLOAT_LIST_PATTERN = rf"^{NUMBER}(,{NUMBER}){{0,511}}$"
 
 
 
-def matching(pattern: str, expected: str) -> Any:
-    """A string type documented with ``pattern`` whose error says ``expected`` in words (not the regex)."""
-    compiled = re.compile(pattern)
+@dataclass(frozen=True)
+class Matching(GroupedMetadata):
+    """``Annotated[str, Matching(pattern, expected)]``: a string documented with ``pattern`` whose error says
+    ``expected`` in words (not the regex). A metadata object, not a function returning a type, so that
+    type checkers see the alias as ``str``."""
 
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"expected {expected}, got {value[:60]!r}")
+    pattern: str
+    expected: str
+
+    def check(self, value: str) -> str:
+        if not re.fullmatch(self.pattern, value):
+            raise ValueError(f"expected {self.expected}, got {value[:60]!r}")
         return value
 
-    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"pattern": pattern})]
+    def __iter__(self) -> Iterator[object]:
+        """The metadata pydantic applies in its place: the check, then the pattern for the JSON schema."""
+        yield AfterValidator(self.check)
+        yield Field(json_schema_extra={"pattern": self.pattern})
 
 
 class RequestModel(BaseModel):
@@ -40,10 +51,10 @@ class RequestModel(BaseModel):
 # a JSON number (strict: "1" or true is refused, not read as 1.0), never NaN or infinite
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed: the same seed gives the same result")]
-VersionStr = matching(VERSION_PATTERN, "a run version (hex digits)")
-RunIdStr = matching(RUN_ID_PATTERN, "a run id (1 to 100 lowercase letters, digits, '-' or '_', not starting with "
-                                    "'-' or '_')")
-JobIdStr = matching(JOB_ID_PATTERN, "a job id (hex digits)")
+VersionStr = Annotated[str, Matching(VERSION_PATTERN, "a run version (hex digits)")]
+RunIdStr = Annotated[str, Matching(RUN_ID_PATTERN, "a run id (1 to 100 lowercase letters, digits, '-' or '_', not "
+                                                   "starting with '-' or '_')")]
+JobIdStr = Annotated[str, Matching(JOB_ID_PATTERN, "a job id (hex digits)")]
 Version = Annotated[VersionStr | None, Field(description="the run version this link was made for; another current "
                                              "version answers 409")]
 

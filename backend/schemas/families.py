@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 class FamilyPublic(BaseModel):
     name: str
     summary: str
-    capabilities: list[str] = Field(description="what runs of this family offer (traversal, prior_sampling, ...)")
+    capabilities: list[str] = Field(description="what runs of this family offer (traversal, group_heatmap)")
     config_schema: dict[str, Any] = Field(description="JSON schema of the family's config (for forms)")
     defaults: dict[str, Any] = Field(description="the config's default values")
 

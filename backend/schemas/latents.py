@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import FLOAT_LIST_PATTERN, INT_LIST_PATTERN, FiniteFloat, RequestModel, RunRef, Version, matching
+from .common import FLOAT_LIST_PATTERN, INT_LIST_PATTERN, FiniteFloat, Matching, RequestModel, RunRef, Version
 
 BASE_PATTERN = r"^(item:[0-9]{1,9}|prior:[0-9]{1,10}|zero)$"
-IntList = matching(INT_LIST_PATTERN, "comma-separated non-negative integers like 0,2,5")
-Base = matching(BASE_PATTERN, "item:<index>, prior:<seed> or zero")
-FloatList = matching(FLOAT_LIST_PATTERN, "comma-separated finite numbers like 0.5,-1,2e-3")
+IntList = Annotated[str, Matching(INT_LIST_PATTERN, "comma-separated non-negative integers like 0,2,5")]
+Base = Annotated[str, Matching(BASE_PATTERN, "item:<index>, prior:<seed> or zero")]
+FloatList = Annotated[str, Matching(FLOAT_LIST_PATTERN, "comma-separated finite numbers like 0.5,-1,2e-3")]
 
 
 class TraversalQuery(RequestModel):

@@ -21,6 +21,13 @@ class RunCreate(RequestModel):
                                   "...); defaults fill the rest", examples=[{"steps": 100}])
 
 
+class ParentPublic(BaseModel):
+    """The run another is built on, at the version pinned when that run was created."""
+
+    run_id: str
+    version: str
+
+
 class RunSummary(BaseModel):
     run_id: str
     version: str | None = Field(description="short sha256 of the weights; null while training")
@@ -33,6 +40,8 @@ class RunSummary(BaseModel):
     error: str | None = Field(None, description="why training stopped (failed or cancelled runs)")
     latent_dim: int | None
     capabilities: list[str]
+    parent: ParentPublic | None = Field(None, description="the run (and version) this one is built on; null: a run "
+                                        "of its own")
 
 
 class RunList(BaseModel):

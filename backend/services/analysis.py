@@ -8,9 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.datasets import Dataset
-from models.estimators import factor_mutual_information
-from models.evaluation import factor_table as evaluate_factors
+from models import Dataset, factor_mutual_information
+from models import factor_table as evaluate_factors
 
 from ..config import Settings
 from ..convert import to_int_lists, to_lists, to_numpy

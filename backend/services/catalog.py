@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from pydantic import TypeAdapter
 
-from models.config import field_docs
-from models.datasets import MissingExtraError, dataset_names, get_dataset
-from models.registry import UnknownFamilyError, families, get_family
-from models.runs import RunRecord
+from models import (
+    Grouped,
+    HasPrior,
+    MissingExtraError,
+    UnknownFamilyError,
+    dataset_names,
+    families,
+    field_docs,
+    get_dataset,
+    get_family,
+    nested_configs,
+)
 
 from ..jobs import Job, JobStore
-from ..jobs.store import MAX_LIST
+from ..runs import RunRecord
 from ..store import RunStore
 
 ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
+# The names the API lists under "capabilities" (the dashboard filters runs on them), each read off a Protocol
+CAPABILITIES: dict[str, type] = {"group_heatmap": Grouped, "traversal": HasPrior}
+
+
+def capabilities_of(model_cls: type) -> list[str]:
+    """The capability names whose Protocol the family's model class implements, sorted."""
+    return sorted(name for name, protocol in CAPABILITIES.items() if issubclass(model_cls, protocol))
 
 
 def family_views() -> list[dict[str, Any]]:
-    return [{"name": spec.name, "summary": spec.summary, "capabilities": sorted(spec.capabilities),
+    return [{"name": spec.name, "summary": spec.summary, "capabilities": capabilities_of(spec.model_cls),
              "config_schema": config_schema(spec.name), "defaults": spec.defaults()} for spec in families().values()]
 
 
@@ -30,9 +46,16 @@ def config_schema(family: str) -> dict[str, Any]:
     """The family's config as a JSON schema, each field described (its ``Doc``) for the dashboard's form."""
     cls = get_family(family).config_cls
     schema = TypeAdapter(cls).json_schema()
-    for name, text in field_docs(cls).items():
-        schema["properties"][name]["description"] = text
+    describe(schema["properties"], cls, schema.get("$defs", {}))
     return schema
+
+
+def describe(properties: dict[str, Any], cls: type, defs: dict[str, Any]) -> None:
+    """Each field's ``Doc`` as its schema description; a nested config's fields in its ``$defs`` entry too."""
+    for name, text in field_docs(cls).items():
+        properties[name]["description"] = text
+    for nested in nested_configs(cls).values():
+        describe(defs[nested.__name__]["properties"], nested, defs)
 
 
 def dataset_views() -> dict[str, list[dict[str, Any]]]:
@@ -52,17 +75,14 @@ def dataset_view(name: str) -> dict[str, Any]:
 
 def capabilities(record: RunRecord) -> list[str]:
     try:
-        return sorted(get_family(record.family).capabilities)
+        return capabilities_of(get_family(record.family).model_cls)
     except UnknownFamilyError:
         return []
 
 
 def training_jobs(jobs: JobStore) -> dict[str, Job]:
-    """run_id -> its newest training job (among the newest MAX_LIST training jobs)."""
-    newest: dict[str, Job] = {}
-    for job in jobs.list(limit=MAX_LIST, kind="train"):
-        newest.setdefault(str(job.payload.get("run_id")), job)
-    return newest
+    """run_id -> its newest training job (one query on jobs.run_id, however many other jobs exist)."""
+    return jobs.newest_by_run("train")
 
 
 def run_status(record: RunRecord, job: Job | None) -> tuple[str, str | None]:
@@ -78,13 +98,26 @@ def run_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
     status, error = run_status(record, job)
     return {"run_id": record.run_id, "version": record.version, "family": record.family, "dataset": record.dataset,
             "created": record.created, "status": status, "job_id": job.job_id if job else None, "error": error,
-            "latent_dim": record.config.get("latent_dim"), "capabilities": capabilities(record)}
+            "latent_dim": record.config.get("latent_dim"), "capabilities": capabilities(record),
+            "parent": asdict(record.parent) if record.parent else None}
 
 
 def run_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
     return {**run_summary(record, job), "config": record.config, "train": record.train,
             "metrics": store.read_or_none(record.run_id, "metrics.json"),
             "history": store.read_or_none(record.run_id, "history.json")}
+
+
+def attribute_view(name: str, span: tuple[int, int] | None) -> dict[str, Any]:
+    """Dataset ``name``'s attribute schemas, and with ``span`` = (start, stop) every attribute's values there."""
+    dataset = get_dataset(name)
+    view: dict[str, Any] = {"dataset": name, "n_items": len(dataset),
+                            "attributes": [a.to_json() for a in dataset.attribute_specs()]}
+    if span is not None:
+        items = np.arange(*span, dtype=np.int64)
+        values = {a.name: dataset.attribute_values(a.name, items).tolist() for a in dataset.attribute_specs()}
+        view |= {"start": span[0], "stop": span[1], "values": values}
+    return view
 
 
 def dataset_item(name: str, index: int) -> np.ndarray | None:

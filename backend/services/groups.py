@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from models.runs import RunRecord
+from models import Grouped
 
 from ..errors import Problem
 from ..inference import InferenceExecutor
+from ..runs import RunRecord
 from ..store import LoadedRun
 from .catalog import capabilities
 
@@ -21,10 +22,14 @@ class NoGroups(Problem):
 
 
 def check_grouped(record: RunRecord) -> None:
-    """409 unless the run's family has a latent-to-group map."""
+    """409 unless the run's family has a latent-to-group map (before its model is loaded)."""
     if "group_heatmap" not in capabilities(record):
-        raise NoGroups(f"run {record.run_id!r} ({record.family} on {record.dataset}) has no groups: the heatmap "
-                       "needs a grouped family; expected a run of family 'oi_vae'")
+        raise no_groups(record)
+
+
+def no_groups(record: RunRecord) -> NoGroups:
+    return NoGroups(f"run {record.run_id!r} ({record.family} on {record.dataset}) has no groups: the heatmap "
+                    "needs a grouped family; expected a run of family 'oi_vae'")
 
 
 def top_groups(norms: np.ndarray, names: list[str], top: int = TOP) -> list[dict[str, Any]]:
@@ -37,9 +42,12 @@ def top_groups(norms: np.ndarray, names: list[str], top: int = TOP) -> list[dict
 
 
 def heatmap_view(loaded: LoadedRun, executor: InferenceExecutor) -> dict[str, Any]:
-    norms = executor.call(loaded, lambda model: model.latent_to_group().cpu().numpy())  # (G, K) float32
+    model = loaded.model
+    if not isinstance(model, Grouped):
+        raise no_groups(loaded.record)
+    norms = executor.call(loaded, lambda _: model.latent_to_group().cpu().numpy())  # (G, K) float32
     norms = norms.astype(np.float64)  # float32 -> float64 keeps exact zeros exact
-    groups = list(loaded.model.groups)
+    groups = list(model.feature_groups())
     names = [g.name for g in groups]
     return {"run_id": loaded.run_id, "version": loaded.version, "groups": names,
             "group_slices": [{"name": g.name, "start": g.start, "stop": g.stop} for g in groups],

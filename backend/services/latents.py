@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.datasets import get_dataset
-from models.runs import RunRecord
+from models import get_dataset
 
 from ..config import Settings
 from ..convert import parse_floats, parse_ints, to_lists, to_numpy
 from ..errors import InvalidInput, LimitExceeded
 from ..inference import InferenceExecutor
+from ..runs import RunRecord
 from ..schemas import TraversalQuery
 from ..store import LoadedRun
 
@@ -91,7 +91,7 @@ def base_point(loaded: LoadedRun, executor: InferenceExecutor, base: str) -> tup
         mu, logvar = executor.run(loaded, "encode", x)
         return to_numpy(mu[0]).astype(np.float64), np.exp(0.5 * to_numpy(logvar[0]).astype(np.float64))
     if kind == "prior":
-        z = executor.call(loaded, lambda model: model.sample_prior(1, _generator(model, int(arg))))
+        z = executor.call(loaded, lambda model: model.prior.sample(1, _generator(model, int(arg))))
         return to_numpy(z[0]).astype(np.float64), loaded.prior_std
     return np.zeros(loaded.latent_dim), loaded.prior_std
 

@@ -1,20 +1,25 @@
 """API fixtures: one tiny trained run (vae on digits, K = 4) shared by the session, apps built with
-``create_app(Settings(...))`` on top of it, and helpers to check problem responses."""
+``create_app(Settings(...))`` on top of it, and helpers to check problem responses. Database fixtures: a real
+SQLite file or PostgreSQL (``database_url``, parametrised over both)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from pg_cluster import INSTALL_HINT, server_bin, throwaway_cluster
 
 from backend.config import Settings
 from backend.main import create_app
-from models.runs import create_run, train_run
+from backend.runs import create_run, train_run
 from models.training import TrainConfig
 
 RUN = "tiny"  # the run every test module may read (tests/backend/test_api_*.py use the same names)
@@ -81,3 +86,47 @@ def assert_problem(response: httpx.Response, status: int, *words: str) -> dict[s
         assert word in body["detail"], (word, body["detail"])
     assert "Traceback" not in response.text
     return body
+
+
+# --- databases: PostgreSQL at FACTORSCOPE_TEST_POSTGRES_URL or, without it, on a throwaway cluster started from
+# the installed server (no PostgreSQL at all fails, saying how to get it); each test gets a fresh schema.
+
+PG_ENV = "FACTORSCOPE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """FACTORSCOPE_TEST_POSTGRES_URL, else a throwaway cluster for the session."""
+    url = os.environ.get(PG_ENV)
+    if url:
+        yield url
+        return
+    bin_dir = server_bin()
+    if bin_dir is None:
+        pytest.fail(f"the PostgreSQL database tests need a server: {INSTALL_HINT}")
+    with throwaway_cluster(bin_dir) as started:
+        yield started
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped after the test."""
+    base = sa.make_url(postgres_server).set(drivername="postgresql+psycopg")
+    schema = f"test_db_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, then a fresh PostgreSQL schema: the test runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/jobs.db"
+    return request.getfixturevalue("postgres_url")

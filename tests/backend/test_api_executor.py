@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from backend.config import Settings
 from backend.inference import CPU_CHUNK_ROWS, GPU_CHUNK_ROWS, InferenceExecutor, default_chunk_rows
 from backend.main import app_settings, create_app
-from models.runs import create_run, train_run
+from backend.runs import create_run, train_run
 from models.training import TrainConfig, select_device
 
 API = "/api/v1"

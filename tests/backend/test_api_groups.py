@@ -12,7 +12,7 @@ import pytest
 from conftest import RUN, copy_home, make_settings, serve
 from fastapi.testclient import TestClient
 
-from models.runs import create_run, load_run, train_run
+from backend.runs import create_run, load_run, train_run
 from models.training import TrainConfig
 
 API = "/api/v1"

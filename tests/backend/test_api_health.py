@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from backend.config import Settings
+from backend.db import make_engine
 from backend.jobs import run_worker
-from backend.jobs.engine import make_engine
 from backend.main import create_app
 from models.datasets import get_dataset
 from models.registry import families

@@ -17,8 +17,8 @@ from PIL import Image
 
 from backend.config import Settings
 from backend.main import create_app
+from backend.runs import load_run
 from models.datasets import get_dataset
-from models.runs import load_run
 
 API = "/api/v1"
 RUN = "tiny"
@@ -55,7 +55,7 @@ def test_traversal_json_numbers(client: TestClient) -> None:
 def test_item_base_uses_the_posterior_sd(client: TestClient, trained_home: Path) -> None:
     model, _ = load_run(trained_home, RUN)
     with torch.inference_mode():
-        mu, logvar = model.encode(torch.from_numpy(get_dataset("digits").items(np.array([7]))))
+        mu, logvar = model.encode(torch.from_numpy(get_dataset("digits").items(np.array([7])))).gaussian
     sd = client.get(f"{API}/runs/{RUN}/traversal?dims=0&steps=3&span=1&base=item:7&outputs=false").json()
     ab = client.get(f"{API}/runs/{RUN}/traversal?dims=0&steps=3&span=1&base=item:7&span_mode=abs&outputs=false")
     centre = sd["base_z"][0]
@@ -71,7 +71,7 @@ def test_each_row_moves_its_own_dim_from_the_base_and_decodes_like_decode(client
     model, _ = load_run(trained_home, RUN)
     with torch.inference_mode():
         mu, logvar = (t[0].double().numpy() for t in model.encode(torch.from_numpy(get_dataset("digits").items(
-            np.array([7])))))
+            np.array([7])))).gaussian)
     body = client.get(f"{API}/runs/{RUN}/traversal?dims=2,0&steps=3&span=1&base=item:7").json()
     sd = np.exp(0.5 * logvar)
     np.testing.assert_allclose(body["base_z"], mu, atol=1e-6)

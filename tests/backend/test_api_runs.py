@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from backend.config import Settings
 from backend.jobs import run_worker
 from backend.main import create_app
-from models.runs import create_run, run_nonce
+from backend.runs import create_run, run_nonce
 from models.training import TrainConfig
 
 API = "/api/v1"
@@ -32,6 +32,7 @@ def test_list_and_detail(client: TestClient) -> None:
     assert detail["config"]["hidden"] == [32] and detail["train"]["steps"] == 100
     assert detail["metrics"]["training"]["steps"] == 100 and detail["history"][-1]["step"] == 100
     assert "traversal" in detail["capabilities"]
+    assert tiny["parent"] is None and detail["parent"] is None  # a run of its own (runs with parents: test_run_parents)
 
 
 def test_an_unknown_query_parameter_is_named_on_every_route(client: TestClient, problem: Callable[..., Any]) -> None:
@@ -283,7 +284,7 @@ def test_deleting_a_run_or_cancelling_its_training_cancels_its_other_jobs(
 def test_a_busy_job_database_is_503_and_leaves_no_run_behind(fresh_home: Path, settings_for: Callable[..., Settings],
                                                              problem: Callable[..., Any],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("backend.jobs.engine.BUSY_TIMEOUT_S", 0.2)  # a lock held longer than this is "busy"
+    monkeypatch.setattr("backend.db.engine.BUSY_TIMEOUT_S", 0.2)  # a lock held longer than this is "busy"
     with TestClient(create_app(settings_for(fresh_home))) as c:
         holder = sqlite3.connect(fresh_home / "jobs.db", isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models.runs import list_runs, load_run
+from backend.runs import list_runs, load_run
 
 
 def factorscope(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -47,7 +47,7 @@ def test_train_digits_writes_a_loadable_run(home: Path) -> None:
 
 
 def test_resume_finishes_an_interrupted_run(home: Path) -> None:
-    from models.runs import create_run, train_run
+    from backend.runs import create_run, train_run
     from models.training import TrainConfig, TrainingCancelled
 
     create_run(home, "vae", {"latent_dim": 3, "hidden": [32]}, "bars",

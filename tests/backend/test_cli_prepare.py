@@ -13,8 +13,8 @@ from backend import cli_prepare
 from backend.config import get_settings
 from backend.demo_runs import DEMO_RUNS, DemoRun
 from backend.jobs import JobStore
+from backend.runs import RunRecord, list_runs
 from models.datasets import get_dataset
-from models.runs import list_runs
 from models.training import TrainConfig
 
 TINY = TrainConfig(steps=20, batch_size=32, eval_every=20, checkpoint_every=0)
@@ -75,6 +75,17 @@ def test_foreground_trains_and_evaluates_every_run(home: Path) -> None:
     assert len(list_runs(home)) == 2 and jobs_of(home) == []
 
 
+@pytest.mark.parametrize(("report", "expected"), [({"version": "0123456789ab"}, True), ({"version": "ba98"}, False),
+                                                  ({}, False), ("a string", False), (["a", "list"], False)])
+def test_only_a_report_object_of_the_current_weights_counts_as_evaluated(home: Path, report: object,
+                                                                         expected: bool) -> None:
+    """A report that is not a JSON object (a hand-edited file) once crashed prepare; it is evaluated again."""
+    record = RunRecord("small", "vae", "digits", "2026-01-01T00:00:00", "0123456789ab", {}, {})
+    (home / "runs" / "small").mkdir(parents=True)
+    (home / "runs" / "small" / "metrics.json").write_text(json.dumps({"report": report}))
+    assert cli_prepare.evaluated(get_settings(), record) is expected
+
+
 def test_the_demo_has_the_runs_the_dashboard_issue_asks_for() -> None:
     made = {(d.family, d.dataset) for d in DEMO_RUNS}
     assert {("beta_tcvae", "dsprites"), ("vae", "digits"), ("oi_vae", "bars"), ("oi_vae", "breast_cancer")} <= made
@@ -83,8 +94,8 @@ def test_the_demo_has_the_runs_the_dashboard_issue_asks_for() -> None:
 
 def test_the_breast_cancer_demo_run_is_informative_and_sparse(tmp_path: Path) -> None:
     """Its settings once left the encoder collapsed (MI 0 in every dim) under a heatmap that looked meaningful."""
+    from backend.runs import create_run, load_run, train_run
     from models.evaluation import factor_table
-    from models.runs import create_run, load_run, train_run
 
     demo = next(d for d in DEMO_RUNS if d.dataset == "breast_cancer")
     create_run(tmp_path, demo.family, demo.config, demo.dataset, demo.train, run_id=demo.run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from backend.convert import GROUP_LINE, STRIP_COLUMN, STRIP_HEIGHT, render_cells
 from backend.figures import FIGURE_SIZE
@@ -37,6 +38,7 @@ def test_without_groups_a_strip_is_plain_and_images_ignore_groups() -> None:
     np.testing.assert_array_equal(render_cells(image, grouped(64, (0, 8))), render_cells(image))
 
 
+@pytest.mark.extra("mocap")
 def test_humanoid_poses_get_a_stick_figure_above_their_strip() -> None:
     info = get_dataset("humanoid_mocap").info
     values = get_dataset("humanoid_mocap").items(np.arange(2))  # (2, 43) z-scored

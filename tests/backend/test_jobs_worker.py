@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from backend.config import Settings
 from backend.jobs import Job, JobContext, JobStore, liveness, run_worker, start_worker_process, stop_worker_process
 from backend.jobs import worker as worker_module
-from models.runs import create_run, delete_run, load_run, run_dir, run_nonce
+from backend.runs import create_run, delete_run, load_run, run_dir, run_nonce
 from models.training import TrainConfig
 
 TIMEOUT_S = 120.0

@@ -36,7 +36,7 @@ def free_port() -> int:
 
 def make_tiny_run(home: Path, run_id: str = RUN) -> None:
     """vae on digits, K = 4, one hidden layer of 32, 100 steps (a few seconds on a CPU)."""
-    from models.runs import create_run, train_run
+    from backend.runs import create_run, train_run
     from models.training import TrainConfig
 
     train = TrainConfig(steps=100, eval_every=50, checkpoint_every=0, seed=0, device="cpu")
@@ -47,7 +47,7 @@ def make_tiny_run(home: Path, run_id: str = RUN) -> None:
 def make_tiny_grouped_run(home: Path, run_id: str = GROUPED_RUN) -> None:
     """oi_vae on bars, K = 8, 300 steps with the group-lasso prox from step 100, so some latent-to-group
     links are pruned to exactly zero (about 15 s on a CPU)."""
-    from models.runs import create_run, train_run
+    from backend.runs import create_run, train_run
     from models.training import TrainConfig
 
     train = TrainConfig(steps=300, lr=1e-2, eval_every=150, checkpoint_every=0, seed=0, device="cpu")

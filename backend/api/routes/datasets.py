@@ -1,19 +1,20 @@
-"""Datasets with their metadata, and item thumbnails."""
+"""Datasets with their metadata, their attributes (side information), and item thumbnails."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from models.datasets import get_dataset
+from models import get_dataset
 
 from ...convert import grid_png
 from ...deps import IfNoneMatch
-from ...errors import NotFound
+from ...errors import InvalidInput, NotFound
 from ...schemas import DatasetList
-from ...services.catalog import dataset_item, dataset_views
+from ...schemas.datasets import MAX_ATTRIBUTE_VALUES, AttributesQuery, DatasetAttributes
+from ...services.catalog import attribute_view, dataset_item, dataset_views
 from ..responses import PNG_RESPONSES, PNGResponse, etag, matches, not_modified, png, problems
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=problems(404, 409, 422))
@@ -22,6 +23,32 @@ router = APIRouter(prefix="/datasets", tags=["datasets"], responses=problems(404
 @router.get("", response_model=DatasetList, summary="Every dataset: shape, kind, factors, attributes, groups")
 def list_datasets() -> DatasetList:
     return DatasetList.model_validate(dataset_views())
+
+
+@router.get("/{name}/attributes", response_model=DatasetAttributes,
+            summary="The dataset's attributes (name, kind, classes or range and unit); with values=true, their values "
+            "for a range of items")
+def attributes(name: Annotated[str, Path(max_length=100)], q: Annotated[AttributesQuery, Query()]) -> DatasetAttributes:
+    if not q.values and (q.start, q.stop) != (None, None):
+        raise InvalidInput("query.values", "start and stop choose the items whose values are returned; expected "
+                           "values=true with them")
+    span = values_span(q, len(get_dataset(name))) if q.values else None
+    return DatasetAttributes.model_validate(attribute_view(name, span))
+
+
+def values_span(q: AttributesQuery, n_items: int) -> tuple[int, int]:
+    """(start, stop) of the items whose values ``q`` asks for: within the dataset, at most MAX_ATTRIBUTE_VALUES."""
+    start = q.start or 0
+    stop = min(n_items, start + MAX_ATTRIBUTE_VALUES) if q.stop is None else q.stop
+    if start >= n_items:
+        raise InvalidInput("query.start", f"expected an item index below n_items = {n_items}, got {start}")
+    if not start < stop <= n_items:
+        raise InvalidInput("query.stop", f"expected start < stop <= n_items = {n_items}, got start = {start}, "
+                           f"stop = {stop}")
+    if stop - start > MAX_ATTRIBUTE_VALUES:
+        raise InvalidInput("query.stop", f"stop - start is {stop - start}; expected at most {MAX_ATTRIBUTE_VALUES} "
+                           "items a request")
+    return start, stop
 
 
 @router.get("/{name}/items/{index}.png", response_class=PNGResponse, responses=PNG_RESPONSES,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
-
-from models.runs import run_nonce
+from fastapi import APIRouter, Query, Response
 
 from ...config import Settings
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
 from ...errors import AlreadyTrained, StillStopping
+from ...runs import run_nonce
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
 from ...services.catalog import run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
@@ -18,6 +17,8 @@ from ...store import CreateLimits, RunStore
 from ..responses import problems
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=problems(404, 422))
+WithChildren = Annotated[bool, Query(description="also delete the runs built on this one (children first); without "
+                                     "it, a run with children is not deleted (409 naming them)")]
 
 
 def train_payload(store: RunStore, run_id: str) -> dict[str, Any]:
@@ -76,10 +77,12 @@ def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = Non
     return RunPublic.model_validate(run_detail(store, record, training_jobs(jobs).get(run_id)))
 
 
-@router.delete("/{run_id}", status_code=204, response_class=Response,
-               summary="Delete a run and its files (its unfinished jobs are cancelled)")
-def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep) -> Response:
+@router.delete("/{run_id}", status_code=204, response_class=Response, responses=problems(409),
+               summary="Delete a run and its files (its unfinished jobs are cancelled); a run other runs are built "
+               "on only with with_children=true, which deletes them first")
+def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep, with_children: WithChildren = False) -> Response:
     store.exists(run_id)  # 404 before anything changes (a run whose config.json is unreadable may go too)
-    cancel_run_jobs(jobs, run_id)  # first: a job that then meets the deleted folder ends cancelled, not failed
-    store.delete(run_id)
+    for doomed in store.deletion(run_id, with_children):  # 409 naming the children, before anything changes
+        cancel_run_jobs(jobs, doomed)  # first: a job that then meets the deleted folder ends cancelled, not failed
+        store.delete(doomed)
     return Response(status_code=204)
