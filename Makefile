@@ -8,7 +8,7 @@ export FACTORSCOPE_HOME ?= $(CURDIR)/var
 export FACTORSCOPE_API_PORT ?= 8000
 export FACTORSCOPE_UI_PORT ?= 8050
 
-.PHONY: install demo test screenshots bench lint
+.PHONY: install demo test test-fast screenshots bench lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,13 @@ demo: install
 	$(BIN)/factorscope prepare
 	$(BIN)/factorscope demo
 
-## make test: install and run every test.
-test: install
+## make test: install, lint (ruff, mypy) and run every test.
+test: lint
 	$(BIN)/python -m pytest
+
+## make test-fast: the unit tests only (no servers, browsers, databases or long trainings), under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -m unit -q
 
 ## make screenshots: run the browser tests, saving the pages they show to docs/screenshots.
 screenshots: install
@@ -37,3 +41,4 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check models backend frontend tests bench
+	$(BIN)/mypy

@@ -19,7 +19,7 @@ ALLOWED = {
     "frontend": STDLIB | {"frontend", "dash", "dash_bootstrap_components", "plotly", "httpx", "pydantic",
                           "pydantic_settings", "flask", "numpy"},
 }
-BANNED = {"models": {"backend", "frontend"}, "frontend": {"torch", "models", "backend"}}
+BANNED = {"models": {"backend", "frontend"}, "frontend": {"torch", "models", "backend"}, "backend": {"frontend"}}
 
 
 def imports(path: Path) -> set[str]:
@@ -38,7 +38,7 @@ def sources(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", ["models", "frontend"])
+@pytest.mark.parametrize("package", ["models", "frontend", "backend"])
 def test_banned_imports(package: str) -> None:
     bad = {str(f.relative_to(ROOT)): sorted(imports(f) & BANNED[package]) for f in sources(package)}
     assert not {f: b for f, b in bad.items() if b}
@@ -58,8 +58,46 @@ def test_frontend_imports_only_the_web_stack() -> None:
 
 def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "x.py"
-    bad.write_text("import torch\nfrom backend.config import Settings\n")
+    bad.write_text("import torch\nfrom backend.config import Settings\nfrom models.runs import x\n")
     assert {"torch", "backend"} <= imports(bad)
+    assert submodule_imports(bad, "models") == ["models.runs"]
+
+
+def submodule_imports(path: Path, package: str) -> list[str]:
+    """The modules under ``package`` (not the package itself) that ``path`` imports, e.g. "models.training"."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    found += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+    return [m for m in found if m.startswith(f"{package}.")]
+
+
+def test_backend_uses_only_the_public_surface_of_models() -> None:
+    """``models/__init__`` is the library's public surface: the backend imports ``from models import ...`` only."""
+    bad = {str(f.relative_to(ROOT)): submodule_imports(f, "models") for f in sources("backend")}
+    assert not {f: m for f, m in bad.items() if m}
+
+
+# The public surface of ``models``: a name added to or removed from ``models.__all__`` is a deliberate change of the
+# library's API, made here too.
+PUBLIC = {
+    "CONFIG_FILE", "Attribute", "CheckpointError", "ConfigError", "DataSpec", "Dataset", "DatasetInfo",
+    "DiagonalGaussian", "EvalConfig", "EvalProgressFn", "FactorisedPosterior", "FactorisedPrior", "FamilySpec",
+    "Grouped", "HUMANOID_BONES", "HUMANOID_POINTS", "HasParent", "HasPrior", "LabelError", "LabelSet",
+    "LatentModel", "LossOutput", "LpNested", "MissingExtraError", "NotGaussianError", "ParentRef", "Posterior", "Prior",
+    "Progress", "ProgressFn", "StandardNormal", "TrainConfig", "TrainingCancelled", "UnknownDatasetError",
+    "UnknownFamilyError", "attach", "build_model", "build_report", "config_from_dict", "dataset_names",
+    "factor_mutual_information", "factor_table", "families", "field_docs", "fit", "gaussian_params", "get_dataset",
+    "get_family", "humanoid_joint_positions", "load_model", "model_header", "nested_configs", "parse_label_rows",
+    "read_json", "register_family", "reveal", "save_model", "saved_step", "select_device", "split_indices",
+    "write_json",
+}
+
+
+def test_the_public_surface_of_models_is_deliberate() -> None:
+    import models
+
+    assert set(models.__all__) == PUBLIC and len(models.__all__) == len(PUBLIC)
+    assert all(hasattr(models, name) for name in models.__all__)
 
 
 def test_families_are_never_listed_by_hand() -> None:
