@@ -3,6 +3,7 @@ them, applied at start by ``upgrade``."""
 
 from .engine import make_engine
 from .migrate import current_revision, head_revision, upgrade
-from .tables import jobs, metadata, workers
+from .tables import jobs, label_events, label_sessions, labels, leases, metadata, workers
 
-__all__ = ["current_revision", "head_revision", "jobs", "make_engine", "metadata", "upgrade", "workers"]
+__all__ = ["current_revision", "head_revision", "jobs", "label_events", "label_sessions", "labels", "leases",
+           "make_engine", "metadata", "upgrade", "workers"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from backend.db import current_revision, head_revision, make_engine, metadata, upgrade
+from backend.db import current_revision, head_revision, metadata, upgrade
 from backend.db.migrate import alembic_config
 from backend.jobs import STATES, JobStore
 
@@ -78,15 +77,6 @@ BACKFILLED = {"a": "old-run", "bb": "old-run", "ccc": "other", "dddd": "done", "
 LEGACY_WORKERS = [{"id": "h:2", "started": "2026-11-01T09:00:00+00:00", "seen": "2026-11-02T10:00:00+00:00"}]
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    made = make_engine(database_url)
-    try:
-        yield made
-    finally:
-        made.dispose()
-
-
 def make_legacy(engine: sa.Engine, tables: tuple[str, ...] = ("jobs", "workers")) -> None:
     """A database as the code before migrations left it: its tables (create_all), rows, no alembic_version."""
     with engine.begin() as conn:
@@ -116,9 +106,10 @@ def schema_drift(engine: sa.Engine) -> list[Any]:
 def test_a_fresh_database_gets_head_with_the_tables_the_code_uses(engine: sa.Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert schema_drift(engine) == []
-    assert sorted(sa.inspect(engine).get_table_names()) == ["alembic_version", "jobs", "workers"]
+    assert sorted(sa.inspect(engine).get_table_names()) == ["alembic_version", "jobs", "label_events",
+                                                            "label_sessions", "labels", "leases", "workers"]
 
 
 def test_the_migrated_jobs_table_keeps_its_checks(engine: sa.Engine) -> None:
