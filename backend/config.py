@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+HOST_PATTERN = re.compile(r"\*|(\*\.)?[a-z0-9_.-]+|\[[0-9a-f:.]+\]")  # a name, *.suffix, an [IPv6] literal or *
 
 
 class Settings(BaseSettings):
@@ -39,6 +44,14 @@ class Settings(BaseSettings):
     max_train_batch: int = Field(4096, ge=2, description="batch_size of a training job created through the API")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="request body size; larger: 413")
     start_worker: bool = Field(False, description="start the job worker process together with the API")
+    # who may call: Host names (DNS rebinding) and other sites' pages (CORS); writes need a header a form cannot send
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        list(LOOPBACK_HOSTS), description="Host header names the API answers (any port), comma-separated; "
+        "'*.example.org' for its subdomains, '*' for any (not for a server others can reach). The address a "
+        "request arrived at is allowed too when the Host names it as an IP literal; others get a 400")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [], description="origins (https://host[:port]) whose pages may call the API from a browser, comma-separated; "
+        "empty: none (CORS closed)")
 
     # jobs (backend/jobs): the queue's database and the worker's polling
     database_url: str = Field("", description="jobs database: sqlite:///path.db or postgresql+psycopg://user:pw@host/db;"
@@ -55,6 +68,28 @@ class Settings(BaseSettings):
             raise ValueError("expected 0 (the device's default) or at least 16 rows: every pass is padded to 16")
         return rows
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, hosts: object) -> object:
+        names = _listed(hosts)
+        if isinstance(names, list):
+            bad = [h for h in names if not isinstance(h, str) or not HOST_PATTERN.fullmatch(h)]
+            if bad or not names:
+                raise ValueError(f"expected host names without port or scheme (localhost, api.example.org, "
+                                 f"*.example.org, 127.0.0.1, [::1]), got {bad or 'none'}")
+        return names
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, origins: object) -> object:
+        listed = _listed(origins)
+        if isinstance(listed, list):
+            bad = [o for o in listed if not isinstance(o, str) or not re.fullmatch(r"https?://[^/\s]+", o)]
+            if bad:
+                raise ValueError(f"expected origins like https://lab.example.org:8050 (scheme, host, optional port, "
+                                 f"no path), got {bad}")
+        return listed
+
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:
         if not self.database_url:
@@ -64,6 +99,16 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.home / "runs"
+
+
+def _listed(value: object) -> object:
+    """A comma-separated string (as an environment variable gives it) -> its stripped, lower-cased, non-empty items;
+    a list -> its items lower-cased (anything else is left for pydantic to refuse)."""
+    if isinstance(value, str):
+        return [item.strip().lower() for item in value.split(",") if item.strip()]
+    if isinstance(value, list | tuple):
+        return [item.lower() if isinstance(item, str) else item for item in value]
+    return value
 
 
 @lru_cache(maxsize=1)

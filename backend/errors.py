@@ -127,6 +127,12 @@ class UnsupportedMediaType(Problem):
     status, slug = 415, "unsupported-media-type"
 
 
+class WriteHeaderRequired(Problem):
+    """A write without a JSON body and without the header a cross-site HTML form cannot send (api/request_checks.py)."""
+
+    status, slug = 403, "write-header-required"
+
+
 # The models' errors, by type: (status, slug). Lookup walks the MRO, so subclasses map too.
 DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RunNotFoundError: (404, "run-not-found"),

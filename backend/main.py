@@ -13,12 +13,15 @@ from typing import Any
 
 import torch
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from models import select_device
 
 from .api.body_limit import BodySizeLimit
 from .api.head import HeadAsGet
+from .api.host_check import HostCheck
+from .api.request_checks import WRITE_HEADER, document_write_header
 from .api.router import api_router
 from .config import Settings, get_settings
 from .errors import install_error_handlers
@@ -63,12 +66,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The API; ``settings`` (default: from the environment) also override ``get_settings`` in routes."""
     app = FastAPI(title="factorscope", version=package_version(), lifespan=lifespan,
                   description="Latent factors of deep generative models: runs, traversals, information, jobs. "
-                  "Errors are RFC 9457 problems (application/problem+json).")
+                  "Errors are RFC 9457 problems (application/problem+json). A write without a JSON body needs "
+                  f"the header {WRITE_HEADER} (any value), which a cross-site form cannot send.")
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=app_settings(app).max_body_bytes)
+    configured = app_settings(app)
+    app.add_middleware(BodySizeLimit, max_bytes=configured.max_body_bytes)
     app.add_middleware(HeadAsGet)
+    if configured.cors_origins:  # closed unless configured: no Access-Control-Allow-Origin for anyone
+        app.add_middleware(CORSMiddleware, allow_origins=configured.cors_origins, allow_headers=["Content-Type",
+                           WRITE_HEADER], allow_methods=["GET", "HEAD", "POST", "DELETE"],
+                           expose_headers=["ETag", "Retry-After"])
+    app.add_middleware(HostCheck, allowed=configured.allowed_hosts)  # added last: the outermost, first to run
     app.include_router(api_router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -87,5 +97,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
+        document_write_header(doc)
         app.openapi_schema = doc
     return app.openapi_schema

@@ -12,6 +12,8 @@ import typing
 from typing import Any, TypeVar
 
 C = TypeVar("C")
+MAX_WEIGHT = 1e4  # largest weight of a loss term (beta, lam, ...): more only drowns the likelihood
+MAX_LR = 10.0  # largest step size (lr, w_lr): larger steps send any of our models to inf within a few steps
 
 
 class ConfigError(ValueError):
@@ -137,3 +139,15 @@ def require(condition: bool, message: str, field: str | None = None) -> None:
     ConfigError names its path (``prior.scale: expected a number > 0, got -1``)."""
     if not condition:
         raise ValueError(message) if field is None else FieldValueError(field, message)
+
+
+def require_between(field: str, value: float, low: float, high: float, *, above: bool = False) -> None:
+    """``low <= value <= high`` (``low < value`` with ``above``), else a FieldValueError naming ``field`` and its range
+    (``lr must be > 0 and <= 10, got 1e+30``); NaN and infinities never pass."""
+    inside = math.isfinite(value) and (value > low if above else value >= low) and value <= high
+    require(inside, f"{field} must be {'>' if above else '>='} {_number(low)} and <= {_number(high)}, got {value!r}",
+            field)
+
+
+def _number(bound: float) -> str:
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import LatentModel
-from .config import require
+from .base import LatentModel, LossOutput
+from .config import MAX_LR, require, require_between
 from .datasets import Dataset, evenly_spaced
 from .train_state import LoopState, has_loop, load_loop, save_loop
 
@@ -41,17 +41,19 @@ class TrainConfig:
     threads: int = 0  # CPU threads while training (0: torch's default); 1 is fastest for small MLPs on a busy CPU
 
     def __post_init__(self) -> None:
-        require(self.steps >= 1, f"steps must be >= 1, got {self.steps}")
-        require(self.batch_size >= 2, f"batch_size must be >= 2, got {self.batch_size}")
-        require(self.lr > 0, f"lr must be > 0, got {self.lr}")
-        require(0.0 < self.val_fraction < 0.5, f"val_fraction must be in (0, 0.5), got {self.val_fraction}")
+        require(self.steps >= 1, f"steps must be >= 1, got {self.steps}", "steps")  # the API caps it (max_train_steps)
+        require(self.batch_size >= 2, f"batch_size must be >= 2, got {self.batch_size}", "batch_size")
+        require_between("lr", self.lr, 0, MAX_LR, above=True)
+        require(0.0 < self.val_fraction < 0.5, f"val_fraction must be in (0, 0.5), got {self.val_fraction}",
+                "val_fraction")
         for name in ("eval_every", "log_every", "max_val_items"):
-            require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
-        require(self.checkpoint_every >= 0 and self.patience >= 0, "checkpoint_every and patience must be >= 0")
-        require(self.threads >= 0, f"threads must be >= 0 (0: torch's default), got {self.threads}")
-        require(0 <= self.seed < 2**32, f"seed must be in 0..{2**32 - 1}, got {self.seed}")
+            require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}", name)
+        for name in ("checkpoint_every", "patience"):
+            require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}", name)
+        require(self.threads >= 0, f"threads must be >= 0 (0: torch's default), got {self.threads}", "threads")
+        require(0 <= self.seed < 2**32, f"seed must be in 0..{2**32 - 1}, got {self.seed}", "seed")
         require(re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device) is not None,
-                f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}")
+                f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}", "device")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,15 @@ SaveFn = Callable[[LoopState, "dict[str, torch.Tensor] | None"], None]  # writes
 
 class TrainingCancelled(RuntimeError):
     """Raised by a progress callback to stop training; the last checkpoint stays resumable."""
+
+
+NON_FINITE_HINT = ("; the model cannot be trusted and no weights are saved: expected finite values; train with a "
+                   "lower lr (now {lr:g}) or smaller loss weights")
+
+
+class NonFiniteTraining(FloatingPointError):
+    """The loss, the validation loss or the weights became NaN or infinite at a step: the model cannot be trusted,
+    so training stops before anything of it (a checkpoint, the weights) is written."""
 
 
 def select_device(name: str) -> torch.device:
@@ -202,25 +213,49 @@ def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.
     start_step = loop.step
     while loop.step < cfg.steps and not loop.stopped_early:
         out = model.loss(to_batch(dataset, batch_indices(train, cfg.batch_size, cfg.seed, loop.step), device))
+        check_loss(out, loop.step + 1, cfg)
         _optimizer_step(model, opts, out.total, cfg.lr)
         loop.step += 1
         if check_stop:
             check_stop()
         running.add(out.terms)
-        if loop.step % cfg.eval_every == 0 or loop.step == cfg.steps:
+        evaluating = loop.step % cfg.eval_every == 0 or loop.step == cfg.steps
+        saving = cfg.checkpoint_every > 0 and loop.step % cfg.checkpoint_every == 0
+        if evaluating:
+            check_weights(model, loop.step, cfg)
             best = _evaluate(model, dataset, val, cfg, loop, running, best)
         if on_progress and (loop.step % cfg.log_every == 0 or loop.step == cfg.steps or loop.stopped_early):
             on_progress(Progress(loop.step, cfg.steps, running.pop(), _last_val(loop),
                                  _elapsed(start, start_step, loop.step)))
-        if save and cfg.checkpoint_every and loop.step % cfg.checkpoint_every == 0:
+        if save is not None and saving:
+            check_weights(model, loop.step, cfg)  # (again where it follows an evaluation: a callback ran since)
             save(loop, best)
     if best is not None:
         model.load_state_dict(best)
+    check_weights(model, loop.step, cfg)
+
+
+def check_loss(out: LossOutput, step: int, cfg: TrainConfig) -> None:
+    """NonFiniteTraining unless the batch's loss is finite (one device sync per step); names the terms that are not."""
+    if not torch.isfinite(out.total):
+        bad = [f"{name} = {float(value)}" for name, value in out.terms.items() if not math.isfinite(float(value))]
+        raise NonFiniteTraining(f"step {step}/{cfg.steps}: the loss became {out.total.item()}"
+                                + (f" ({', '.join(bad)})" if bad else "") + NON_FINITE_HINT.format(lr=cfg.lr))
+
+
+def check_weights(model: LatentModel, step: int, cfg: TrainConfig) -> None:
+    """NonFiniteTraining unless every floating weight and buffer of ``model`` is finite; names how many are not and
+    where (run at each validation pass, before each checkpoint and at the end: one device sync)."""
+    tensors = {name: t for name, t in model.state_dict().items() if t.is_floating_point()}
+    counts = torch.stack([(~torch.isfinite(t)).sum() for t in tensors.values()]).tolist() if tensors else []
+    bad = {name: n for name, n in zip(tensors, counts, strict=True) if n}
+    if bad:
+        where = ", ".join(list(bad)[:3]) + (f" and {len(bad) - 3} more tensors" if len(bad) > 3 else "")
+        raise NonFiniteTraining(f"step {step}/{cfg.steps}: {sum(bad.values()):,} weights became NaN or infinite "
+                                f"(in {where})" + NON_FINITE_HINT.format(lr=cfg.lr))
 
 
 def _optimizer_step(model: LatentModel, opts: list[torch.optim.Optimizer], total: torch.Tensor, lr: float) -> None:
-    if not torch.isfinite(total):
-        raise FloatingPointError(f"the loss became {total.item()}; lower lr or check the data")
     for opt in opts:
         opt.zero_grad(set_to_none=True)
     total.backward()
@@ -233,6 +268,9 @@ def _evaluate(model: LatentModel, dataset: Dataset, val: np.ndarray, cfg: TrainC
               running: _Running, best: dict[str, torch.Tensor] | None) -> dict[str, torch.Tensor] | None:
     """A validation pass: record history; track the best weights and stop early when patience runs out."""
     val_loss = validation_loss(model, dataset, val, cfg)
+    if not math.isfinite(val_loss):
+        raise NonFiniteTraining(f"step {loop.step}/{cfg.steps}: the validation loss became {val_loss}"
+                                + NON_FINITE_HINT.format(lr=cfg.lr))
     train_terms = {k: float(v) / max(running.count, 1) for k, v in running.sums.items()}
     loop.history.append({"step": loop.step, "val_loss": val_loss, **{f"train_{k}": v for k, v in train_terms.items()}})
     if cfg.patience == 0:

@@ -1,21 +1,61 @@
-"""Checks every /api/v1 request gets before its route's own validation (a router-wide dependency)."""
+"""Checks every /api/v1 request gets before its route's own validation (a router-wide dependency), and the
+OpenAPI entries that document the write header."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from ..errors import InvalidInput, UnsupportedMediaType, clip
+from ..errors import InvalidInput, UnsupportedMediaType, WriteHeaderRequired, clip
+from .responses import problems
 
 JSON_TYPES = ("application/json",)  # and any application/*+json
 BODY_METHODS = ("POST", "PUT", "PATCH")  # a body sent with another method is never read
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# A header an HTML form cannot send, and a page of another site cannot send without a CORS preflight (which fails
+# unless FACTORSCOPE_CORS_ORIGINS lists that site): every write without a JSON body carries it.
+WRITE_HEADER = "X-Requested-With"
+WRITE_HEADER_VALUE = "factorscope"  # what our clients send; any non-empty value is accepted
 
 
 def checked_request(request: Request) -> None:
-    """What the routes' own validation would let through silently, refused with a message that names it."""
+    """What the routes' own validation would let through silently, refused with a message that names it; and
+    writes a cross-site form could make (no JSON body, no write header), refused before they change anything."""
     _check_query(request)
+    if request.method in WRITE_METHODS:
+        _check_write(request)
+
+
+def _check_write(request: Request) -> None:
+    """A body only as stated JSON; without one, the write header (or a stated JSON type): a cross-site form can send
+    neither. The header, where given, is not empty (as OpenAPI states it)."""
+    given = request.headers.get(WRITE_HEADER)
+    if given is not None and not given.strip():
+        raise WriteHeaderRequired(f"the header {WRITE_HEADER} is empty; expected a value, e.g. {WRITE_HEADER_VALUE}")
     if request.method in BODY_METHODS and _has_body(request):
         _check_body(request)
+    elif given is None and not _is_json(request.headers.get("content-type", "")):  # a DELETE's body is never read
+        raise WriteHeaderRequired(f"a {request.method} without a JSON body needs the header {WRITE_HEADER}: "
+                                  f"{WRITE_HEADER_VALUE} (any value), which a form on another site cannot send; "
+                                  "expected that header (or Content-Type: application/json)")
+
+
+def document_write_header(doc: dict[str, Any]) -> None:
+    """OpenAPI: every write operation takes the write header (required where it takes no body; where it takes one,
+    a JSON body does instead) and may answer 403 without it, or with it empty."""
+    forbidden = problems(403)[403]
+    for operations in doc.get("paths", {}).values():
+        for verb, operation in operations.items():
+            if verb.upper() not in WRITE_METHODS:
+                continue
+            operation.setdefault("parameters", []).append(
+                {"name": WRITE_HEADER, "in": "header", "required": "requestBody" not in operation,
+                 "schema": {"type": "string", "minLength": 1, "pattern": r"\S", "example": WRITE_HEADER_VALUE},
+                 "description": f"any value (our clients send {WRITE_HEADER_VALUE!r}); needed by a write without a "
+                 "JSON body: an HTML form on another site cannot send it"})
+            operation.setdefault("responses", {}).setdefault("403", forbidden)
 
 
 def _check_query(request: Request) -> None:

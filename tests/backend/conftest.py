@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from app_client import AppClient
 from fastapi.testclient import TestClient
 from pg_cluster import INSTALL_HINT, server_bin, throwaway_cluster
 
 from backend.config import Settings
+from backend.db import make_engine
 from backend.main import create_app
 from backend.runs import create_run, train_run
 from models.training import TrainConfig
@@ -25,6 +27,7 @@ from models.training import TrainConfig
 RUN = "tiny"  # the run every test module may read (tests/backend/test_api_*.py use the same names)
 K = 4
 PROBLEM = "application/problem+json"
+TEST_HOST = "testserver"  # the Host header of TestClient's requests
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,8 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_settings(home: Path, **overrides: Any) -> Settings:
-    return Settings(home=home, database_url=f"sqlite:///{home}/jobs.db", **overrides)
+    """Settings for an in-process app: TestClient's Host, ``testserver``, allowed explicitly (never by default)."""
+    return Settings(home=home, database_url=f"sqlite:///{home}/jobs.db", **{"allowed_hosts": [TEST_HOST], **overrides})
 
 
 def copy_home(source: Path, target: Path) -> Path:
@@ -47,8 +51,9 @@ def copy_home(source: Path, target: Path) -> Path:
 
 
 def serve(settings: Settings) -> TestClient:
-    """An in-process client for a new app; use as a context manager (it runs the lifespan)."""
-    return TestClient(create_app(settings))
+    """An in-process client for a new app, sending the write header as our clients do (app_client.py); use as a
+    context manager (it runs the lifespan)."""
+    return AppClient(create_app(settings))
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +135,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/jobs.db"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on ``database_url`` (SQLite, then PostgreSQL), disposed after the test."""
+    made = make_engine(database_url)
+    try:
+        yield made
+    finally:
+        made.dispose()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from fastapi.testclient import TestClient
+from app_client import AppClient as TestClient
 
 from backend.config import Settings
 from backend.main import create_app

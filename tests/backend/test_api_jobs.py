@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
+from app_client import AppClient as TestClient
 
 from backend.config import Settings
 from backend.main import create_app

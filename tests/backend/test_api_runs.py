@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from fastapi.testclient import TestClient
+from app_client import AppClient as TestClient
 
 from backend.config import Settings
 from backend.jobs import run_worker
@@ -75,10 +75,10 @@ def test_a_run_can_be_named_once(fresh_home: Path, settings_for: Callable[..., S
 
 def test_non_finite_json_numbers_are_refused(client: TestClient, problem: Callable[..., Any]) -> None:
     """Python's JSON parser takes the non-standard Infinity and NaN; they must not reach a run's config.json."""
-    for token in ("Infinity", "-Infinity", "NaN"):
+    for token in ("Infinity", "-Infinity", "NaN", "1e400"):
         body = f'{{"family": "vae", "dataset": "digits", "config": {{"beta": {token}}}, "train": {{"steps": 5}}}}'
         problem(client.post(f"{API}/runs", content=body, headers={"content-type": "application/json"}), 422,
-                "expected a finite number")
+                "VAEConfig.beta", "expected a finite number")
         body = f'{{"family": "vae", "dataset": "digits", "train": {{"lr": {token}}}}}'
         problem(client.post(f"{API}/runs", content=body, headers={"content-type": "application/json"}), 422,
                 "finite")
@@ -111,6 +111,10 @@ def test_runs_are_listed_newest_first(fresh_home: Path, settings_for: Callable[.
     ({"family": "vae", "dataset": "digits", "config": {"latent_dim": "four"}}, "config", ["expected an integer"]),
     ({"family": "vae", "dataset": "digits", "config": {"architecture": "conv"}}, "config", ["conv"]),
     ({"family": "vae", "dataset": "digits", "train": {"steps": -1}}, "train", ["steps must be >= 1"]),
+    ({"family": "vae", "dataset": "digits", "train": {"lr": 1e30}}, "train", ["lr must be > 0 and <= 10, got 1e+30"]),
+    ({"family": "vae", "dataset": "digits", "config": {"beta": 1e5}}, "config", ["beta must be >= 0 and <= 10000"]),
+    ({"family": "oi_vae", "dataset": "bars", "config": {"lam": 1e30}}, "config", ["OIVAEConfig.lam", "<= 10000"]),
+    ({"family": "isa_vae", "dataset": "digits", "config": {"p0": 50.0}}, "config", ["p0 must be > 0 and <= 10"]),
     ({"dataset": "digits"}, "family", ["Field required"]),
     ({"family": "vae", "dataset": "digits", "config": [1]}, "config", ["valid dictionary"]),
     ({"family": "vae", "dataset": "breast_cancer", "config": {"likelihood": "bernoulli"}}, "config",

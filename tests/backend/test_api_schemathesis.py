@@ -26,7 +26,8 @@ from backend.main import create_app
 # The app is built at import (schemathesis parametrizes from it) but touches no disk until its lifespan
 # starts with the first request, after the fixture below has put a copy of the trained run in HOME.
 HOME = Path(tempfile.gettempdir()) / f"factorscope-schemathesis-{os.getpid()}"
-APP = create_app(Settings(home=HOME, database_url=f"sqlite:///{HOME}/jobs.db", inference_timeout_s=60.0))
+APP = create_app(Settings(home=HOME, database_url=f"sqlite:///{HOME}/jobs.db", inference_timeout_s=60.0,
+                          allowed_hosts=["testserver"]))  # the Host of schemathesis's in-process requests
 schema = schemathesis.openapi.from_dict(APP.openapi())
 schema.app = APP
 

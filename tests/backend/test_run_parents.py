@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from fastapi.testclient import TestClient
+from app_client import AppClient as TestClient
 from safetensors import safe_open
 
 from backend.config import Settings

@@ -14,7 +14,10 @@ import httpx
 import pytest
 from e2e_stack import GROUPED_K, GROUPED_RUN, RUN, Stack
 
+from backend.api.request_checks import WRITE_HEADER, WRITE_HEADER_VALUE
 from backend.convert import GAP, MIN_SIDE
+
+WRITE = {WRITE_HEADER: WRITE_HEADER_VALUE}  # a write without a JSON body says it is no cross-site form
 
 pytestmark = pytest.mark.browser
 CELL = 8 * math.ceil(MIN_SIDE / 8)  # a digits item (8x8) as the backend draws it
@@ -376,15 +379,15 @@ def test_the_run_card_cancels_training_computes_metrics_and_deletes(stack: Stack
     wait_job(api, job_id, "succeeded")
     blocker = httpx.post(f"{api}/runs", json={"family": "vae", "dataset": "digits", "config": {"hidden": [16]},
                                               "train": {"steps": 1_000_000}}).json()
-    queued = httpx.post(f"{api}/runs/{RUN}/metrics").json()
+    queued = httpx.post(f"{api}/runs/{RUN}/metrics", headers=WRITE).json()
     page.goto(f"{stack.ui_url}/factors?run={RUN}")
     page.evaluate("() => { window.fsSameDocument = true; }")
     metrics = page.locator("#factors-metrics")
     metrics.filter(has_text="being computed (0% · queued: 1 job ahead").wait_for()
-    assert httpx.delete(stack.api_url + blocker["job_url"]).status_code == 200
+    assert httpx.delete(stack.api_url + blocker["job_url"], headers=WRITE).status_code == 200
     page.wait_for_function("() => !document.querySelector('#factors-metrics').innerText.includes('being computed')",
                            timeout=120_000)
     assert httpx.get(stack.api_url + queued["job_url"]).json()["state"] == "succeeded"
     assert metrics.locator("#metrics-table").is_visible() and page.evaluate("() => window.fsSameDocument === true")
     wait_job(api, blocker["job_id"], "cancelled")
-    assert httpx.delete(f"{api}/runs/{blocker['run_id']}").status_code == 204
+    assert httpx.delete(f"{api}/runs/{blocker['run_id']}", headers=WRITE).status_code == 204

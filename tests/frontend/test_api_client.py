@@ -52,6 +52,28 @@ def test_group_heatmap_and_a_dims_outputs(client: BackendClient, backend: FakeBa
     assert "has no output groups" in caught.value.detail
 
 
+def test_every_write_and_no_read_carries_the_write_header() -> None:
+    """The backend refuses a write without a JSON body unless it carries X-Requested-With (a header a cross-site
+    form cannot send): each write sends it, reads do not need it."""
+    seen: dict[str, str | None] = {}
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen[f"{request.method} {request.url.path}"] = request.headers.get("x-requested-with")
+        job = {"job_id": "ab12", "kind": "train", "state": "queued", "progress": 0.0, "job_url": "/api/v1/jobs/ab12"}
+        return httpx.Response(204 if request.method == "DELETE" and "runs" in request.url.path else 200, json={
+            **job, "run_id": "r", "runs": []})
+
+    client = mock(record)
+    client.resume_run("r")
+    client.evaluate("r")
+    client.cancel_job("ab12")
+    client.delete_run("r")
+    client.runs()
+    assert seen == {"POST /api/v1/runs/r/train": "factorscope", "POST /api/v1/runs/r/metrics": "factorscope",
+                    "DELETE /api/v1/jobs/ab12": "factorscope", "DELETE /api/v1/runs/r": "factorscope",
+                    "GET /api/v1/runs": None}
+
+
 def test_create_run_posts_the_body(client: BackendClient, backend: FakeBackend) -> None:
     accepted = client.create_run("vae", "digits", {"latent_dim": 2}, {"steps": 10})
     assert (accepted.job_id, accepted.run_id) == ("ab12", "new-run")

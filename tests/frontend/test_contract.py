@@ -138,7 +138,7 @@ def train_and_evaluate(client: BackendClient, settings: Settings, jobs: JobStore
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Real]:
     home = tmp_path_factory.mktemp("contract-home")
-    settings = Settings(home=home, database_url=f"sqlite:///{home}/jobs.db")
+    settings = Settings(home=home, database_url=f"sqlite:///{home}/jobs.db", allowed_hosts=["backend"])  # BASE_URL's
     with TestClient(create_app(settings), base_url=BASE_URL) as http:
         client = BackendClient(http)
         train_and_evaluate(client, settings, http.app.state.jobs)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from fastapi.testclient import TestClient
 
-from models import DataSpec, TrainConfig, TrainingCancelled, fit, get_dataset, get_family
-from models.training import batch_indices, split_indices, validation_items, validation_loss
+from backend.config import Settings
+from backend.jobs import run_worker
+from backend.main import create_app
+from models import DataSpec, Progress, TrainConfig, TrainingCancelled, fit, get_dataset, get_family
+from models.checkpoint import WEIGHTS_FILE
+from models.training import (
+    NonFiniteTraining,
+    batch_indices,
+    check_weights,
+    split_indices,
+    validation_items,
+    validation_loss,
+)
 
 
 def _setup(dataset: str, family: str = "vae", **cfg):
@@ -83,8 +96,52 @@ def test_a_loss_that_is_not_finite_stops_training_with_a_clear_error() -> None:
     model, data, train, val, cfg = _setup("digits", steps=20)
     with torch.no_grad():
         next(model.parameters()).fill_(float("nan"))
-    with pytest.raises(FloatingPointError, match="the loss became nan; lower lr or check the data"):
+    with pytest.raises(NonFiniteTraining, match=r"step 1/20: the loss became nan \(loss = nan, .*lower lr \(now 0.001"):
         fit(model, data, train, val, cfg)
+
+
+def test_weights_that_become_non_finite_after_the_last_loss_fail_the_training(tmp_path: Path) -> None:
+    """The last step's update is seen by no loss: the weights are checked at the end (and at each validation pass
+    and checkpoint), so a model with NaN weights is never returned as trained, nor checkpointed."""
+    model, data, train, val, cfg = _setup("digits", steps=20, eval_every=100, log_every=10, checkpoint_every=20)
+
+    def break_weights_at_20(p: Progress) -> None:  # after step 20's update, before its checkpoint and the end
+        if p.step == 20:
+            with torch.no_grad():
+                model.get_parameter("decoder.0.0.weight")[:2, :3] = float("nan")
+
+    with pytest.raises(NonFiniteTraining, match=r"step 20/20: 6 weights became NaN or infinite \(in decoder"):
+        fit(model, data, train, val, cfg, on_progress=break_weights_at_20, checkpoint_dir=tmp_path / "ckpt")
+    assert not (tmp_path / "ckpt").exists()  # step 20's checkpoint was never written
+
+
+def test_check_weights_counts_the_non_finite_values_and_names_their_tensors() -> None:
+    model, *_, cfg = _setup("digits", steps=50)
+    check_weights(model, 7, cfg)  # all finite: no error
+    with torch.no_grad():
+        for i, (_, tensor) in enumerate(model.named_parameters()):
+            tensor.view(-1)[0] = float("inf") if i % 2 else float("nan")
+    names = [name for name, _ in model.named_parameters()]
+    with pytest.raises(NonFiniteTraining, match=rf"step 7/50: {len(names)} weights .* \(in {re.escape(names[0])}, "
+                       rf".* and {len(names) - 3} more tensors\)"):
+        check_weights(model, 7, cfg)
+
+
+def test_a_diverging_training_fails_its_job_and_its_run_through_the_real_worker(tmp_path: Path) -> None:
+    """An ISA-VAE at lr = 10 (the largest allowed) overflows within a few steps: the worker fails the job naming the
+    step and the non-finite loss, the run is failed with that reason (never ready), and no weights are written."""
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path}/jobs.db", allowed_hosts=["testserver"])
+    body = {"run_id": "diverges", "family": "isa_vae", "dataset": "digits",
+            "config": {"latent_dim": 4, "hidden": [32], "subspace_sizes": [2, 2]},
+            "train": {"steps": 50, "batch_size": 32, "lr": 10.0, "eval_every": 10, "checkpoint_every": 5}}
+    with TestClient(create_app(settings), headers={"X-Requested-With": "factorscope"}) as c:
+        job_url = c.post("/api/v1/runs", json=body).json()["job_url"]
+        run_worker(settings, once=True, store=c.app.state.jobs)
+        job, run = c.get(job_url).json(), c.get("/api/v1/runs/diverges").json()
+    assert job["state"] == "failed" and job["error"].startswith("NonFiniteTraining: step "), job
+    assert "the loss became inf" in job["error"] and "lower lr (now 10)" in job["error"]
+    assert run["status"] == "failed" and run["version"] is None and run["error"] == job["error"]
+    assert not (tmp_path / "runs" / "diverges" / WEIGHTS_FILE).exists()
 
 
 def test_batches_are_a_pure_function_of_seed_and_step() -> None:

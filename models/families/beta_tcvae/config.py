@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from ...config import Doc, require
+from ...config import MAX_WEIGHT, Doc, require_between
 from ...nn import NetConfig
 
 
@@ -20,4 +20,4 @@ class BetaTCVAEConfig(NetConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("alpha", "beta", "gamma"):
-            require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
+            require_between(name, getattr(self, name), 0, MAX_WEIGHT)

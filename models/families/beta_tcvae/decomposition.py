@@ -31,7 +31,8 @@ def stratified_log_weights(batch_size: int, dataset_size: int, device: torch.dev
 def log_qz_and_product(
     z: Tensor, mu: Tensor, logvar: Tensor, dataset_size: int, estimator: str
 ) -> tuple[Tensor, Tensor]:
-    """z, mu, logvar (B, K) -> log q(z_i) (B,), sum_j log q(z_ij) (B,)."""
+    """z, mu, logvar (B, K) -> log q(z_i) (B,), sum_j log q(z_ij) (B,), as the loss uses them: for mws the
+    authors' values, which read low by constants (``mws_offsets``); for mss the estimates themselves."""
     b = z.shape[0]
     mat = log_density_gaussian(z[:, None, :], mu[None, :, :], logvar[None, :, :])  # (B, B, K): z_i under q(.|x_n)
     if estimator == "mws":
@@ -43,3 +44,13 @@ def log_qz_and_product(
     log_qz = torch.logsumexp(logw + mat.sum(2), dim=1)
     log_prod = torch.logsumexp(logw[:, :, None] + mat, dim=1).sum(1)
     return log_qz, log_prod
+
+
+def mws_offsets(latent_dim: int, dataset_size: int) -> tuple[float, float]:
+    """(log N, K log N): how far the authors' minibatch-weighted values of log q(z) and sum_j log q(z_j) read below
+    the estimates. The minibatch's mean (1/M) sum_j q(z | x_j) already estimates q(z) = (1/N) sum_n q(z | n);
+    Chen et al.'s Eq. S5 (and vae_quant.py) divide by N M, so once more by N, and each of the K marginals too.
+    Constants: the loss's gradient is the same either way, but the logged mi reads log N high, tc (K - 1) log N
+    high and dim_kl K log N low; adding these back makes a logged tc a total correlation."""
+    log_n = math.log(dataset_size)
+    return log_n, latent_dim * log_n

@@ -8,7 +8,7 @@ from ...distributions import Posterior, gaussian_params
 from ...registry import register_family
 from ..vae import VAEBase
 from .config import BetaTCVAEConfig
-from .decomposition import log_qz_and_product
+from .decomposition import log_qz_and_product, mws_offsets
 
 
 @register_family(
@@ -29,5 +29,11 @@ class BetaTCVAE(VAEBase):
         log_pz = self.prior.log_prob(z)
         mi, tc, dim_kl = log_qz_x - log_qz, log_qz - log_prod, log_prod - log_pz  # (B,) each
         c = self.config
-        terms = {"mi": mi.mean().detach(), "tc": tc.mean().detach(), "dim_kl": dim_kl.mean().detach()}
-        return c.alpha * mi + c.beta * tc + c.gamma * dim_kl, terms
+        return c.alpha * mi + c.beta * tc + c.gamma * dim_kl, self._logged(mi, tc, dim_kl, z.shape[1])
+
+    def _logged(self, mi: Tensor, tc: Tensor, dim_kl: Tensor, latent_dim: int) -> dict[str, Tensor]:
+        """The batch means of the three terms as estimates (mws: the loss's terms plus ``mws_offsets``; the loss
+        keeps the authors' values, so its value and gradient stay as published)."""
+        qz, prod = mws_offsets(latent_dim, self.data.n_items) if self.config.estimator == "mws" else (0.0, 0.0)
+        return {"mi": mi.mean().detach() - qz, "tc": tc.mean().detach() + qz - prod,
+                "dim_kl": dim_kl.mean().detach() + prod}

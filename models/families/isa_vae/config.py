@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ...config import Doc, require
+from ...config import Doc, require, require_between
 from ..beta_tcvae import BetaTCVAEConfig
 from ..vae import VAEConfig
+
+MAX_EXPONENT = 10.0  # p0 and p_inner: larger exponents make |z|^p overflow for |z| of a few units
+MAX_SCALE = 100.0
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,11 @@ class IsaPriorFields:
                 f"subspace_sizes must list at least one size >= 1, got {list(sizes)}", "subspace_sizes")
         require(sum(sizes) == self.latent_dim, f"latent_dim must equal the sum of subspace_sizes ({sum(sizes)} for "
                 f"{list(sizes)}), got {self.latent_dim}", "latent_dim")
-        require(self.p0 > 0, f"p0 must be > 0, got {self.p0}", "p0")
-        require(len(self.p_inner) in (1, len(sizes)) and all(p > 0 for p in self.p_inner),
-                f"p_inner must list one exponent > 0 or one per subspace ({len(sizes)}), got {list(self.p_inner)}",
-                "p_inner")
-        require(self.scale > 0, f"scale must be > 0, got {self.scale}", "scale")
+        require_between("p0", self.p0, 0, MAX_EXPONENT, above=True)
+        require(len(self.p_inner) in (1, len(sizes)) and all(0 < p <= MAX_EXPONENT for p in self.p_inner),
+                f"p_inner must list one exponent > 0 and <= {MAX_EXPONENT:g} or one per subspace ({len(sizes)}), got "
+                f"{list(self.p_inner)}", "p_inner")
+        require_between("scale", self.scale, 0, MAX_SCALE, above=True)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ...config import Doc, require
+from ...config import MAX_LR, MAX_WEIGHT, Doc, require, require_between
 from ...nn import NetConfig
+
+MAX_W_INIT_STD = 100.0
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,13 @@ class OIVAEConfig(NetConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require(1 <= self.group_input_dim <= 64, f"group_input_dim must be in 1..64, got {self.group_input_dim}")
-        require(self.lam >= 0, f"lam must be >= 0, got {self.lam}")
-        require(self.w_lr is None or self.w_lr > 0, f"w_lr must be > 0 or null, got {self.w_lr}")
-        require(self.w_init_std > 0, f"w_init_std must be > 0, got {self.w_init_std}")
-        require(self.prox_warmup >= 0, f"prox_warmup must be >= 0, got {self.prox_warmup}")
+        require(1 <= self.group_input_dim <= 64, f"group_input_dim must be in 1..64, got {self.group_input_dim}",
+                "group_input_dim")
+        for name in ("lam", "theta_prior", "beta"):
+            require_between(name, getattr(self, name), 0, MAX_WEIGHT)
+        if self.w_lr is not None:
+            require_between("w_lr", self.w_lr, 0, MAX_LR, above=True)
+        require_between("w_init_std", self.w_init_std, 0, MAX_W_INIT_STD, above=True)
+        require(self.prox_warmup >= 0, f"prox_warmup must be >= 0, got {self.prox_warmup}", "prox_warmup")
         require(all(h >= 1 for h in self.generator_hidden),
-                f"generator_hidden must list positive widths, got {list(self.generator_hidden)}")
-        require(self.theta_prior >= 0, f"theta_prior must be >= 0, got {self.theta_prior}")
-        require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")
+                f"generator_hidden must list positive widths, got {list(self.generator_hidden)}", "generator_hidden")

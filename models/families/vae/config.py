@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ...config import Doc, require
+from ...config import MAX_WEIGHT, Doc, require_between
 from ...nn import NetConfig
 
 
@@ -16,4 +16,4 @@ class VAEConfig(NetConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")
+        require_between("beta", self.beta, 0, MAX_WEIGHT)

@@ -102,7 +102,8 @@ def laplace_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(laplace_home: Path) -> Iterator[TestClient]:
-    settings = Settings(home=laplace_home, database_url=f"sqlite:///{laplace_home}/jobs.db")
+    settings = Settings(home=laplace_home, database_url=f"sqlite:///{laplace_home}/jobs.db",
+                        allowed_hosts=["testserver"])
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -152,12 +153,14 @@ def test_factors_kl_is_the_monte_carlo_kl_to_the_laplace_prior(client: TestClien
     np.testing.assert_allclose(kl, closed_form_kl(mu, logvar, b).mean(0), atol=0.15)  # MC error of 500 draws
 
 
-def test_traversal_png_spans_the_laplace_sd(client: TestClient, laplace_home: Path) -> None:
+def test_traversal_spans_the_laplace_quantiles(client: TestClient, laplace_home: Path) -> None:
+    """A span of 1 "sd" covers what 1 sd of a Gaussian covers: the Laplace quantiles at Phi(-1) and Phi(1)."""
     r = client.get(f"{API}/runs/{RUN}/traversal.png?dims=0,1&steps=5")
     assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
     body = client.get(f"{API}/runs/{RUN}/traversal?dims=2&steps=3&span=1&outputs=false").json()
-    sd = math.sqrt(2) * float(laplace_prior(load_run(laplace_home, RUN)[0]).scale[2].detach())
-    assert body["values"][0] == pytest.approx([-sd, 0.0, sd], rel=1e-5)
+    b = float(laplace_prior(load_run(laplace_home, RUN)[0]).scale[2].detach())
+    q = -b * math.log(2 * (1 - norm.cdf(1.0)))  # the Laplace(0, b) quantile at Phi(1)
+    assert body["values"][0] == pytest.approx([-q, 0.0, q], rel=1e-5)
 
 
 def test_a_prior_sample_base_point_decodes_like_the_model(client: TestClient, laplace_home: Path) -> None:
