@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -64,7 +63,6 @@ class LoadedRun:
     record: RunRecord
     model: LatentModel
     dataset: Dataset
-    prior_std: np.ndarray  # (K,) spread of p(z) per dim, for span_mode=sd around a prior or zero base
 
     @property
     def run_id(self) -> str:
@@ -90,12 +88,6 @@ def serving_layout(model: LatentModel, device: torch.device) -> LatentModel:
                 # torch's stub for Module.to lacks the documented memory_format-only overload
                 module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return model
-
-
-def prior_std(model: LatentModel) -> np.ndarray:
-    """(K,) standard deviation of each prior marginal (exactly 1 for the standard normal)."""
-    with torch.inference_mode():
-        return model.prior.marginal_std().double().cpu().numpy()
 
 
 class LRU:
@@ -229,7 +221,7 @@ class RunStore:
             model, fresh = self._load_run(record.run_id)
             model = serving_layout(model, self.device)
             fresh = replace(fresh, run_id=record.run_id)
-            loaded = LoadedRun(fresh, model, get_dataset(fresh.dataset), prior_std(model))
+            loaded = LoadedRun(fresh, model, get_dataset(fresh.dataset))
             self.models.put(record.run_id, loaded)
             self.results.drop(lambda key: key[0] == record.run_id and key[1] != fresh.version)  # type: ignore[index]
             return loaded

@@ -41,8 +41,28 @@ class FactorTable(BaseModel):
     topk: list[TopKRow] = Field(description="the top-k curve: decoding the k most informative dims, k = 0..K")
 
 
+class PriorSubspace(BaseModel):
+    """One subspace of an Lp-nested (ISA) prior: consecutive latent dims sharing an inner exponent."""
+
+    dims: list[int] = Field(description="the latent dims of this subspace")
+    p: float = Field(description="its inner exponent p_i as the run holds it (learned when learn_inner)")
+    p_init: float = Field(description="the exponent it started from (the config's p_inner)")
+
+
+class PriorInfo(BaseModel):
+    """The run's prior p(z)."""
+
+    kind: str = Field(description='"standard_normal", "lp_nested", or the prior\'s class name for other priors')
+    p0: float | None = Field(None, description="lp_nested: the root exponent (fixed)")
+    scale: float | None = Field(None, description="lp_nested: the scale s")
+    learn_inner: bool | None = Field(None, description="lp_nested: whether the subspace exponents were learned")
+    subspaces: list[PriorSubspace] | None = Field(None, description="lp_nested: the subspaces, in latent order")
+
+
 class FactorsPublic(FactorTable, RunRef):
-    """A run's per-dim information (GET /runs/{id}/factors)."""
+    """A run's per-dim information (GET /runs/{id}/factors) and its prior (KL is to each dim's prior marginal)."""
+
+    prior: PriorInfo
 
 
 class EmbeddingQuery(RequestModel):

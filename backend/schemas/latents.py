@@ -19,10 +19,15 @@ class TraversalQuery(RequestModel):
                              "default: the first min(K, 10)")
     steps: int = Field(9, ge=2, le=100_000, description="values per dim (limit: setting max_steps)")
     span: float = Field(2.5, gt=0, le=1000, allow_inf_nan=False, description="half-width of the range")
-    span_mode: Literal["sd", "abs"] = Field("sd", description="sd: centre +- span x standard deviation (the base "
-                                            "item's posterior sd, or the prior's); abs: centre +- span")
+    span_mode: Literal["sd", "abs"] = Field("sd", description="sd: a span of t sd covers what t sd of a Gaussian "
+                                            "covers: around an item, its posterior mean +- t x its posterior sd; "
+                                            "around a prior or zero base, the prior's marginal quantiles at Phi(t), "
+                                            "t in [-span, span] (moved to a prior sample's value; Phi(span) must be "
+                                            "below 1 in float64, span <= 8.2, unless the prior is standard normal); "
+                                            "abs: centre +- span in latent units")
     base: Base = Field("zero", description="the point traversed around: item:<index> (its "
-                      "posterior mean), prior:<seed> (a seeded prior draw) or zero")
+                      "posterior mean), prior:<seed> (a seeded draw from the run's own prior) or zero (the "
+                      "prior's marginal medians: 0 for a symmetric prior)")
     v: Version = None
 
 
@@ -35,6 +40,13 @@ class TraversalPublic(RunRef):
     steps: int
     span: float
     span_mode: Literal["sd", "abs"]
+    span_unit: Literal["posterior_sd", "prior_quantile", "latent"] = Field(
+        description="what the steps t in [-span, span] are: posterior_sd, the base item's posterior mean + t x its "
+                    "posterior sd; prior_quantile, the prior's marginal quantiles at Phi(t) (t itself for a standard "
+                    "normal prior), moved from the prior's median to the centre; latent, centre + t")
+    centre: Literal["posterior_mean", "prior_sample", "prior_median"] = Field(
+        description="what base_z is: the base item's posterior mean, a draw from the run's prior, or the prior's "
+                    "marginal medians (base zero)")
     base: str
     base_z: list[float] = Field(description="the centre point, K numbers")
     values: list[list[float]] = Field(description="dims x steps: the value the traversed dim takes")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import Dataset, factor_mutual_information
+from models import Dataset, LpNested, Prior, StandardNormal, factor_mutual_information
 from models import factor_table as evaluate_factors
 
 from ..config import Settings
@@ -50,9 +50,25 @@ def factor_table(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor
     """models.evaluation.factor_table of ``n`` items, on the inference thread; cached per run version."""
 
     def compute() -> dict[str, Any]:
-        return executor.call(loaded, lambda model: evaluate_factors(model, loaded.dataset, n=n, seed=seed))
+        return executor.call(loaded, lambda model: {**evaluate_factors(model, loaded.dataset, n=n, seed=seed),
+                                                    "prior": prior_view(model.prior)})
 
     return store.memo((loaded.run_id, loaded.version, "factors", n, seed), compute)
+
+
+def prior_view(prior: Prior) -> dict[str, Any]:
+    """The run's prior for the API: its kind, and for an Lp-nested prior its root exponent, scale and subspaces
+    (dims, current and initial inner exponent)."""
+    if isinstance(prior, StandardNormal):
+        return {"kind": "standard_normal"}
+    if not isinstance(prior, LpNested):
+        return {"kind": type(prior).__name__}
+    p, p_init = prior.p_inner.detach().cpu().tolist(), prior.p_inner_init.cpu().tolist()  # (l,) each
+    starts = np.cumsum([0, *prior.subspace_sizes]).tolist()
+    subspaces = [{"dims": list(range(a, b)), "p": p_i, "p_init": p0_i}
+                 for a, b, p_i, p0_i in zip(starts[:-1], starts[1:], p, p_init, strict=True)]
+    return {"kind": "lp_nested", "p0": prior.p0, "scale": prior.scale,
+            "learn_inner": isinstance(prior.p_inner_raw, torch.nn.Parameter), "subspaces": subspaces}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import get_dataset
+from models import LatentModel, get_dataset
 
 from ..config import Settings
 from ..convert import parse_floats, parse_ints, to_lists, to_numpy
@@ -22,7 +22,7 @@ from ..errors import InvalidInput, LimitExceeded
 from ..inference import InferenceExecutor
 from ..runs import RunRecord
 from ..schemas import TraversalQuery
-from ..store import LoadedRun
+from ..store import LRU, LoadedRun
 
 DEFAULT_DIMS = 10
 
@@ -83,8 +83,53 @@ def check_items(record: RunRecord, items: list[int], field: str) -> None:
         raise InvalidInput(field, f"items {bad[:5]} are out of range; expected dataset indices in 0..{n - 1}")
 
 
-def base_point(loaded: LoadedRun, executor: InferenceExecutor, base: str) -> tuple[np.ndarray, np.ndarray]:
-    """The centre (K,) and its standard deviation (K,): the posterior at an item, else the prior's."""
+# The centre each base names, and the unit of span_mode=sd around it (the traversal JSON says both).
+CENTRES = {"item": "posterior_mean", "prior": "prior_sample", "zero": "prior_median"}
+PRIOR_QUANTILES = LRU(256)  # (run_id, version, scores) -> (P, K) float64: the prior's quantiles at Phi(scores)
+
+
+def span_unit(spec: TraversalSpec) -> str:
+    """What one unit of ``span`` is: the base item's posterior sd, the prior's quantiles at Phi(t), or latent units."""
+    if spec.span_mode == "abs":
+        return "latent"
+    return "posterior_sd" if spec.base.startswith("item:") else "prior_quantile"
+
+
+def prior_quantiles(loaded: LoadedRun, executor: InferenceExecutor, scores: np.ndarray) -> np.ndarray:
+    """(P, K) float64, cached per run version: the prior's marginal quantiles at Phi(t) for the P scores t (t
+    itself for a standard normal prior; t = 0 gives the marginal medians)."""
+    key = (loaded.run_id, loaded.version, scores.tobytes())
+    table = PRIOR_QUANTILES.get(key)
+    if table is None:
+        at = torch.from_numpy(scores)
+        table = to_numpy(executor.call(loaded, lambda model: quantiles_at(model, at))).astype(np.float64)
+        PRIOR_QUANTILES.put(key, table)
+    return table
+
+
+def quantiles_at(model: LatentModel, scores: torch.Tensor) -> torch.Tensor:
+    """(P,) -> (P, K): the model's prior's marginal quantiles at Phi(scores); 422 where they cannot be named."""
+    try:
+        table = model.prior.marginal_quantiles_at_scores(scores)
+    except ValueError as err:
+        raise InvalidInput("query.span", f"the prior's quantiles at Phi(±span) cannot be computed ({err}); "
+                                         "expected a smaller span in sd mode around a prior or zero base, or "
+                                         "span_mode=abs") from err
+    if not bool(torch.isfinite(table).all()):
+        raise InvalidInput("query.span", "the prior's quantiles at Phi(±span) are not finite; expected a smaller span "
+                                         "in sd mode around a prior or zero base, or span_mode=abs")
+    return table
+
+
+def offsets(spec: TraversalSpec) -> np.ndarray:
+    """(S,) the span's evenly spaced steps t in [-span, span]."""
+    return np.linspace(-spec.span, spec.span, spec.steps)
+
+
+def base_point(loaded: LoadedRun, executor: InferenceExecutor, base: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """The centre (K,) float64 and its posterior sd (K,) at an item (``item:<index>``); else a seeded draw from the
+    run's own prior (``prior:<seed>``) or the prior's marginal medians (``zero``), and None (the steps around
+    those are the prior's quantiles)."""
     kind, _, arg = base.partition(":")
     if kind == "item":
         x = torch.from_numpy(loaded.dataset.items(np.array([int(arg)])))
@@ -92,19 +137,34 @@ def base_point(loaded: LoadedRun, executor: InferenceExecutor, base: str) -> tup
         return to_numpy(mu[0]).astype(np.float64), np.exp(0.5 * to_numpy(logvar[0]).astype(np.float64))
     if kind == "prior":
         z = executor.call(loaded, lambda model: model.prior.sample(1, _generator(model, int(arg))))
-        return to_numpy(z[0]).astype(np.float64), loaded.prior_std
-    return np.zeros(loaded.latent_dim), loaded.prior_std
+        return to_numpy(z[0]).astype(np.float64), None
+    return prior_quantiles(loaded, executor, np.zeros(1))[0], None
 
 
 def _generator(model: torch.nn.Module, seed: int) -> torch.Generator:
     return torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
 
 
+def step_values(loaded: LoadedRun, executor: InferenceExecutor, spec: TraversalSpec, centre: np.ndarray,
+                sd: np.ndarray | None) -> np.ndarray:
+    """(D, S) float32: the value each traversed dim takes. abs: centre + t; sd around an item: centre + t x its
+    posterior sd; sd around a prior base: the prior's quantiles at Phi(t), moved from the median to the centre
+    (exactly Q(Phi(t)) around zero, exactly centre + t for a standard normal prior)."""
+    dims, t = list(spec.dims), offsets(spec)
+    unit = span_unit(spec)
+    if unit == "prior_quantile":
+        steps = prior_quantiles(loaded, executor, t)[:, dims].T  # (D, S)
+        median = prior_quantiles(loaded, executor, np.zeros(1))[0, dims]  # (D,)
+        values = steps + (centre[dims] - median)[:, None]
+    else:
+        scale = sd[dims] if sd is not None and unit == "posterior_sd" else np.ones(len(dims))  # (D,)
+        values = centre[dims, None] + scale[:, None] * t[None, :]
+    return values.astype(np.float32)
+
+
 def traverse(loaded: LoadedRun, executor: InferenceExecutor, spec: TraversalSpec) -> Traversal:
     centre, sd = base_point(loaded, executor, spec.base)
-    scale = sd[list(spec.dims)] if spec.span_mode == "sd" else np.ones(len(spec.dims))  # (D,)
-    offsets = np.linspace(-spec.span, spec.span, spec.steps)  # (S,)
-    values = (centre[list(spec.dims), None] + scale[:, None] * offsets[None, :]).astype(np.float32)  # (D, S)
+    values = step_values(loaded, executor, spec, centre, sd)  # (D, S)
     z = np.repeat(centre[None].astype(np.float32), values.size, axis=0)  # (D * S, K)
     z[np.arange(values.size), np.repeat(spec.dims, spec.steps)] = values.reshape(-1)
     (outputs,) = executor.run(loaded, "decode", torch.from_numpy(z))
@@ -115,7 +175,8 @@ def traversal_view(loaded: LoadedRun, result: Traversal, with_outputs: bool) -> 
     spec, (d, s) = result.spec, result.values.shape
     outputs = to_lists(result.outputs.reshape(d, s, -1)) if with_outputs else None
     return {"run_id": loaded.run_id, "version": loaded.version, "dims": list(spec.dims), "steps": spec.steps,
-            "span": spec.span, "span_mode": spec.span_mode, "base": spec.base, "base_z": to_lists(result.base_z),
+            "span": spec.span, "span_mode": spec.span_mode, "span_unit": span_unit(spec),
+            "centre": CENTRES[spec.base.partition(":")[0]], "base": spec.base, "base_z": to_lists(result.base_z),
             "values": to_lists(result.values), "shape": list(result.outputs.shape[1:]), "outputs": outputs}
 
 

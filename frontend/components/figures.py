@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc
 from plotly.colors import qualitative
 
-from ..api_client import Embedding, FactorDim, GroupHeatmap, GroupSlice, TopKRow, Traversal
+from ..api_client import Embedding, FactorDim, GroupHeatmap, GroupSlice, PriorSubspace, TopKRow, Traversal
 
 MI_LABELS = {"mi_gaussian": "MI (Gaussian)", "mi_monte_carlo": "MI (Monte Carlo)"}
 HISTORY_SERIES = {"train_loss": "train loss", "val_loss": "validation loss", "train_recon": "train recon",
@@ -42,28 +42,71 @@ def sort_dims(dims: Sequence[FactorDim], estimator: str) -> list[FactorDim]:
     return sorted(dims, key=lambda d: (-getattr(d, estimator), d.dim))
 
 
-def mi_bar_figure(dims: Sequence[FactorDim], estimator: str = "mi_gaussian") -> go.Figure:
+SUBSPACE_COLOURS = qualitative.D3  # one colour per prior subspace, cycling past ten
+
+
+def mi_bar_figure(dims: Sequence[FactorDim], estimator: str = "mi_gaussian",
+                  subspaces: Sequence[PriorSubspace] | None = None) -> go.Figure:
     """One bar per latent dim: MI under ``estimator`` (sorted), KL beside it, variance as markers (right axis).
-    Each MI bar's customdata is its dim, for click-through."""
+    Each MI bar's customdata is its dim, for click-through. With ``subspaces`` (an Lp-nested prior's) the dims are
+    grouped by subspace, sorted within each, one MI colour per subspace labelled with its learned exponent."""
     if not dims:
         return empty_figure("no latent dims")
-    ordered = sort_dims(dims, estimator)
+    groups = subspace_groups(dims, estimator, subspaces)  # [(label or None, dims of the group)]
+    ordered = [d for _, group in groups for d in group]
     names = [f"z{d.dim}" for d in ordered]
     fig = go.Figure()
-    fig.add_bar(x=names, y=[getattr(d, estimator) for d in ordered], name=MI_LABELS[estimator],
-                customdata=[d.dim for d in ordered], marker_color="#0d6efd",
-                hovertemplate="%{x}: %{y:.3f} nats<br>click to explore<extra></extra>")
+    for i, (label, group) in enumerate(groups):
+        fig.add_bar(x=[f"z{d.dim}" for d in group], y=[getattr(d, estimator) for d in group],
+                    name=label or MI_LABELS[estimator], customdata=[d.dim for d in group], offsetgroup="mi",
+                    marker_color=SUBSPACE_COLOURS[i % len(SUBSPACE_COLOURS)] if label else "#0d6efd",
+                    hovertemplate="%{x}: %{y:.3f} nats<br>click to explore<extra></extra>")
     fig.add_bar(x=names, y=[d.kl for d in ordered], name="KL to prior", customdata=[d.dim for d in ordered],
-                marker_color="#adb5bd", hovertemplate="%{x}: KL %{y:.3f} nats<extra></extra>")
+                offsetgroup="kl", marker_color="#adb5bd", hovertemplate="%{x}: KL %{y:.3f} nats<extra></extra>")
     fig.add_scatter(x=names, y=[d.variance for d in ordered], name="variance of mean", mode="markers",
                     yaxis="y2", customdata=[d.dim for d in ordered], marker={"color": "#d63384", "size": 9},
                     hovertemplate="%{x}: variance %{y:.3f}<extra></extra>")
+    grouped = subspaces is not None
     fig.update_layout(barmode="group", clickmode="event", hovermode="closest",
                       yaxis={"title": "nats", "rangemode": "tozero"},
                       yaxis2={"title": "variance", "overlaying": "y", "side": "right", "rangemode": "tozero",
                               "showgrid": False},
-                      xaxis={"title": "latent dim (sorted by MI)", "type": "category"})
-    return base_layout(fig, f"Information per latent dim — {MI_LABELS[estimator]}")
+                      xaxis={"title": "latent dim (grouped by prior subspace, sorted by MI within each)" if grouped
+                             else "latent dim (sorted by MI)", "type": "category", "categoryorder": "array",
+                             "categoryarray": names})
+    if grouped:
+        mark_subspaces(fig, [len(group) for _, group in groups])
+    title = "Information per latent dim by prior subspace" if grouped else "Information per latent dim"
+    return base_layout(fig, f"{title} — {MI_LABELS[estimator]}", 380 if grouped else 340)
+
+
+def subspace_groups(dims: Sequence[FactorDim], estimator: str, subspaces: Sequence[PriorSubspace] | None
+                    ) -> list[tuple[str | None, list[FactorDim]]]:
+    """The bars' groups, each sorted by ``estimator``: one unlabelled group of every dim, or one per subspace
+    labelled "S<i> (z<a>–z<b>) p = <learned exponent>"."""
+    if subspaces is None:
+        return [(None, sort_dims(dims, estimator))]
+    by_dim = {d.dim: d for d in dims}
+    return [(subspace_label(i, s), sort_dims([by_dim[j] for j in s.dims if j in by_dim], estimator))
+            for i, s in enumerate(subspaces)]
+
+
+def subspace_label(i: int, subspace: PriorSubspace) -> str:
+    """"S1 (z0–z3) p = 2.13": the subspace's number, its dims and its (learned) inner exponent."""
+    first, last = subspace.dims[0], subspace.dims[-1]
+    span = f"z{first}" if first == last else f"z{first}–z{last}"
+    return f"S{i + 1} ({span}) p = {subspace.p:.2f}"
+
+
+def mark_subspaces(fig: go.Figure, sizes: Sequence[int]) -> None:
+    """A dashed line between neighbouring subspaces' bars and "S<i>" above each group (x in category units)."""
+    start = 0
+    for i, size in enumerate(sizes):
+        if i:
+            fig.add_vline(x=start - 0.5, line={"color": "#6c757d", "width": 1, "dash": "dash"})
+        fig.add_annotation(x=start + (size - 1) / 2, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"S{i + 1}", font={"size": 12, "color": SUBSPACE_COLOURS[i % len(SUBSPACE_COLOURS)]})
+        start += size
 
 
 def topk_figure(topk: Sequence[TopKRow] | None) -> go.Figure:

@@ -1,5 +1,6 @@
 """Factors: information per latent dim (MI under either estimator, KL, variance), the top-k reconstruction
-curve and the metrics report. Clicking a dim's bar opens Explore on that dim."""
+curve and the metrics report. Clicking a dim's bar opens Explore on that dim. A run with an Lp-nested (ISA)
+prior has its bars grouped by subspace, with a table of the subspaces' learned exponents."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Dataset, FactorDim, Factors, Run
+from frontend.api_client import (
+    BackendClient,
+    BackendError,
+    Dataset,
+    FactorDim,
+    Factors,
+    PriorInfo,
+    PriorSubspace,
+    Run,
+)
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
@@ -64,7 +74,8 @@ def layout(**query: Any) -> html.Div:
         dbc.Card([dbc.CardHeader("Information per latent dim (click a bar to explore that dim)"),
                   dbc.CardBody([html.Div(id="factors-est-note"),
                                 dcc.Loading(dcc.Graph(id="factors-bars", config=GRAPH_CONFIG,
-                                                      figure=empty_figure("loading…")))])], className="mb-3"),
+                                                      figure=empty_figure("loading…"))),
+                                html.Div(id="factors-prior")])], className="mb-3"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("Top-k reconstruction"),
                               dbc.CardBody(dcc.Graph(id="factors-topk", config=GRAPH_CONFIG,
@@ -123,8 +134,38 @@ def metrics_view(client: BackendClient, run_id: str) -> tuple[Any, bool]:
 def bars(run: Mapping[str, Any] | None, estimator: str) -> tuple[Any, Any]:
     if not run or not run.get("factors"):
         return empty_figure("no information per dim"), None
-    dims = Factors.model_validate(run["factors"]).dims
-    return mi_bar_figure(dims, estimator), estimator_note(dims)
+    factors = Factors.model_validate(run["factors"])
+    return mi_bar_figure(factors.dims, estimator, prior_subspaces(factors.prior)), estimator_note(factors.dims)
+
+
+def prior_subspaces(prior: PriorInfo | None) -> list[PriorSubspace] | None:
+    """The subspaces to group the bars by: an Lp-nested prior's, else None (one group)."""
+    return prior.subspaces if prior is not None and prior.kind == "lp_nested" else None
+
+
+@callback(Output("factors-prior", "children"), Input("factors-run", "data"))
+def prior_card(run: Mapping[str, Any] | None) -> Any:
+    if not run or not run.get("factors"):
+        return None
+    return prior_table(Factors.model_validate(run["factors"]).prior)
+
+
+def prior_table(prior: PriorInfo | None) -> Any:
+    """For an Lp-nested (ISA) prior: its root exponent and scale, and one row per subspace (dims, learned and
+    initial exponent); nothing for other priors."""
+    subspaces = prior_subspaces(prior)
+    if prior is None or subspaces is None:
+        return None
+    learned = "learned" if prior.learn_inner else "fixed"
+    rows = [html.Tr([html.Td(f"S{i + 1}"), html.Td(", ".join(f"z{j}" for j in s.dims)), html.Td(f"{s.p:.3f}"),
+                     html.Td("" if s.p_init is None else f"{s.p_init:g}")]) for i, s in enumerate(subspaces)]
+    head = html.Thead(html.Tr([html.Th("subspace"), html.Th("dims"), html.Th(f"exponent p_i ({learned})"),
+                               html.Th("initial p_i")]))
+    note = (f"Lp-nested (ISA) prior: {len(subspaces)} subspaces, root exponent p0 = {prior.p0:g}, scale "
+            f"s = {prior.scale:g}. KL is to each dim's own prior marginal; traversals span its quantiles.")
+    return html.Div([html.P(note, className="small text-muted mb-1"),
+                     dbc.Table([head, html.Tbody(rows)], size="sm", bordered=False, striped=True,
+                               id="factors-prior-table", className="mb-0 small")])
 
 
 def estimator_note(dims: Sequence[FactorDim]) -> Any:

@@ -58,6 +58,16 @@ class Prior(nn.Module, ABC):
         draws = self._seeded_draws()  # (S, K)
         return torch.quantile(draws, probs.to(draws), dim=0).to(probs.dtype)
 
+    def marginal_quantiles_at_scores(self, scores: Tensor) -> Tensor:
+        """(P,) standard-normal scores t -> (P, K) float64: each marginal's quantile at Phi(t), the value with the
+        coverage of t sd of a Gaussian (traversal spans in prior units). ValueError where Phi(t) is 0 or 1 in
+        float64 (|t| past about 8.2), whose quantile no probability can name."""
+        probs = torch.special.ndtr(scores.double())
+        if not bool(((probs > 0) & (probs < 1)).all()):
+            raise ValueError(f"scores: Phi(t) must lie strictly inside (0, 1) in float64 (|t| <= 8.2), got t from "
+                             f"{float(scores.min()):g} to {float(scores.max()):g}")
+        return self.marginal_quantiles(probs).double()
+
     def marginal_std(self) -> Tensor:
         """(K,) standard deviation of each marginal p(z_j). Empirical, from seeded draws."""
         return self._seeded_draws().std(0)

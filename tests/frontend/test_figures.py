@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fake_backend import EMBEDDING, FACTORS, GROUPED_TRAVERSAL, HEATMAP
 
-from frontend.api_client import Embedding, Factors, GroupHeatmap, Traversal
+from frontend.api_client import Embedding, Factors, GroupHeatmap, PriorSubspace, Traversal
 from frontend.components.figures import (
     PICKED,
     TOP,
@@ -37,6 +37,28 @@ def test_the_other_estimator_reorders() -> None:
     fig = mi_bar_figure(DIMS, "mi_monte_carlo")
     assert list(fig.data[0].x) == ["z3", "z0", "z2", "z1"]
     assert "Monte Carlo" in fig.layout.title.text
+
+
+def test_an_lp_nested_priors_subspaces_group_the_bars_with_their_exponents() -> None:
+    subspaces = [PriorSubspace(dims=[0, 1], p=2.134, p_init=2.2), PriorSubspace(dims=[2, 3], p=1.5, p_init=2.2)]
+    fig = mi_bar_figure(DIMS, "mi_gaussian", subspaces)
+    s1, s2, kl, var = fig.data
+    assert list(s1.x) == ["z1", "z0"] and list(s2.x) == ["z3", "z2"]  # by subspace, by MI within each
+    assert list(s1.customdata) == [1, 0] and list(s2.customdata) == [3, 2]  # click-through keeps the dim
+    assert (s1.name, s2.name) == ("S1 (z0–z1) p = 2.13", "S2 (z2–z3) p = 1.50")
+    assert s1.marker.color != s2.marker.color and s1.offsetgroup == s2.offsetgroup != kl.offsetgroup
+    assert list(kl.x) == list(var.x) == list(fig.layout.xaxis.categoryarray) == ["z1", "z0", "z3", "z2"]
+    assert [a.text for a in fig.layout.annotations] == ["S1", "S2"]
+    assert [shape.x0 for shape in fig.layout.shapes] == [1.5]  # one line between the two subspaces
+    assert "by prior subspace" in fig.layout.title.text and "subspace" in fig.layout.xaxis.title.text
+    one = mi_bar_figure(DIMS, "mi_gaussian", [PriorSubspace(dims=[0, 1, 2, 3], p=2.0)])
+    assert one.data[0].name == "S1 (z0–z3) p = 2.00" and not one.layout.shapes
+
+
+def test_without_subspaces_the_bars_are_one_sorted_group() -> None:
+    fig = mi_bar_figure(DIMS, "mi_gaussian", None)
+    assert len(fig.data) == 3 and fig.data[0].name == "MI (Gaussian)" and not fig.layout.annotations
+    assert "subspace" not in fig.layout.title.text
 
 
 def test_empty_inputs_say_so() -> None:
