@@ -19,6 +19,10 @@ from .config import FrontendSettings
 
 API = "/api/v1"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+READ_METHODS = ("GET", "HEAD")
+# Every write carries a header an HTML form cannot send: the backend refuses a write without a JSON body otherwise
+# (backend/api/request_checks.py), so a page of another site cannot make one through the user's browser.
+WRITE_HEADERS = {"X-Requested-With": "factorscope"}
 
 
 class Model(BaseModel):
@@ -33,6 +37,7 @@ class Family(Model):
     capabilities: list[str] = Field(default_factory=list)
     config_schema: dict[str, Any] = Field(default_factory=dict)
     defaults: dict[str, Any] = Field(default_factory=dict)
+    made_by: str | None = None  # another route makes its runs (a lens): not offered by the training form
 
 
 class Dataset(Model):
@@ -175,6 +180,24 @@ class TopKRow(Model):
     kept_fraction: float | None = None
 
 
+class PriorSubspace(Model):
+    """One subspace of an Lp-nested (ISA) prior: its latent dims and (learned) inner exponent."""
+
+    dims: list[int]
+    p: float
+    p_init: float | None = None
+
+
+class PriorInfo(Model):
+    """The run's prior: ``kind`` "standard_normal", "lp_nested" (with its subspaces) or a prior class name."""
+
+    kind: str
+    p0: float | None = None
+    scale: float | None = None
+    learn_inner: bool | None = None
+    subspaces: list[PriorSubspace] | None = None
+
+
 class Factors(Model):
     run_id: str
     version: str
@@ -182,6 +205,7 @@ class Factors(Model):
     order: list[int]
     topk: list[TopKRow] | None = None
     n_items: int | None = None
+    prior: PriorInfo | None = None
 
 
 class Embedding(Model):
@@ -292,7 +316,8 @@ class BackendClient:
               body: Any | None = None) -> httpx.Response:
         try:
             # params=None keeps a query already in ``path`` (httpx replaces it with any params, even {})
-            response = self.http.request(method, path, params=_query(params) if params else None, json=body)
+            response = self.http.request(method, path, params=_query(params) if params else None, json=body,
+                                         headers=None if method in READ_METHODS else WRITE_HEADERS)
         except httpx.TimeoutException as err:
             raise BackendError(504, "Backend timed out", f"{method} {path} took too long ({type(err).__name__}); "
                                "the backend may be busy: try again") from err

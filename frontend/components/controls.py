@@ -1,5 +1,6 @@
 """Control factories: labelled fields, the run picker, the traversal sliders, the form generated from a
-config JSON schema, the latent sliders and the item gallery. ``form_values`` (the form's inverse) is pure."""
+config JSON schema, the latent sliders and the item gallery. The form's inverse (its values, checked) is
+``forms.form_values``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dash import dcc, html
 
 from ..api_client import ImageUrls, RunSummary
 from ..state import SPAN, STEPS
+from .forms import field_kind, show
 
 SLIDER_RANGE = 3.0  # playground sliders: -3..3 (prior standard deviations for the usual N(0, I) prior)
 
@@ -25,10 +27,13 @@ def dom_id(component_id: str | Mapping[str, Any]) -> str:
 
 
 def create_field(label: str, control: Any, control_id: str | Mapping[str, Any] | None = None,
-                 help_text: str | None = None) -> html.Div:
-    """A label above its control (``control_id`` ties the two together for screen readers)."""
+                 help_text: str | None = None, feedback_id: str | dict[str, Any] | None = None) -> html.Div:
+    """A label above its control (``control_id`` ties the two together for screen readers); ``feedback_id``:
+    an empty message right under the control, where the form says why its value is refused."""
     parts: list[Any] = [dbc.Label(label, html_for=dom_id(control_id) if control_id else None,
                                   className="fs-label"), control]
+    if feedback_id:
+        parts.append(html.Div(id=feedback_id, className="invalid-feedback d-block fs-field-error"))
     if help_text:
         parts.append(dbc.FormText(help_text))
     return html.Div(parts, className="mb-3")
@@ -72,30 +77,12 @@ def pick_run(runs: Sequence[RunSummary], *wanted: str | None) -> str | None:
 
 # -- the config form ----------------------------------------------------------------------------------
 
-def field_kind(prop: Mapping[str, Any]) -> str:
-    """'integer', 'number', 'boolean', 'enum', 'int_list', 'float_list', 'string' or 'json'."""
-    options = [p for p in prop.get("anyOf", []) if p.get("type") != "null"]
-    if len(options) == 1:
-        prop = {**options[0], **{k: v for k, v in prop.items() if k != "anyOf"}}
-    if "enum" in prop:
-        return "enum"
-    kind = prop.get("type")
-    if kind == "array":
-        item = prop.get("items", {}).get("type")
-        return {"integer": "int_list", "number": "float_list"}.get(item, "json")
-    return kind if kind in ("integer", "number", "boolean", "string") else "json"
-
-
-def nullable(prop: Mapping[str, Any]) -> bool:
-    return any(p.get("type") == "null" for p in prop.get("anyOf", []))
-
-
 def show_value(kind: str, value: Any) -> Any:
     """A config value as the control shows it."""
     if value is None:
         return None
     if kind in ("int_list", "float_list"):
-        return ", ".join(str(v) for v in value)
+        return show(value)
     if kind == "json":
         return json.dumps(value)
     return value
@@ -110,18 +97,22 @@ def create_schema_input(id_type: str, name: str, prop: Mapping[str, Any], value:
                           value=value)
     if kind == "boolean":
         return dbc.Switch(id=component_id, value=bool(value), label=prop.get("title", name))
-    if kind in ("integer", "number"):  # no min/max/step: the browser would turn -10 or 2.5 into a blank, which
-        # means "the default" here; the number is sent as typed and parse_value or the backend says what is wrong
+    if kind in ("integer", "number"):  # text, not type=number: a browser gives a blank for text it cannot read
+        # ("abc", "1e400", "nan"), so the form could not tell it from an empty field; forms.check_value reads it
         default = prop.get("default")
-        return dbc.Input(id=component_id, type="number", value=value, step="any",
+        return dbc.Input(id=component_id, type="text", value=show_value(kind, value), debounce=True,
+                         inputmode="numeric" if kind == "integer" else "decimal",
                          placeholder=f"default: {default}" if default is not None else "")
     placeholder = {"int_list": "e.g. 256, 128", "float_list": "e.g. 0.5, 1", "json": "JSON"}.get(kind, "")
-    return dbc.Input(id=component_id, type="text", value=show_value(kind, value), placeholder=placeholder)
+    # debounce: the value (and its check) follows when the user leaves the field, not at each key
+    return dbc.Input(id=component_id, type="text", value=show_value(kind, value), placeholder=placeholder,
+                     debounce=True)
 
 
 def create_config_form(schema: Mapping[str, Any], defaults: Mapping[str, Any], id_type: str,
                        values: Mapping[str, Any] | None = None) -> list[Any]:
-    """One labelled control per schema property, in schema order, showing ``values`` or the defaults."""
+    """One labelled control per schema property, in schema order, showing ``values`` or the defaults, each with
+    its message slot ({"type": f"{id_type}-error", "field": name})."""
     props: Mapping[str, Any] = schema.get("properties", {})
     current = {**defaults, **(values or {})}
     out = []
@@ -129,60 +120,18 @@ def create_config_form(schema: Mapping[str, Any], defaults: Mapping[str, Any], i
         value = current.get(name, prop.get("default"))
         control = create_schema_input(id_type, name, prop, value)
         label = prop.get("title") or name
-        out.append(dbc.Col(create_field(label, control, {"type": id_type, "field": name}, prop.get("description")),
-                           xs=12, sm=6, lg=4))
+        field = create_field(label, control, {"type": id_type, "field": name}, prop.get("description"),
+                             {"type": f"{id_type}-error", "field": name})
+        out.append(dbc.Col(field, xs=12, sm=6, lg=4))
     return out
-
-
-def parse_value(kind: str, raw: Any, name: str) -> Any:
-    """One control's value -> the config value; ValueError saying what was expected."""
-    if kind == "integer":
-        if isinstance(raw, float) and not raw.is_integer():
-            raise ValueError(f"{name}: expected a whole number, got {raw}")
-        return int(raw)
-    if kind == "number":
-        return float(raw)
-    if kind == "boolean":
-        return bool(raw)
-    if kind in ("int_list", "float_list"):
-        cast = int if kind == "int_list" else float
-        try:
-            return [cast(p) for p in str(raw).replace(" ", "").split(",") if p]
-        except ValueError:
-            what = "whole numbers" if kind == "int_list" else "numbers"
-            raise ValueError(f"{name}: expected comma-separated {what} like 256, 128; got {raw!r}") from None
-    if kind == "json":
-        try:
-            return json.loads(str(raw))
-        except json.JSONDecodeError:
-            raise ValueError(f"{name}: expected JSON, got {raw!r}") from None
-    return raw
-
-
-def form_values(schema: Mapping[str, Any], ids: Sequence[Mapping[str, Any]], raw: Sequence[Any]
-                ) -> tuple[dict[str, Any], list[str]]:
-    """The form's controls (pattern-matching ids + values) -> (config, errors). Blank fields are left
-    out so the backend's defaults apply; the backend validates the rest (and answers 422)."""
-    props: Mapping[str, Any] = schema.get("properties", {})
-    config: dict[str, Any] = {}
-    errors: list[str] = []
-    for component_id, value in zip(ids, raw, strict=True):
-        name = component_id["field"]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        try:
-            config[name] = parse_value(field_kind(props.get(name, {})), value, name)
-        except (TypeError, ValueError) as err:
-            errors.append(str(err))
-    return config, errors
 
 
 # The training fields the form offers (the backend fills the others from its defaults).
 TRAIN_SCHEMA: dict[str, Any] = {"properties": {
     "steps": {"type": "integer", "title": "Training steps", "default": 2000, "minimum": 1},
     "batch_size": {"type": "integer", "title": "Batch size", "default": 64, "minimum": 2},
-    "lr": {"type": "number", "title": "Learning rate", "default": 0.001},
-    "seed": {"type": "integer", "title": "Seed", "default": 0, "minimum": 0},
+    "lr": {"type": "number", "title": "Learning rate", "default": 0.001, "exclusiveMinimum": 0},
+    "seed": {"type": "integer", "title": "Seed", "default": 0, "minimum": 0, "maximum": 2**32 - 1},
 }}
 
 

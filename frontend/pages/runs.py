@@ -1,6 +1,6 @@
 """Runs: the list of runs with their key metrics, a run's card (config, training curve, metrics), and the
-form that trains a new run (generated from the family's config schema, validated by the backend) with a
-progress bar fed by the job endpoint."""
+form that trains a new run (generated from the family's config schema; every field checked before anything is
+sent, and again by the backend, the message beside the field) with a progress bar fed by the job endpoint."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
 from frontend.api_client import BackendClient, BackendError, Family, Job, MetricsFile, RunSummary
-from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field, form_values
+from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, training_figure
+from frontend.components.forms import RUN_ID_FIELD, check_run_id, form_values, problem_fields, refusal
 from frontend.components.pagekit import (
     WATCH_MS,
     active_jobs,
@@ -35,6 +36,9 @@ dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope"
 MAX_DETAILS = 30  # runs whose metrics the list fetches one by one (when the list itself has none)
 CONFIG = {"type": "config-field", "field": ALL}
 TRAIN = {"type": "train-field", "field": ALL}
+CONFIG_ERROR = {"type": "config-field-error", "field": ALL}  # each field's message slot (controls.create_field)
+TRAIN_ERROR = {"type": "train-field-error", "field": ALL}
+FieldErrors = Mapping[tuple[str, str], str]  # {(section: "config", "train" or "run_id", field): why it is refused}
 # screen readers announce changes to the job status (Dash takes hyphenated attributes through **kwargs)
 POLITE: dict[str, Any] = {"aria-live": "polite"}
 
@@ -77,7 +81,7 @@ def train_form(state: RunsState) -> dbc.Card:
             dbc.Row(create_config_form(TRAIN_SCHEMA, {}, "train-field")),
             create_field("Run id (optional)", dbc.Input(id="runs-run-id", type="text", debounce=True,
                                                         placeholder="made from family, dataset and time"),
-                         "runs-run-id", "lowercase letters, digits, '-' and '_'"),
+                         "runs-run-id", "lowercase letters, digits, '-' and '_'", "runs-run-id-error"),
             dbc.Button("Train", id="runs-submit", color="primary", n_clicks=0, className="mb-3"),
             html.Div(id="runs-form-alert"),
             html.Div([
@@ -312,7 +316,7 @@ def load_catalogue(client: BackendClient, state: RunsState) -> tuple[Any, ...]:
         families, datasets = client.families(), client.datasets()
     except BackendError as err:
         return None, [], None, [], None, create_error_alert(err, "load the families and datasets")
-    names, sets = [f.name for f in families], [d.name for d in datasets]
+    names, sets = [f.name for f in families if f.made_by is None], [d.name for d in datasets]
     first_family, first_dataset = form_defaults(names, sets)
     family = state.family if state.family in names else first_family
     dataset = state.dataset if state.dataset in sets else first_dataset
@@ -351,6 +355,7 @@ def edited_fields(spec: Mapping[str, Any] | None, ids: Sequence[Mapping[str, Any
 @callback(Output("runs-job-store", "data"), Output("runs-form-alert", "children", allow_duplicate=True),
           Output("runs-poll", "disabled"), Output("runs-refresh", "data", allow_duplicate=True),
           Output("runs-job", "style"), Output("runs-job-alert", "children", allow_duplicate=True),
+          Output(CONFIG_ERROR, "children"), Output(TRAIN_ERROR, "children"), Output("runs-run-id-error", "children"),
           Input("runs-submit", "n_clicks"), State("runs-family", "value"), State("runs-dataset", "value"),
           State(CONFIG, "id"), State(CONFIG, "value"), State(TRAIN, "id"), State(TRAIN, "value"),
           State("runs-families", "data"), State("runs-refresh", "data"), State("runs-run-id", "value"),
@@ -358,28 +363,72 @@ def edited_fields(spec: Mapping[str, Any] | None, ids: Sequence[Mapping[str, Any
 def submit(_clicks: int, family: str | None, dataset: str | None, config_ids: list[dict[str, str]],
            config_values: list[Any], train_ids: list[dict[str, str]], train_values: list[Any],
            families: Mapping[str, Any] | None, refresh: int, run_id: str | None) -> tuple[Any, ...]:
+    """Check every field; send the run only when all are right; each refusal (the form's or the API's) shows
+    beside its field."""
     schema = ((families or {}).get(family or "") or {}).get("schema", {})
-    config, errors = form_values(schema, config_ids, config_values)
+    config, config_errors = form_values(schema, config_ids, config_values)
     train, train_errors = form_values(TRAIN_SCHEMA, train_ids, train_values)
-    return start_training(context.client(), family, dataset, config, train, errors + train_errors, refresh,
-                          (run_id or "").strip() or None)
+    run, run_error = check_run_id(run_id)
+    errors = {**{("config", k): v for k, v in config_errors.items()},
+              **{("train", k): v for k, v in train_errors.items()},
+              **({(RUN_ID_FIELD, RUN_ID_FIELD): run_error} if run_error else {})}
+    *outputs, fields = start_training(context.client(), family, dataset, config, train, errors, refresh, run)
+    return (*outputs, field_messages(fields, "config", config_ids), field_messages(fields, "train", train_ids),
+            fields.get((RUN_ID_FIELD, RUN_ID_FIELD)))
+
+
+@callback(Output({"type": "config-field-error", "field": MATCH}, "children", allow_duplicate=True),
+          Input({"type": "config-field", "field": MATCH}, "value"), State("runs-family", "value"),
+          State("runs-families", "data"), prevent_initial_call=True)
+def check_config_field(value: Any, family: str | None, families: Mapping[str, Any] | None) -> str | None:
+    """A family config field checked as the user leaves it (its message cleared once the value fits)."""
+    schema = ((families or {}).get(family or "") or {}).get("schema", {})
+    return refusal(schema.get("properties", {}).get(ctx.triggered_id["field"], {}), value)
+
+
+@callback(Output({"type": "train-field-error", "field": MATCH}, "children", allow_duplicate=True),
+          Input({"type": "train-field", "field": MATCH}, "value"), prevent_initial_call=True)
+def check_train_field(value: Any) -> str | None:
+    return refusal(TRAIN_SCHEMA["properties"][ctx.triggered_id["field"]], value)
+
+
+@callback(Output("runs-run-id-error", "children", allow_duplicate=True), Input("runs-run-id", "value"),
+          prevent_initial_call=True)
+def check_run_id_field(value: str | None) -> str | None:
+    return check_run_id(value)[1]
+
+
+def field_messages(errors: FieldErrors, section: str, ids: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    """One message (or None) per field of ``section``, in the order of its controls."""
+    return [errors.get((section, i["field"])) for i in ids]
+
+
+def form_problem(family: str | None, dataset: str | None, errors: FieldErrors) -> str:
+    """What to do before anything can be sent: choose a family and dataset, fix the fields marked (named)."""
+    todo = [] if family and dataset else ["choose a family and a dataset"]
+    if errors:
+        todo.append(f"fix the {'field' if len(errors) == 1 else f'{len(errors)} fields'} marked in red "
+                    f"({', '.join(field for _, field in errors)})")
+    return f"Nothing was sent: {' and '.join(todo)}."
 
 
 def start_training(client: BackendClient, family: str | None, dataset: str | None, config: dict[str, Any],
-                   train: dict[str, Any], errors: list[str], refresh: int, run_id: str | None = None
+                   train: dict[str, Any], errors: FieldErrors, refresh: int, run_id: str | None = None
                    ) -> tuple[Any, ...]:
-    """POST the run; a 422's or 409's detail (or the form's own parse errors) shows under the button."""
-    if not family or not dataset:
-        errors = ["choose a family and a dataset", *errors]
+    """POST the run unless the form has ``errors`` (then the button's alert names the fields, and nothing is
+    sent); (job store, form alert, poll disabled, refresh, job style, job alert, the messages beside the fields).
+    A 422's or 409's detail shows under the button and beside the field it names."""
     hidden, shown, keep = {"display": "none"}, {"display": "block"}, dash.no_update
-    if errors:
-        return None, create_message("Fix the form: " + "; ".join(errors), "danger"), True, keep, hidden, None
+    if not family or not dataset or errors:
+        alert = create_message(form_problem(family, dataset, errors), "danger")
+        return None, alert, True, keep, hidden, None, dict(errors)
     try:
-        accepted = client.create_run(family or "", dataset or "", config, train, run_id)
+        accepted = client.create_run(family, dataset, config, train, run_id)
     except BackendError as err:
-        return None, create_error_alert(err, "start training"), True, keep, hidden, None
+        fields = problem_fields(err, {"config": list(config), "train": list(train)})
+        return None, create_error_alert(err, "start training"), True, keep, hidden, None, fields
     note = create_message(f"Training run {accepted.run_id} (job {accepted.job_id}).", "info")
-    return {"job_id": accepted.job_id, "run_id": accepted.run_id}, note, False, (refresh or 0) + 1, shown, None
+    return {"job_id": accepted.job_id, "run_id": accepted.run_id}, note, False, (refresh or 0) + 1, shown, None, {}
 
 
 @callback(Output("runs-progress", "value"), Output("runs-progress", "label"), Output("runs-job-status", "children"),

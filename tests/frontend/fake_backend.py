@@ -30,12 +30,13 @@ FACTORS: dict[str, Any] = {
     "topk": [{"k": 0, "mse": 0.128, "kept_mi": 0.0, "kept_fraction": 0.0},
              {"k": 1, "mse": 0.085, "kept_mi": 0.90, "kept_fraction": 0.92},
              {"k": 4, "mse": 0.084, "kept_mi": 0.98, "kept_fraction": 1.0}],
+    "prior": {"kind": "standard_normal"},
 }
 HELD = {"n_items": 500, "items": "held out"}
 # metrics.json as training and an evaluation write it (K = 4 dims, F = 1 factor): MIG's gap is
 # (0.3 - 0.024) / 2.3 = 0.12, SAP's 0.18 - 0.13 = 0.05
 REPORT: dict[str, Any] = {
-    "factors": {k: v for k, v in FACTORS.items() if k not in ("run_id", "version")},
+    "factors": {k: v for k, v in FACTORS.items() if k not in ("run_id", "version", "prior")},
     "reconstruction": {"mse": 0.08, "nll": 31.0, **HELD},
     "log_likelihood": {"iw_elbo": -30.5, "samples": 100, **HELD},
     "metrics": {
@@ -84,6 +85,7 @@ PNG = b"\x89PNG\r\n\x1a\nfake"
 HEALTH: dict[str, Any] = {"status": "ok", "version": "0.1.0"}
 TRAVERSAL: dict[str, Any] = {  # z0 at 2 steps of +-1 around item 3's code, numbers only
     "run_id": "tiny", "version": VERSION, "dims": [0], "steps": 2, "span": 1.0, "span_mode": "abs", "base": "item:3",
+    "span_unit": "latent", "centre": "posterior_mean",
     "base_z": [0.1, -0.2, 0.3, 4.0], "values": [[-0.9, 1.1]], "shape": [1, 8, 8], "outputs": None}
 GROUPED_RUN: dict[str, Any] = {
     **RUN, "run_id": "grouped", "family": "oi_vae", "dataset": "parts", "latent_dim": 4,
@@ -101,6 +103,7 @@ HEATMAP: dict[str, Any] = {  # 3 groups of 2 features x 4 dims; z3 is pruned fro
 }
 GROUPED_TRAVERSAL: dict[str, Any] = {  # z0 at 3 steps: outputs 1 dim x 3 steps x 6 features
     "run_id": "grouped", "version": VERSION, "dims": [0], "steps": 3, "span": 2.5, "span_mode": "sd", "base": "zero",
+    "span_unit": "prior_quantile", "centre": "prior_median",
     "base_z": [0.0] * 4, "values": [[-2.5, 0.0, 2.5]], "shape": [6],
     "outputs": [[[-1.0, -1.1, 0.0, 0.0, -0.2, -0.3], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 1.1, 0.0, 0.0, 0.2, 0.3]]],
 }
@@ -185,10 +188,13 @@ class FakeBackend:
         return httpx.Response(202, json={"job_id": job_id, "run_id": run_id, "job_url": f"/api/v1/jobs/{job_id}"})
 
     def create(self, body: dict[str, Any]) -> httpx.Response:
-        if body["config"].get("latent_dim", 1) < 1:
-            return problem(422, "Unprocessable Entity", "config: latent_dim must be in 1..512, got 0")
+        if body["config"].get("latent_dim", 1) < 1:  # as the real API words it (backend/errors.py InvalidInput)
+            msg = "VAEConfig: latent_dim must be in 1..512, got 0"
+            return problem(422, "Unprocessable Content", f"body.config: {msg}", errors=[
+                {"loc": ["body", "config"], "msg": msg}], type="tag:factorscope.dev,2025:problems/invalid-input")
         if body.get("run_id") == "tiny":
-            return problem(409, "Conflict", "run 'tiny' already exists; expected a new run_id (or none)")
+            return problem(409, "Conflict", "run 'tiny' already exists; expected a new run_id (or none)",
+                           type="tag:factorscope.dev,2025:problems/run-exists")
         run_id = body.get("run_id", "new-run")
         return self.accept("ab12", "train", run_id)
 

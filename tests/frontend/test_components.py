@@ -12,11 +12,11 @@ from frontend.components.controls import (
     create_schema_input,
     dom_id,
     field_kind,
-    form_values,
     pick_run,
     run_options,
 )
 from frontend.components.feedback import create_error_alert
+from frontend.components.forms import form_values
 from frontend.components.tables import (
     create_runs_table,
     create_top_groups_table,
@@ -49,7 +49,7 @@ def test_field_kinds() -> None:
 
 def test_the_form_has_one_labelled_control_per_property() -> None:
     form = create_config_form(SCHEMA, {"latent_dim": 10, "hidden": [256, 256]}, "config-field")
-    ids = [i for i in ids_of(form) if isinstance(i, dict)]
+    ids = [i for i in ids_of(form) if isinstance(i, dict) and i["type"] == "config-field"]
     assert [i["field"] for i in ids] == ["latent_dim", "hidden", "likelihood", "beta"]
     assert dom_id({"type": "config-field", "field": "beta"}) == '{"field":"beta","type":"config-field"}'
 
@@ -58,12 +58,39 @@ def test_form_values_parse_and_report() -> None:
     ids = [{"type": "c", "field": f} for f in ("latent_dim", "hidden", "likelihood", "beta")]
     config, errors = form_values(SCHEMA, ids, [4, "64, 32", "gaussian", "0.5"])
     assert config == {"latent_dim": 4, "hidden": [64, 32], "likelihood": "gaussian", "beta": 0.5} and not errors
-    config, errors = form_values(SCHEMA, ids, [None, "", "auto", None])
-    assert config == {"likelihood": "auto"}
+    config, errors = form_values(SCHEMA, ids, [None, "", "auto", None])  # a blank is never the default
+    assert config == {"likelihood": "auto"} and set(errors) == {"latent_dim", "hidden", "beta"}
     _, errors = form_values(SCHEMA, ids, [2.5, "a, b", "auto", "x"])
-    assert len(errors) == 3 and any("hidden: expected comma-separated whole numbers" in e for e in errors)
+    assert len(errors) == 3 and "expected comma-separated whole numbers" in errors["hidden"]
     train, errors = form_values(TRAIN_SCHEMA, [{"type": "t", "field": "steps"}], [300])
     assert train == {"steps": 300} and not errors
+
+
+def test_the_isa_vae_form_has_int_and_float_list_fields_that_parse() -> None:
+    from backend.services.catalog import family_views  # the real API's family list (the fake lists only vae)
+
+    isa = next(f for f in family_views() if f["name"] == "isa_vae")
+    schema, defaults = isa["config_schema"], isa["defaults"]
+    kinds = {name: field_kind(prop) for name, prop in schema["properties"].items()}
+    assert kinds["subspace_sizes"] == "int_list" and kinds["p_inner"] == "float_list" and kinds["p0"] == "number"
+    assert kinds["learn_inner"] == "boolean"
+    form = create_config_form(schema, defaults, "config-field")
+    assert [i["field"] for i in ids_of(form) if isinstance(i, dict) and i["type"] == "config-field"] == list(kinds)
+    shown = {i["field"]: c.value for c in flatten(form) if isinstance(getattr(c, "id", None), dict)
+             for i in [c.id] if i["type"] == "config-field"}
+    assert shown["subspace_sizes"] == "4, 4, 4, 4, 4" and shown["p_inner"] == "2.2"
+    typed = dict(shown, latent_dim="6", subspace_sizes="3, 3", p_inner="2.2, 1.8")
+    ids = [{"type": "c", "field": f} for f in typed]
+    config, errors = form_values(schema, ids, list(typed.values()))
+    assert not errors and config["subspace_sizes"] == [3, 3] and config["p_inner"] == [2.2, 1.8]
+
+
+def flatten(node: object) -> list[object]:
+    """Every component in a tree, in document order."""
+    if isinstance(node, list | tuple):
+        return [c for child in node for c in flatten(child)]
+    children = getattr(node, "children", None)
+    return [node] + (flatten(children) if children is not None else [])
 
 
 def test_run_choice_prefers_ready_runs() -> None:
@@ -110,13 +137,12 @@ def test_a_run_whose_training_stopped_says_why_instead_of_linking() -> None:
 
 
 def test_number_fields_send_what_was_typed() -> None:
-    """No min/max/step: a browser would turn -10 or 2.5 into a blank, and a blank means 'the default'."""
+    """Text, not type=number: a browser turns text it cannot read ("abc", "1e400") into a blank."""
     steps = create_schema_input("t", "steps", {"type": "integer", "minimum": 1, "default": 2000}, 2000)
-    assert (steps.type, steps.step, steps.placeholder) == ("number", "any", "default: 2000")
-    assert getattr(steps, "min", None) is None and getattr(steps, "max", None) is None
+    assert (steps.type, steps.inputmode, steps.placeholder) == ("text", "numeric", "default: 2000")
     schema = {"properties": {"steps": {"type": "integer"}}}
-    assert form_values(schema, [{"field": "steps"}], [-10]) == ({"steps": -10}, [])  # the backend answers 422
-    assert form_values(schema, [{"field": "steps"}], [2.5])[1] == ["steps: expected a whole number, got 2.5"]
+    assert form_values(schema, [{"field": "steps"}], ["-10"]) == ({"steps": -10}, {})  # no minimum: the backend's
+    assert form_values(schema, [{"field": "steps"}], ["2.5"])[1] == {"steps": "expected a whole number, got 2.5"}
 
 
 def test_only_grouped_runs_link_to_the_groups_page() -> None:

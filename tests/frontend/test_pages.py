@@ -271,6 +271,22 @@ def test_factors_page_loads_the_curve_and_metrics(pages: dict[str, ModuleType], 
     agreeing = {**data["factors"], "dims": [{**d, "mi_monte_carlo": d["mi_gaussian"]} for d in FACTORS["dims"]]}
     assert pages["factors"].bars({**data, "factors": agreeing}, "mi_gaussian")[1] is None
     assert pages["factors"].query(data, "mi_monte_carlo") == f"?run=tiny&v={VERSION}&est=mi_monte_carlo"
+    assert pages["factors"].prior_card(data) is None  # a standard normal prior: no subspace table
+
+
+ISA_PRIOR = {"kind": "lp_nested", "p0": 2.1, "scale": 1.0, "learn_inner": True,
+             "subspaces": [{"dims": [0, 1, 2], "p": 2.318, "p_init": 2.2}, {"dims": [3], "p": 2.2, "p_init": 2.2}]}
+
+
+def test_factors_of_an_isa_run_group_dims_by_subspace(pages: dict[str, ModuleType]) -> None:
+    data = {"run_id": "isa", "version": VERSION, "factors": {**FACTORS, "run_id": "isa", "prior": ISA_PRIOR}}
+    fig, _ = pages["factors"].bars(data, "mi_gaussian")
+    assert [t.name for t in fig.data[:2]] == ["S1 (z0–z2) p = 2.32", "S2 (z3) p = 2.20"]
+    assert list(fig.data[0].x) == ["z2", "z1", "z0"] and list(fig.data[1].x) == ["z3"]
+    table = pages["factors"].prior_card(data)
+    text = text_of(table)
+    assert "root exponent p0 = 2.1" in text and "exponent p_i (learned)" in text
+    assert "S1 z0, z1, z2 2.318 2.2" in text and "S2 z3 2.200 2.2" in text
 
 
 def test_factors_follows_a_metrics_job_until_it_is_done(pages: dict[str, ModuleType], client: BackendClient,
@@ -547,17 +563,19 @@ def test_switching_family_keeps_the_fields_the_user_changed(pages: dict[str, Mod
 
 def test_training_starts_and_a_422_shows_its_detail(pages: dict[str, ModuleType], client: BackendClient) -> None:
     start = pages["runs"].start_training
-    job, _note, paused, refresh, style, _ = start(client, "vae", "digits", {"latent_dim": 2}, {"steps": 50}, [], 0)
-    assert job == {"job_id": "ab12", "run_id": "new-run"} and not paused and refresh == 1
+    job, _note, paused, refresh, style, _, fields = start(client, "vae", "digits", {"latent_dim": 2}, {"steps": 50},
+                                                          {}, 0)
+    assert job == {"job_id": "ab12", "run_id": "new-run"} and not paused and refresh == 1 and fields == {}
     assert style == {"display": "block"}
-    job, alert, paused, *_ = start(client, "vae", "digits", {"latent_dim": 0}, {}, [], 0)
+    job, alert, paused, *_, fields = start(client, "vae", "digits", {"latent_dim": 0}, {}, {}, 0)
     assert job is None and paused and "latent_dim must be in 1..512" in text_of(alert)
-    job, alert, *_ = start(client, "vae", "digits", {}, {}, ["hidden: expected comma-separated whole numbers"], 0)
-    assert job is None and "hidden: expected" in text_of(alert)
-    job, *_ = start(client, "vae", "digits", {}, {}, [], 0, "my-run")
+    assert fields == {("config", "latent_dim"): "VAEConfig: latent_dim must be in 1..512, got 0"}  # beside it
+    job, alert, *_ = start(client, "vae", "digits", {}, {}, {("config", "hidden"): "expected comma-separated"}, 0)
+    assert job is None and "fix the field marked in red (hidden)" in text_of(alert)
+    job, *_ = start(client, "vae", "digits", {}, {}, {}, 0, "my-run")
     assert job == {"job_id": "ab12", "run_id": "my-run"}
-    job, alert, *_ = start(client, "vae", "digits", {}, {}, [], 0, "tiny")
-    assert job is None and "run 'tiny' already exists" in text_of(alert)
+    job, alert, *_, fields = start(client, "vae", "digits", {}, {}, {}, 0, "tiny")
+    assert job is None and "run 'tiny' already exists" in text_of(alert) and ("run_id", "run_id") in fields
 
 
 def test_polling_shows_progress_until_the_run_is_listed(pages: dict[str, ModuleType], client: BackendClient,
