@@ -43,6 +43,8 @@ from .distributions import (
 from .estimators import factor_mutual_information
 from .evaluation import EvalConfig, factor_table
 from .labels import LabelError, LabelSet, parse_label_rows, reveal
+from .lens import AttributeSpec, FitProgress, Lens, fit_lens
+from .metrics import interpretability, quantile_classes
 from .protocols import Grouped, HasParent, HasPrior, ParentRef
 from .registry import FamilySpec, UnknownFamilyError, families, get_family, register_family
 from .report import ProgressFn as EvalProgressFn
@@ -55,6 +57,7 @@ __all__ = [
     "HUMANOID_BONES",
     "HUMANOID_POINTS",
     "Attribute",
+    "AttributeSpec",
     "CheckpointError",
     "ConfigError",
     "DataSpec",
@@ -66,12 +69,14 @@ __all__ = [
     "FactorisedPosterior",
     "FactorisedPrior",
     "FamilySpec",
+    "FitProgress",
     "Grouped",
     "HasParent",
     "HasPrior",
     "LabelError",
     "LabelSet",
     "LatentModel",
+    "Lens",
     "LossOutput",
     "LpNested",
     "MissingExtraError",
@@ -96,14 +101,17 @@ __all__ = [
     "families",
     "field_docs",
     "fit",
+    "fit_lens",
     "gaussian_params",
     "get_dataset",
     "get_family",
     "humanoid_joint_positions",
+    "interpretability",
     "load_model",
     "model_header",
     "nested_configs",
     "parse_label_rows",
+    "quantile_classes",
     "read_json",
     "register_family",
     "reveal",

@@ -89,7 +89,7 @@ PUBLIC = {
     "factor_mutual_information", "factor_table", "families", "field_docs", "fit", "gaussian_params", "get_dataset",
     "get_family", "humanoid_joint_positions", "load_model", "model_header", "nested_configs", "parse_label_rows",
     "read_json", "register_family", "reveal", "save_model", "saved_step", "select_device", "split_indices",
-    "write_json",
+    "write_json", "AttributeSpec", "FitProgress", "Lens", "fit_lens", "interpretability", "quantile_classes",
 }
 
 

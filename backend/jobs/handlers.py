@@ -11,7 +11,7 @@ from .context import JobContext
 
 Handler = Callable[[dict[str, Any], JobContext], dict[str, Any]]
 # payload keys each kind needs, all strings
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"train": ("run_id",), "evaluate": ("run_id",)}
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"train": ("run_id",), "evaluate": ("run_id",), "lens_fit": ("run_id",)}
 
 
 def check_payload(kind: str, payload: Any) -> None:
@@ -81,4 +81,12 @@ def evaluate(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     return {"run_id": run_id, "result_url": f"/api/v1/runs/{run_id}/metrics", "worker_pid": ctx.pid}
 
 
-JOB_KINDS: dict[str, Handler] = {"train": train, "evaluate": evaluate}
+def lens_fit(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Fit or refit the lens run ``payload['run_id']`` on its base run's representation (``lenses.job``)."""
+    from ..lenses.job import lens_fit_job
+
+    return lens_fit_job(payload, ctx)
+
+
+JOB_KINDS: dict[str, Handler] = {"train": train, "evaluate": evaluate, "lens_fit": lens_fit}
+TRAINING_KINDS = ("train", "lens_fit")  # the jobs that make a run's weights: its status follows the newest

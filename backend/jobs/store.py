@@ -101,12 +101,12 @@ class JobStore:
         with self._read() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
 
-    def newest_by_run(self, kind: str) -> dict[str, Job]:
-        """run_id -> the newest job of ``kind`` working on it, for every run that has one (one query, however
-        many other jobs there are)."""
+    def newest_by_run(self, *kinds: str) -> dict[str, Job]:
+        """run_id -> the newest job of one of ``kinds`` working on it, for every run that has one (one query,
+        however many other jobs there are)."""
         order = (jobs.c.created.desc(), jobs.c.id.desc())
         rank = func.row_number().over(partition_by=jobs.c.run_id, order_by=order).label("rank")
-        ranked = select(jobs, rank).where(jobs.c.kind == kind, jobs.c.run_id.is_not(None)).subquery()
+        ranked = select(jobs, rank).where(jobs.c.kind.in_(kinds), jobs.c.run_id.is_not(None)).subquery()
         query = select(*(ranked.c[column.name] for column in jobs.c)).where(ranked.c.rank == 1)
         with self._read() as conn:
             return {row["run_id"]: _job(row) for row in conn.execute(query).mappings()}

@@ -22,13 +22,18 @@ from models import (
     nested_configs,
 )
 
+from ..errors import InvalidInput
 from ..jobs import Job, JobStore
+from ..jobs.handlers import TRAINING_KINDS
+from ..lenses.create import FAMILY as LENS_FAMILY
 from ..runs import RunRecord
 from ..store import RunStore
 
 ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
 # The names the API lists under "capabilities" (the dashboard filters runs on them), each read off a Protocol
 CAPABILITIES: dict[str, type] = {"group_heatmap": Grouped, "traversal": HasPrior}
+# Families whose runs another route makes: POST /runs refuses them and the training form leaves them out
+MADE_ELSEWHERE = {LENS_FAMILY: "POST /api/v1/runs/{run_id}/lenses"}
 
 
 def capabilities_of(model_cls: type) -> list[str]:
@@ -38,7 +43,15 @@ def capabilities_of(model_cls: type) -> list[str]:
 
 def family_views() -> list[dict[str, Any]]:
     return [{"name": spec.name, "summary": spec.summary, "capabilities": capabilities_of(spec.model_cls),
-             "config_schema": config_schema(spec.name), "defaults": spec.defaults()} for spec in families().values()]
+             "config_schema": config_schema(spec.name), "defaults": spec.defaults(),
+             "made_by": MADE_ELSEWHERE.get(spec.name)} for spec in families().values()]
+
+
+def check_made_by_post_runs(family: str) -> None:
+    """422 for a family whose runs another route makes (a lens needs its labels: POST .../lenses)."""
+    if family in MADE_ELSEWHERE:
+        raise InvalidInput("body.family", f"runs of family {family!r} are made by {MADE_ELSEWHERE[family]}; expected "
+                           "a family that POST /api/v1/runs trains")
 
 
 @lru_cache(maxsize=64)
@@ -81,8 +94,9 @@ def capabilities(record: RunRecord) -> list[str]:
 
 
 def training_jobs(jobs: JobStore) -> dict[str, Job]:
-    """run_id -> its newest training job (one query on jobs.run_id, however many other jobs exist)."""
-    return jobs.newest_by_run("train")
+    """run_id -> its newest training job (a run's `train`, a lens's `lens_fit`; one query on jobs.run_id, however
+    many other jobs exist)."""
+    return jobs.newest_by_run(*TRAINING_KINDS)
 
 
 def run_status(record: RunRecord, job: Job | None) -> tuple[str, str | None]:

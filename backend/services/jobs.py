@@ -23,9 +23,9 @@ def job_view(job: Job, jobs_ahead: int | None = None) -> dict[str, Any]:
             "job_url": JOB_URL.format(job_id=job.job_id)}
 
 
-def cancel_run_jobs(jobs: JobStore, run_id: str, kinds: tuple[str, ...] = ("train", "evaluate")) -> None:
-    """Cancel every unfinished job of ``kinds`` that works on ``run_id`` (a run being deleted; or a run whose
-    training was cancelled, so its queued evaluation has no weights to evaluate)."""
+def cancel_run_jobs(jobs: JobStore, run_id: str, kinds: tuple[str, ...] | None = None) -> None:
+    """Cancel every unfinished job (of ``kinds``; None: of every kind) that works on ``run_id`` (a run being
+    deleted; or a run whose training was cancelled, so its queued evaluation has no weights to evaluate)."""
     for job in jobs.list(limit=MAX_LIST, active=True, run_id=run_id):
-        if job.kind in kinds:
+        if kinds is None or job.kind in kinds:
             jobs.cancel(job.job_id)

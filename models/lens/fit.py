@@ -62,7 +62,8 @@ def fit_lens(lens: Lens, z: Tensor, labels: Labels | None, mask: Labels | None, 
     generator = torch.Generator(device=z.device).manual_seed(seed)
     optimizer = torch.optim.Adam(lens.parameters(), lr=lr)
     lens.train()
-    start, losses, terms = time.perf_counter(), [], {}
+    start, losses = time.perf_counter(), []
+    terms: dict[str, Tensor] = {}
     for step in range(steps):
         idx = torch.from_numpy(batch_index(pools, sizes, seed, step)).to(z.device)
         loss, terms = lens.loss(z[idx], _rows(labels, idx), _rows(mask, idx), generator)

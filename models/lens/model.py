@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from .attributes import AttributeSpec, LabelBatch, check_labels, encode_side
 from .config import LensConfig
+from .flow import planar_flow
 from .generative import Generative, log_prior
 from .heads import LinearHeads
 from .marginal import configuration_table, expand, per_item
@@ -61,7 +62,8 @@ class Lens(nn.Module):
         batch = check_labels(self.config.attributes, labels, mask, z)
         q_s = self.side(z)
         objective, parts = self._objective(z, batch, q_s, generator)
-        side_ll = sum(torch.where(batch.mask[name], q.log_prob(batch.values[name]), 0.0) for name, q in q_s.items())
+        side_ll = torch.stack([torch.where(batch.mask[name], q.log_prob(batch.values[name]), 0.0)
+                               for name, q in q_s.items()]).sum(0)  # (B,)
         loss = -(objective + self.config.alpha * side_ll).mean()
         terms = {"loss": loss, "objective": objective.mean(), "side_loglik": side_ll.mean()}
         terms |= {name: v.mean() for name, v in parts.items()}
@@ -81,6 +83,14 @@ class Lens(nn.Module):
         batch = check_labels(self.config.attributes, labels, mask, z)
         s = encode_side(self.config.attributes, self._fill(batch, self.side(z), generator), z.dtype)
         return self.recognition.mean(z, s) if generator is None else self.recognition.sample(z, s, generator)[0]
+
+    def encode_with_spread(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        """z (B, D) -> (the mean path z* (B, k) as ``encode`` without labels, the flow's base log sigma0^2 (B, k))."""
+        self._check_z(z)
+        batch = check_labels(self.config.attributes, None, None, z)
+        p = self.recognition.params(z, encode_side(self.config.attributes, self._fill(batch, self.side(z), None),
+                                                   z.dtype))
+        return planar_flow(p.mu0, p.u, p.w, p.b)[0], 2 * p.log_sigma0
 
     def sample_z_star(self, z: Tensor, samples: int, labels: Labels | None = None, mask: Labels | None = None,
                       generator: torch.Generator | None = None) -> Tensor:

@@ -25,7 +25,9 @@ DATA = {
     "conv-64-bernoulli": DataSpec((1, 64, 64), 500, "bernoulli"),
     "grouped-30-gaussian": DataSpec((30,), 500, "gaussian", tuple(Group(f"g{i}", 3 * i, 3 * i + 3) for i in range(10))),
 }
-CASES = [(f, d) for f in families() for d in DATA]
+# a family built on another run (the lens) cannot be built alone: tests/backend/test_api_lenses.py builds it on one
+STANDALONE = [f for f, spec in families().items() if not issubclass(spec.model_cls, HasParent)]
+CASES = [(f, d) for f in STANDALONE for d in DATA]
 
 
 def _model(family: str, data: str):
@@ -92,7 +94,7 @@ def test_save_load_round_trip_is_bit_identical(family: str, data: str, tmp_path:
             assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("family", list(families()))
+@pytest.mark.parametrize("family", STANDALONE)
 def test_family_declares_config_and_capabilities(family: str) -> None:
     spec = get_family(family)
     defaults = spec.defaults()

@@ -11,7 +11,7 @@ from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
 from ...errors import AlreadyTrained, StillStopping
 from ...runs import run_nonce
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
-from ...services.catalog import run_detail, run_summary, training_jobs
+from ...services.catalog import check_made_by_post_runs, run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, cancel_run_jobs
 from ...store import CreateLimits, RunStore
 from ..responses import problems
@@ -42,6 +42,7 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
+    check_made_by_post_runs(body.family)
     record = store.create(body.family, body.dataset, body.config, body.train, create_limits(settings), body.run_id)
     try:
         job = accepted(jobs.submit("train", train_payload(store, record.run_id)), record.run_id)
