@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,15 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 BUSY_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction (on SQLite: a WAL snapshot that takes no write lock)."""
+    with engine.connect() as conn:
+        conn.execution_options(jobs_read_only=True)
+        with conn.begin():
+            yield conn
 
 
 def make_engine(database_url: str) -> Engine:

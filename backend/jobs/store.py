@@ -11,13 +11,13 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, text, update
 
-from ..db import jobs, make_engine, upgrade, workers
+from ..db import jobs, make_engine, read_only, upgrade, workers
 from .handlers import JOB_KINDS, Handler, check_payload
 from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
 
@@ -44,13 +44,9 @@ class JobStore:
         with self._read() as conn:
             conn.execute(text("SELECT 1"))
 
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self) -> AbstractContextManager[Connection]:
         """A read-only transaction (on SQLite: a WAL snapshot that takes no write lock)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(jobs_read_only=True)
-            with conn.begin():
-                yield conn
+        return read_only(self.engine)
 
     # --- the API side -------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, text
 
+from ..db import read_only
+
 
 class Transactions:
     """Transactions on ``engine`` (one per store; safe to share between threads)."""
@@ -25,13 +27,9 @@ class Transactions:
         sqlite = engine.dialect.name == "sqlite"
         self._queue: AbstractContextManager[object] = threading.Lock() if sqlite else nullcontext()
 
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self) -> AbstractContextManager[Connection]:
         """A read-only transaction (on SQLite: a WAL snapshot that takes no write lock)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(jobs_read_only=True)
-            with conn.begin():
-                yield conn
+        return read_only(self.engine)
 
     @contextmanager
     def write(self, session_id: str) -> Iterator[Connection]:
