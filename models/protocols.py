@@ -27,9 +27,11 @@ class HasParent(Protocol):
     are never saved into the child's file: whoever loads the child resolves ``parent_ref()`` and calls
     ``attach_parent`` before the child's own weights are loaded."""
 
-    def parent_ref(self) -> ParentRef: ...
+    def parent_ref(self) -> ParentRef:
+        """The parent run and the version this model was built on."""
 
-    def attach_parent(self, parent: nn.Module) -> None: ...
+    def attach_parent(self, parent: nn.Module) -> None:
+        """Take the loaded parent (never as a submodule: its weights stay the parent's)."""
 
 
 @runtime_checkable
@@ -38,17 +40,17 @@ class Grouped(Protocol):
 
     def latent_to_group(self) -> Tensor:
         """(G, K): how strongly latent j drives group g (exact zeros for links cut to nothing)."""
-        ...
 
     def feature_groups(self) -> tuple[Group, ...]:
         """The G feature groups, in the order of ``latent_to_group``'s rows."""
-        ...
 
 
 @runtime_checkable
 class HasPrior(Protocol):
     """A generative model: a prior p(z) (built by ``build_prior``, held as ``self.prior``) and a decoder."""
 
-    def build_prior(self) -> Prior: ...
+    def build_prior(self) -> Prior:
+        """p(z), built once from the model's config."""
 
-    def decode(self, z: Tensor) -> Tensor: ...
+    def decode(self, z: Tensor) -> Tensor:
+        """(B, K) -> (B, *shape): the mean of p(x|z)."""
