@@ -251,6 +251,24 @@ def test_a_run_whose_job_failed_or_was_cancelled_says_so(fresh_home: Path, setti
         problem(c.get(f"{API}/runs/{failed['run_id']}/traversal.png"), 409, "failed or was cancelled")
 
 
+def test_an_old_failed_run_is_still_failed_after_1100_newer_jobs(fresh_home: Path,
+                                                                 settings_for: Callable[..., Settings]) -> None:
+    """A run's status comes from its own newest training job, however many jobs came after (issue 19: after 1,000
+    newer jobs a failed run showed `training`)."""
+    with TestClient(create_app(settings_for(fresh_home))) as c:
+        jobs = c.app.state.jobs
+        old = c.post(f"{API}/runs", json={"family": "vae", "dataset": "digits", "train": {"steps": 5}}).json()
+        assert jobs.claim_next("test:1").job_id == old["job_id"]
+        jobs.fail(old["job_id"], "RuntimeError: out of memory")
+        for i in range(1100):  # more than any job list the API reads (MAX_LIST = 1000)
+            jobs.submit("train", {"run_id": f"other-{i}"})
+        listed = {r["run_id"]: r for r in c.get(f"{API}/runs").json()["runs"]}[old["run_id"]]
+        detail = c.get(f"{API}/runs/{old['run_id']}").json()
+        for seen in (listed, detail):
+            assert (seen["status"], seen["error"], seen["job_id"]) == ("failed", "RuntimeError: out of memory",
+                                                                      old["job_id"])
+
+
 def test_deleting_a_run_cancels_its_unfinished_job(fresh_home: Path, settings_for: Callable[..., Settings]) -> None:
     with TestClient(create_app(settings_for(fresh_home))) as c:
         made = c.post(f"{API}/runs", json={"family": "vae", "dataset": "digits"}).json()
