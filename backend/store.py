@@ -38,6 +38,7 @@ from .runs import (
     RunNotFoundError,
     RunRecord,
     StaleParent,
+    archived_dir,
     check_run_size,
     children_of,
     create_run,
@@ -190,30 +191,47 @@ class RunStore:
                                 f"failed or was cancelled (GET /api/v1/runs/{run_id} says which); expected a "
                                 "finished run")
         if version is not None and version != record.version:
-            raise VersionMismatch(run_id, version, record.version)
+            record = self._kept(run_id, version, record.version)
         pinned_parent(self.home, record)
         return record
 
-    def read(self, run_id: str, name: str) -> Any | None:
-        """A run's metrics.json / history.json content, or None when it is not written yet; CheckpointError
-        when the file is there but is not JSON."""
-        path = run_dir(self.home, run_id) / name
+    def _kept(self, run_id: str, version: str, current: str) -> RunRecord:
+        """The record of an older ``version`` of the run, kept in versions/ (``current`` says which is newer);
+        VersionMismatch when the run never kept it."""
+        folder = archived_dir(self.home, run_id, version)
+        if folder is None:
+            raise VersionMismatch(run_id, version, current)
+        return replace(record_of(read_json(folder / CONFIG_FILE)), run_id=run_id)
+
+    def is_current(self, record: RunRecord) -> bool:
+        """Whether ``record`` (from ``ready``) is the run's current version, not an older kept one."""
+        return self.record(record.run_id).version == record.version
+
+    def read(self, run_id: str, name: str, version: str | None = None) -> Any | None:
+        """A run's metrics.json / history.json content (of an older kept ``version`` when one is given), or None
+        when it is not written yet; CheckpointError when the file is there but is not JSON."""
+        kept = archived_dir(self.home, run_id, version) if version else None
+        folder = kept if kept is not None and version != self.record(run_id).version else run_dir(self.home, run_id)
+        path = folder / name
         return read_json(path) if path.is_file() else None
 
-    def read_or_none(self, run_id: str, name: str) -> Any | None:
+    def read_or_none(self, run_id: str, name: str, version: str | None = None) -> Any | None:
         """``read``, with None for an unreadable file too (a run's view still lists it)."""
         try:
-            return self.read(run_id, name)
+            return self.read(run_id, name, version)
         except CheckpointError:
             return None
 
     # -- models --------------------------------------------------------------------------------------
     def load(self, record: RunRecord) -> LoadedRun:
         """The loaded model of ``record`` (a finished run, from ``ready``); reloaded when its version on disk changed.
-        A run built on another gets its parent through this cache (loaded first)."""
+        A run built on another gets its parent through this cache (loaded first). An older kept version (from
+        ``ready`` with its ``v``) is cached beside the current one, under (run_id, version)."""
         cached = self.models.get(record.run_id)
         if cached is not None and cached.record.version == record.version:
             return cached
+        if record.version and not self.is_current(record) and archived_dir(self.home, record.run_id, record.version):
+            return self._load_kept(record)
         with self._load_lock:
             cached = self.models.get(record.run_id)
             if cached is not None and cached.record.version == record.version:
@@ -226,9 +244,20 @@ class RunStore:
             self.results.drop(lambda key: key[0] == record.run_id and key[1] != fresh.version)  # type: ignore[index]
             return loaded
 
-    def _load_run(self, run_id: str) -> tuple[LatentModel, RunRecord]:
+    def _load_kept(self, record: RunRecord) -> LoadedRun:
+        key = (record.run_id, record.version)
+        with self._load_lock:
+            cached = self.models.get(key)
+            if cached is None:
+                model, fresh = self._load_run(record.run_id, record.version)
+                cached = LoadedRun(replace(fresh, run_id=record.run_id), serving_layout(model, self.device),
+                                   get_dataset(fresh.dataset))
+                self.models.put(key, cached)
+            return cached
+
+    def _load_run(self, run_id: str, version: str | None = None) -> tuple[LatentModel, RunRecord]:
         try:
-            return load_run(self.home, run_id, self.device, self._parent)
+            return load_run(self.home, run_id, self.device, self._parent, version)
         except CheckpointError:
             self.record(run_id)  # deleted while it loaded: 404, not a broken run
             raise
@@ -308,5 +337,5 @@ class RunStore:
         self.evict(run_id)
 
     def evict(self, run_id: str) -> None:
-        self.models.drop(lambda key: key == run_id)
+        self.models.drop(lambda key: key == run_id or (isinstance(key, tuple) and key[0] == run_id))
         self.results.drop(lambda key: key[0] == run_id)  # type: ignore[index]

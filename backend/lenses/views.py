@@ -17,7 +17,7 @@ from ..convert import to_int_lists, to_lists
 from ..errors import InvalidInput, LimitExceeded
 from ..inference import InferenceExecutor
 from ..jobs import Job, JobStore
-from ..runs import RunNotFoundError, RunRecord, StaleParent, pinned_parent, run_dir
+from ..runs import RunNotFoundError, RunRecord, StaleParent, archived_dir, pinned_parent, run_dir
 from ..schemas.lenses import ManipulationQuery
 from ..services.analysis import sample_items
 from ..services.catalog import run_status
@@ -65,8 +65,10 @@ def lens_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
 
 
 def lens_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
-    folder = run_dir(store.home, record.run_id)
-    metrics = store.read_or_none(record.run_id, "metrics.json") or {}
+    """The lens at ``record``'s version: its current one, or an older one it kept (versions/)."""
+    kept = archived_dir(store.home, record.run_id, record.version) if record.version else None
+    folder = kept if kept is not None and not store.is_current(record) else run_dir(store.home, record.run_id)
+    metrics = store.read_or_none(record.run_id, "metrics.json", record.version) or {}
     labels = summary(load_labels(folder, base_dataset(record))) if (folder / LABELS_FILE).is_file() else None
     try:
         pinned_parent(store.home, record)
@@ -112,7 +114,7 @@ def embedding_view(store: RunStore, loaded: LoadedRun, executor: InferenceExecut
     """z* of a seeded sample of n items; x, y = the attribute's coordinate and the next attribute's (or the next
     coordinate), with the attribute's values."""
     check_attribute(loaded.record, attribute, "query.attribute")
-    score = store.read_or_none(loaded.run_id, "metrics.json") or {}
+    score = store.read_or_none(loaded.run_id, "metrics.json", loaded.version) or {}
     index = sample_items(loaded.dataset, n, seed)
     z_star = store.memo((loaded.run_id, loaded.version, "lens-z", n, seed),
                         lambda: encode_items(loaded, executor, index))
@@ -164,7 +166,7 @@ def manipulate(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, 
                ) -> np.ndarray:
     """Decoded grid (rows * steps, *shape), row-major: column c moves A's coordinate by t_c, row r B's by t_r,
     t = linspace(-span, span, steps), around the item's z*."""
-    score = (store.read_or_none(loaded.run_id, "metrics.json") or {}).get("score")
+    score = (store.read_or_none(loaded.run_id, "metrics.json", loaded.version) or {}).get("score")
     base = encode_items(loaded, executor, np.array([spec.item]))[0]  # (k,)
     offsets = np.linspace(-spec.span, spec.span, spec.steps)
     grid = np.repeat(base[None, :], spec.rows * spec.steps, axis=0)  # (R*S, k)

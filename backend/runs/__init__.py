@@ -12,6 +12,7 @@ from .ownership import RunGone, owner_check, run_nonce
 from .parents import StaleParent, children_of, descendants, pinned_parent
 from .records import RunRecord, record_of
 from .train import resume_step, train_run
+from .versions import archived_dir, keep_version
 
 __all__ = [
     "TRASH_PREFIX",
@@ -21,12 +22,14 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "StaleParent",
+    "archived_dir",
     "check_run_size",
     "children_of",
     "create_run",
     "delete_run",
     "descendants",
     "evaluate_run",
+    "keep_version",
     "list_runs",
     "load_run",
     "owner_check",

@@ -6,19 +6,25 @@ from pathlib import Path
 
 import torch
 
-from models import LatentModel, load_model
+from models import CONFIG_FILE, CheckpointError, LatentModel, load_model, read_json
 
 from .folders import read_record, run_dir
 from .parents import ParentLoader, resolve_parent
 from .records import RunRecord, record_of
+from .versions import archived_dir
 
 
-def load_run(home: Path, run_id: str, device: str | torch.device = "cpu", load_parent: ParentLoader | None = None
-             ) -> tuple[LatentModel, RunRecord]:
+def load_run(home: Path, run_id: str, device: str | torch.device = "cpu", load_parent: ParentLoader | None = None,
+             version: str | None = None) -> tuple[LatentModel, RunRecord]:
     """(model in eval mode on ``device``, record). A run built on another gets its parent, checked to be at the
     pinned version (StaleParent otherwise), from ``load_parent`` (default: ``load_run`` of the parent's folder;
-    the API's run store passes its cache)."""
-    record = read_record(home, run_id)  # RunNotFoundError when the run has no config.json
+    the API's run store passes its cache). ``version``: an older version kept in ``versions/`` instead of the
+    run's current one."""
+    folder = run_dir(home, run_id) if version is None else archived_dir(home, run_id, version)
+    if folder is None:
+        raise CheckpointError(f"run {run_id!r} keeps no version {version!r}")
+    # RunNotFoundError when the run has no config.json
+    record = read_record(home, run_id) if version is None else record_of(read_json(folder / CONFIG_FILE))
     parent = resolve_parent(home, record, load_parent or (lambda parent_id: load_run(home, parent_id, device)))
-    model, header = load_model(run_dir(home, run_id), device, parent)
+    model, header = load_model(folder, device, parent)
     return model, record_of(header)

@@ -53,3 +53,5 @@ class RunPublic(RunSummary):
     train: dict[str, Any]
     metrics: dict[str, Any] | None = Field(description="metrics.json (training summary, evaluation report)")
     history: list[dict[str, Any]] | None = Field(description="validation history from training")
+    latest_version: str | None = Field(None, description="the run's current version; differs from version when "
+                                       "v= asked for an older version the run kept")

@@ -25,15 +25,21 @@ def create_message(text: str, color: str = "warning") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="fs-alert", dismissable=True)
 
 
-def create_version_banner(run_id: str, linked: str | None, current: str | None, current_href: str) -> dbc.Alert | None:
-    """Shown when a link was made for another version of the run than the one the backend has now."""
-    if not linked or not current or linked == current:
+def create_version_banner(run_id: str, linked: str | None, shown: str | None, latest: str | None,
+                          latest_href: str) -> dbc.Alert | None:
+    """Shown when a link was made for another version of the run than the one the backend has now: the views show
+    the linked version when the run kept it (``shown`` == ``linked``), else the current one."""
+    if not linked or not latest or linked == latest:
         return None
+    if shown == linked:
+        text = (f"The link is for version {linked} of run {run_id}, and the views below show that version. "
+                f"A newer version exists: {latest}. ")
+    else:
+        text = (f"The link is for version {linked}; run {run_id} is now at version {latest}, which did not keep the "
+                "older one, so the views below show the current version. ")
     return dbc.Alert([
-        html.Strong("This run has changed since the link was made. "),
-        html.Span(f"The link is for version {linked}; run {run_id} is now at version {current}, "
-                  "and the views below show the current version. "),
-        dcc.Link("Open the link for the current version", href=current_href, className="alert-link",
+        html.Strong("This run has changed since the link was made. "), html.Span(text),
+        dcc.Link("Open the link for the current version", href=latest_href, className="alert-link",
                  id="version-banner-link"),
     ], color="warning", className="fs-banner", id="version-banner")
 

@@ -127,9 +127,10 @@ def link_note(state: PageState, query: Mapping[str, Any]) -> dbc.Alert | None:
 
 
 def load_run_view(client: BackendClient, asked: str | None, remembered: str | None,
-                  with_dataset: bool = False, capability: str | None = None) -> RunView:
+                  with_dataset: bool = False, capability: str | None = None, version: str | None = None) -> RunView:
     """The run asked for (a problem if it does not exist or is still training), else the one remembered
-    from the session, else the newest ready run (among those with ``capability``, when given)."""
+    from the session, else the newest ready run (among those with ``capability``, when given). ``version``: the
+    asked run's version a link pins, shown when the run kept it (else its current one)."""
     view = RunView(asked=asked, capability=capability)
     try:
         view.runs, view.listed = client.runs(), True
@@ -137,7 +138,7 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
         if chosen is None:
             view.alerts.append(no_run_note(client, view))
             return view
-        run = client.run(chosen)
+        run = pinned_or_current(client, chosen, version if chosen == asked else None)
         if run.status != "ready" or not run.version:
             view.alerts.append(not_ready_note(run))
             return view
@@ -147,6 +148,17 @@ def load_run_view(client: BackendClient, asked: str | None, remembered: str | No
     except BackendError as err:
         view.alerts.append(create_error_alert(err, "load the run"))
     return view
+
+
+def pinned_or_current(client: BackendClient, run_id: str, version: str | None) -> Run:
+    """The run at ``version`` when it kept that version, else at its current one (the banner says which)."""
+    if version:
+        try:
+            return client.run(run_id, version)
+        except BackendError as err:
+            if err.status != 409:
+                raise
+    return client.run(run_id)
 
 
 def not_ready_note(run: Run) -> dbc.Alert:
@@ -171,7 +183,8 @@ def version_banner(view: RunView, initial: Mapping[str, Any], current_href: str)
     """The banner for a link made for another version of the same run (None otherwise)."""
     if view.run is None or initial.get("run") != view.run.run_id:
         return None
-    return create_version_banner(view.run.run_id, initial.get("v"), view.run.version, current_href)
+    return create_version_banner(view.run.run_id, initial.get("v"), view.run.version,
+                                 view.run.latest_version or view.run.version, current_href)
 
 
 # A page's own part of loading its run: (client, the run shown (ready, with a version), its dataset when asked
@@ -193,12 +206,14 @@ class RunLoader:
     def __call__(self, client: BackendClient, run_id: str | None, initial: Mapping[str, str],
                  remembered: str | None) -> tuple[Any, ...]:
         """(store, picker options, picker value, banner, alerts, the session's current run)."""
-        view = load_run_view(client, run_id, remembered, self.with_dataset, self.capability)
+        asked = self.parse(initial)
+        view = load_run_view(client, run_id, remembered, self.with_dataset, self.capability,
+                             initial.get("v") if run_id == initial.get("run") else None)
         if view.run is None:
             return None, view.options, view.run_id or run_id, None, view.alerts, no_update
-        asked = self.parse(initial)
         data, alerts = self.fill(client, view.run, view.dataset, asked)
-        banner = version_banner(view, initial, asked.with_version(view.run.version).href())
+        latest = view.run.latest_version or view.run.version
+        banner = version_banner(view, initial, asked.with_version(latest).href())
         return data, view.options, view.run.run_id, banner, [*view.alerts, *alerts], view.run.run_id
 
 

@@ -179,6 +179,28 @@ def test_a_refit_adds_labels_and_makes_a_new_version(own: TestClient, home: Path
     assert detail["score"]["truth"] == "labels split train/test"  # uploaded labels: no ground truth assumed
 
 
+def test_a_refit_keeps_the_old_version_readable(own: TestClient, home: Path,
+                                                 settings_for: Callable[..., Settings]) -> None:
+    old, before = version_of(home, LENS), own.get(f"{LENSES}/{LENS}").json()
+    grid = f"{LENSES}/{LENS}/manipulation.png?base=item:5&a=label&steps=3"
+    old_png = own.get(grid).content
+    own.post(f"{LENSES}/{LENS}/refit", json={"labels": {"oracle": {"n": 30, "seed": 4}}, "steps": 10})
+    work(own, settings_for(home))
+    new = version_of(home, LENS)
+    assert new != old
+    pinned = own.get(f"{LENSES}/{LENS}?v={old}").json()
+    assert pinned["version"] == old and pinned["labels"] == before["labels"]
+    assert pinned["score"] == before["score"] and pinned["training"] == before["training"]
+    assert own.get(f"{LENSES}/{LENS}/score?v={old}").json()["version"] == old
+    image = own.get(f"{grid}&v={old}")
+    assert image.status_code == 200 and image.content == old_png and "immutable" in image.headers["Cache-Control"]
+    run = own.get(f"{API}/runs/{LENS}?v={old}").json()
+    assert run["version"] == old and run["latest_version"] == new
+    assert own.get(f"{API}/runs/{LENS}").json()["latest_version"] == new
+    body = own.get(f"{LENSES}/{LENS}?v={'0' * 12}").json()  # a version the lens never had
+    assert body["status"] == 409 and body["current_version"] == new
+
+
 def labels_of(home: Path) -> list[int]:
     """The items the oracle labelled at creation (n = 200, seed 0)."""
     return reveal(get_dataset("digits"), ["label"], 200, 0).indices("label").tolist()

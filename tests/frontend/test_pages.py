@@ -11,11 +11,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import httpx
 import pytest
+from component_text import text_of
 from dash import Dash, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
-from fake_backend import FACTORS, GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
+from fake_backend import DETAIL, FACTORS, GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
 
 from frontend.api_client import BackendClient, ImageUrls
 from frontend.state import Base
@@ -40,15 +41,6 @@ def triggered(component_id: Any, prop: str = "n_clicks") -> Iterator[None]:
         yield
     finally:
         context_value.reset(token)
-
-
-def text_of(component: Any) -> str:
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(c) for c in component)
-    if isinstance(component, str | int | float):
-        return str(component)
-    children = getattr(component, "children", None)
-    return text_of(children) if children is not None else ""
 
 
 # -- Explore ---------------------------------------------------------------------------------------------
@@ -88,6 +80,28 @@ def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType]
     assert isinstance(banner, dbc.Alert) and "0123456789ab" in text_of(banner) and VERSION in text_of(banner)
     link = banner.children[-1]
     assert link.href == f"/explore?run=tiny&v={VERSION}&dims=1&steps=5&span=2.5&base=zero"
+
+
+def test_a_link_for_a_kept_older_version_shows_that_version(pages: dict[str, ModuleType], client: BackendClient,
+                                                             backend: FakeBackend) -> None:
+    kept = "aaaaaaaaaaaa"  # a version the run kept when a newer one replaced it (GET /runs/{id}?v= answers it)
+
+    def detail(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get("v")
+        if asked in (None, VERSION):
+            return httpx.Response(200, json={**DETAIL, "latest_version": VERSION})
+        if asked == kept:
+            return httpx.Response(200, json={**DETAIL, "version": kept, "latest_version": VERSION})
+        return problem(409, "Conflict", f"run 'tiny' is at version {VERSION}, not {asked}")
+
+    backend.overrides[("GET", "/api/v1/runs/tiny")] = detail
+    initial = {"run": "tiny", "v": kept, "dims": "1", "steps": "5"}
+    data, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)
+    assert data["version"] == kept  # the views load the linked version
+    assert "show that version" in text_of(banner) and f"A newer version exists: {VERSION}" in text_of(banner)
+    assert banner.children[-1].href.startswith(f"/explore?run=tiny&v={VERSION}&")
+    _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", {**initial, "v": "0123456789ab"}, None)
+    assert "did not keep the older one" in text_of(banner)  # a version never kept: the current one is shown
 
 
 def test_an_unknown_run_is_a_readable_error(pages: dict[str, ModuleType], client: BackendClient) -> None:

@@ -86,7 +86,7 @@ def list_lenses(run_id: RunId, store: StoreDep, jobs: JobsDep) -> LensList:
 def get_lens(run_id: RunId, lens_id: LensId, store: StoreDep, jobs: JobsDep, v: VersionParam = None) -> LensPublic:
     record = views.lens_record(store, run_id, lens_id)
     if v:
-        store.ready(lens_id, v)
+        record = store.ready(lens_id, v)  # an older version the lens kept, or 409 naming the current one
     return LensPublic.model_validate(views.lens_detail(store, record, views.fit_jobs(jobs).get(lens_id)))
 
 
@@ -121,7 +121,7 @@ def delete(run_id: RunId, lens_id: LensId, store: StoreDep, jobs: JobsDep) -> Re
             summary="Interpretability per attribute of the lens's z* and of the base run's own latent dims")
 def score(run_id: RunId, lens_id: LensId, store: StoreDep, v: VersionParam = None) -> ScorePublic:
     record = store.ready(views.lens_record(store, run_id, lens_id).run_id, v)
-    table = (store.read_or_none(lens_id, "metrics.json") or {}).get("score")
+    table = (store.read_or_none(lens_id, "metrics.json", record.version) or {}).get("score")
     if table is None:
         raise EvaluationPending(f"lens {lens_id!r} has no score table; expected one after its lens_fit job")
     return ScorePublic.model_validate({**table, "lens_id": lens_id, "version": record.version})
