@@ -1,22 +1,41 @@
 /* factorscope: the bits of browser-side behaviour Dash has no component for.
  *
- * 1. syncQuery(search): keep the address bar equal to the page's state (history.replaceState: no reload,
- *    no history entry per slider move) and return the absolute link for the share box.
+ * 1. syncQuery(search): keep the address bar equal to the page's state and return the absolute link for the
+ *    share box. A view change gets a history entry (pushState), so Back undoes it: changes within
+ *    COALESCE_MS of the last (a slider dragged) share one entry, and a page filling in its link while it
+ *    loads (SETTLE_MS) adds none. Back or Forward within the same page reloads it from the address.
  * 2. <img data-error-store="ID">: when a backend image fails (a 4xx/5xx problem) or loads, store
  *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
  * 3. sliderValue(value): a playground slider's value, shown beside it while it is dragged.
  * 4. clearLinkNote(run, initial): drop the warning about the page's link once another run is picked.
  */
+var factorscopeNav = {path: window.location.pathname, settleUntil: Date.now() + 3000, changedAt: 0};
+var COALESCE_MS = 1000, SETTLE_MS = 3000;
+
+window.addEventListener("popstate", function () {
+    if (window.location.pathname === factorscopeNav.path) {
+        window.location.reload();  // an earlier view of this page: it restores itself from its address
+    }
+});
+
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.factorscope = {
     syncQuery: function (search) {
         if (typeof search !== "string") {
             return window.dash_clientside.no_update;
         }
-        if (window.location.search !== search) {
-            window.history.replaceState(window.history.state, "", window.location.pathname + search);
+        var nav = factorscopeNav, now = Date.now(), path = window.location.pathname;
+        if (path !== nav.path) {  // another page opened (Dash navigation): it settles first
+            nav.path = path;
+            nav.settleUntil = now + SETTLE_MS;
         }
-        return window.location.origin + window.location.pathname + search;
+        if (window.location.search !== search) {
+            var quiet = now < nav.settleUntil || now - nav.changedAt < COALESCE_MS;
+            var write = quiet ? window.history.replaceState : window.history.pushState;
+            write.call(window.history, window.history.state, "", path + search);
+            nav.changedAt = now < nav.settleUntil ? 0 : now;
+        }
+        return window.location.origin + path + search;
     },
     sliderValue: function (value) {
         return typeof value === "number" ? value.toFixed(2) : window.dash_clientside.no_update;

@@ -148,6 +148,25 @@ def test_the_span_unit_changes_the_image_and_travels_in_the_link(stack: Stack, n
     assert fresh.locator("#explore-span-unit input:checked").get_attribute("value") == "abs"
 
 
+def test_back_undoes_a_view_change_and_forward_redoes_it(stack: Stack, new_page: Any) -> None:
+    page = new_page()
+    page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=0,1&steps=5&base=item:4")
+    traversal(page, "base=item:4")
+    time.sleep(3.5)  # past the page filling in its link on load, which adds no history entry (factorscope.js)
+    before = location(page)
+    page.locator("#explore-span-unit").get_by_text("latent units").click()
+    after = wait_url(page, "unit=abs")
+    traversal(page, "span_mode=abs")
+    page.go_back()
+    page.wait_for_function("(u) => window.location.href === u", arg=before)
+    assert "span_mode" not in traversal(page, "base=item:4")["src"]
+    assert page.locator("#explore-span-unit input:checked").get_attribute("value") != "abs"
+    page.go_forward()
+    page.wait_for_function("(u) => window.location.href === u", arg=after)
+    traversal(page, "span_mode=abs")
+    assert page.locator("#explore-span-unit input:checked").get_attribute("value") == "abs"
+
+
 def test_copy_link_and_playing_a_dim(stack: Stack, new_page: Any) -> None:
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
     page.goto(f"{stack.ui_url}/explore?run={RUN}&dims=3&steps=5")
