@@ -4,9 +4,21 @@ Usable from a notebook: ``from models import get_family, get_dataset, fit``. Imp
 numpy, scipy, scikit-learn, safetensors, Pillow (dataset rendering) and the standard library.
 """
 
+# The families package first: importing it later (discovery) would bind ``models.families`` to it, over the function
+from . import families as _family_package  # noqa: F401
+from .acquisition import (
+    bald,
+    categorical_entropy,
+    choose_batch,
+    gaussian_bald,
+    gaussian_max_entropy,
+    max_entropy,
+    random_scores,
+)
 from .base import DataSpec, LatentModel, LossOutput
 from .checkpoint import (
     CONFIG_FILE,
+    WEIGHTS_FILE,
     CheckpointError,
     attach,
     build_model,
@@ -45,17 +57,27 @@ from .evaluation import EvalConfig, factor_table
 from .labels import LabelError, LabelSet, parse_label_rows, reveal
 from .lens import AttributeSpec, FitProgress, Lens, fit_lens
 from .metrics import interpretability, quantile_classes
-from .protocols import Grouped, HasParent, HasPrior, ParentRef
+from .protocols import Grouped, HasParent, HasPrior, ParentRef, PredictsAttributes
 from .registry import FamilySpec, UnknownFamilyError, families, get_family, register_family
 from .report import ProgressFn as EvalProgressFn
 from .report import build_report
 from .train_state import saved_step
-from .training import Progress, ProgressFn, TrainConfig, TrainingCancelled, fit, select_device, split_indices
+from .training import (
+    Progress,
+    ProgressFn,
+    TrainConfig,
+    TrainingCancelled,
+    cpu_threads,
+    fit,
+    select_device,
+    split_indices,
+)
 
 __all__ = [
     "CONFIG_FILE",
     "HUMANOID_BONES",
     "HUMANOID_POINTS",
+    "WEIGHTS_FILE",
     "Attribute",
     "AttributeSpec",
     "CheckpointError",
@@ -83,6 +105,7 @@ __all__ = [
     "NotGaussianError",
     "ParentRef",
     "Posterior",
+    "PredictsAttributes",
     "Prior",
     "Progress",
     "ProgressFn",
@@ -92,9 +115,13 @@ __all__ = [
     "UnknownDatasetError",
     "UnknownFamilyError",
     "attach",
+    "bald",
     "build_model",
     "build_report",
+    "categorical_entropy",
+    "choose_batch",
     "config_from_dict",
+    "cpu_threads",
     "dataset_names",
     "factor_mutual_information",
     "factor_table",
@@ -102,16 +129,20 @@ __all__ = [
     "field_docs",
     "fit",
     "fit_lens",
+    "gaussian_bald",
+    "gaussian_max_entropy",
     "gaussian_params",
     "get_dataset",
     "get_family",
     "humanoid_joint_positions",
     "interpretability",
     "load_model",
+    "max_entropy",
     "model_header",
     "nested_configs",
     "parse_label_rows",
     "quantile_classes",
+    "random_scores",
     "read_json",
     "register_family",
     "reveal",

@@ -6,10 +6,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .datasets.base import DatasetInfo, Group
+from .datasets.base import Dataset, DatasetInfo, Group
 from .distributions import Posterior, Prior, StandardNormal
 
 
@@ -82,6 +83,15 @@ class LatentModel(nn.Module, ABC):
     @abstractmethod
     def loss(self, x: Tensor) -> LossOutput:
         """The training objective for a batch (B, *shape)."""
+
+    def loss_on_items(self, x: Tensor, items: np.ndarray, dataset: Dataset) -> LossOutput:
+        """The objective for the batch x (B, *shape) = items (B,) of ``dataset``: what ``training.fit`` calls.
+        ``loss(x)`` unless a family also reads something else of those items (JLVM: their labels)."""
+        return self.loss(x)
+
+    def check_dataset(self, dataset: Dataset) -> None:
+        """ConfigError when the config does not fit ``dataset`` beyond its DataSpec (JLVM: its attributes and
+        label count); nothing by default. A run is checked before it is made."""
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
         """Optimizers for ``training.fit``; one Adam over everything by default."""

@@ -54,3 +54,11 @@ class HasPrior(Protocol):
 
     def decode(self, z: Tensor) -> Tensor:
         """(B, K) -> (B, *shape): the mean of p(x|z)."""
+
+
+@runtime_checkable
+class PredictsAttributes(Protocol):
+    """A model whose own latent code reads side information through heads p(s | z) it trained with (JLVM)."""
+
+    def predict_attributes(self, z: Tensor) -> dict[str, Tensor | tuple[Tensor, Tensor]]:
+        """z (..., K) -> per attribute: class probabilities (..., C), or (mean (...), variance (...)) in raw units."""

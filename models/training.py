@@ -126,6 +126,11 @@ def to_batch(dataset: Dataset, indices: np.ndarray, device: torch.device) -> tor
     return torch.from_numpy(dataset.items(indices)).to(device, non_blocking=True)
 
 
+def item_loss(model: LatentModel, dataset: Dataset, indices: np.ndarray, device: torch.device) -> LossOutput:
+    """The model's loss on items ``indices`` (B,) of ``dataset`` (``LatentModel.loss_on_items``)."""
+    return model.loss_on_items(to_batch(dataset, indices, device), indices, dataset)
+
+
 def validation_items(val: np.ndarray, cap: int, seed: int) -> np.ndarray:
     """At most ``cap`` validation indices, evenly spaced over the sorted split (so a capped set spans the
     dataset), in a fixed shuffled order: beta-TCVAE's estimate of q(z) depends on which items share a
@@ -141,7 +146,7 @@ def validation_loss(model: LatentModel, dataset: Dataset, val: np.ndarray, cfg: 
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), torch.no_grad():
         torch.manual_seed(cfg.seed)
-        losses = [model.loss(to_batch(dataset, idx[i : i + 256], device)).total.item() * len(idx[i : i + 256])
+        losses = [item_loss(model, dataset, idx[i : i + 256], device).total.item() * len(idx[i : i + 256])
                   for i in range(0, len(idx), 256)]
     model.train()
     return float(sum(losses) / len(idx))
@@ -212,7 +217,7 @@ def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.
     device, running, start = next(model.parameters()).device, _Running(), time.perf_counter()
     start_step = loop.step
     while loop.step < cfg.steps and not loop.stopped_early:
-        out = model.loss(to_batch(dataset, batch_indices(train, cfg.batch_size, cfg.seed, loop.step), device))
+        out = item_loss(model, dataset, batch_indices(train, cfg.batch_size, cfg.seed, loop.step), device)
         check_loss(out, loop.step + 1, cfg)
         _optimizer_step(model, opts, out.total, cfg.lr)
         loop.step += 1

@@ -68,6 +68,7 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
         model = attach(spec.build(typed, DataSpec.from_info(data.info, n_train), train.seed),
                        _meta_parent_of(home, family, config))
     n_parameters = check_size(model, limits)
+    model.check_dataset(data)  # ConfigError when the config does not fit the dataset (a JLVM's attributes)
     folder.mkdir(parents=True)
     header = {"run_id": run_id, "nonce": secrets.token_hex(8),  # tells this run from a later one of its id
               "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),

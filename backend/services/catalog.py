@@ -13,6 +13,7 @@ from models import (
     Grouped,
     HasPrior,
     MissingExtraError,
+    PredictsAttributes,
     UnknownFamilyError,
     dataset_names,
     families,
@@ -31,7 +32,7 @@ from ..store import RunStore
 
 ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
 # The names the API lists under "capabilities" (the dashboard filters runs on them), each read off a Protocol
-CAPABILITIES: dict[str, type] = {"group_heatmap": Grouped, "traversal": HasPrior}
+CAPABILITIES: dict[str, type] = {"attributes": PredictsAttributes, "group_heatmap": Grouped, "traversal": HasPrior}
 # Families whose runs another route makes: POST /runs refuses them and the training form leaves them out
 MADE_ELSEWHERE = {LENS_FAMILY: "POST /api/v1/runs/{run_id}/lenses"}
 
@@ -117,9 +118,11 @@ def run_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
 
 
 def run_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
+    """The run at ``record``'s version (an older kept one when ``ready`` was asked for it)."""
     return {**run_summary(record, job), "config": record.config, "train": record.train,
-            "metrics": store.read_or_none(record.run_id, "metrics.json"),
-            "history": store.read_or_none(record.run_id, "history.json")}
+            "metrics": store.read_or_none(record.run_id, "metrics.json", record.version),
+            "history": store.read_or_none(record.run_id, "history.json", record.version),
+            "latest_version": store.record(record.run_id).version}
 
 
 def attribute_view(name: str, span: tuple[int, int] | None) -> dict[str, Any]:
