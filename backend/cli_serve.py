@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 
-from .config import get_settings
+from .config import Settings, get_settings
+
+LISTEN_HOST_SETTING = "FACTORSCOPE_LISTEN_HOST"
 
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,11 +34,23 @@ def port_in_use(host: str, port: int) -> bool:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    os.environ[LISTEN_HOST_SETTING] = args.host  # the app's settings see where it listens (auth=auto turns on beyond
+    get_settings.cache_clear()  # loopback: backend/auth/mode.py)
     port = args.port or get_settings().api_port
     if port_in_use(args.host, port):
         print(f"factorscope serve: port {port} on {args.host} is already in use (another factorscope or program "
               "listens there); stop it, or pick a free port with --port or FACTORSCOPE_API_PORT", file=sys.stderr)
         return 2
-    print(f"factorscope API on http://{args.host}:{port}/api/v1 (docs: /docs); Ctrl-C stops it", file=sys.stderr)
+    print(f"factorscope API on http://{args.host}:{port}/api/v1 (docs: /docs); {auth_line(get_settings())}; "
+          "Ctrl-C stops it", file=sys.stderr)
     uvicorn.run("backend.main:create_app", factory=True, host=args.host, port=port, log_level=args.log_level)
     return 0
+
+
+def auth_line(settings: Settings) -> str:
+    """What the start-up line says about tokens (FACTORSCOPE_AUTH, and where the server listens)."""
+    from .auth import auth_required
+
+    if auth_required(settings):
+        return "writes need a token (factorscope token create)"
+    return "no tokens needed (FACTORSCOPE_AUTH=off, or listening on loopback only)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -32,6 +32,15 @@ class Settings(BaseSettings):
                                                "rows (one kernel choice for every pass); unset: on a GPU only")
     inference_timeout_s: float = Field(120.0, gt=0, description="how long a request waits for its result")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with a 503 when the queue is full")
+    # admission (api/admission.py): per route class, requests running at once, then a few waiting; beyond: 503
+    admission: bool = Field(True, description="admit requests per route class (false: every request waits for a "
+                            "thread, however many come; /health and /ready never wait either way)")
+    admission_inference: int = Field(16, ge=1, le=1024, description="requests of routes that use the inference "
+                                     "executor (traversal, decode, reconstruct, factors, embedding...) running at once")
+    admission_reads: int = Field(16, ge=1, le=1024, description="other GET requests running at once")
+    admission_writes: int = Field(8, ge=1, le=1024, description="other POST/PUT/DELETE requests running at once")
+    admission_waiting: int = Field(16, ge=0, le=4096, description="requests of each class waiting for a slot "
+                                   "(holding no thread); beyond them: 503 with Retry-After")
     max_traversal_cells: int = Field(400, ge=1, description="dims x steps in one traversal")
     max_steps: int = Field(65, ge=2, description="steps per traversed dim")
     max_decode_batch: int = Field(1024, ge=1, description="latent vectors in one decode request")
@@ -52,6 +61,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], description="origins (https://host[:port]) whose pages may call the API from a browser, comma-separated; "
         "empty: none (CORS closed)")
+    # who may do what (backend/auth): bearer tokens with a role; writes need one whenever auth is on
+    auth: Literal["on", "off", "auto"] = Field("auto", description="tokens required for writes: on, off, or auto "
+                                               "(on whenever the server listens beyond loopback)")
+    auth_reads: bool = Field(False, description="with auth on, reads need a token too (any role); default: open")
+    listen_host: str = Field(LOOPBACK_HOSTS[1], description="the interface the API listens on (factorscope serve "
+                             "--host sets it); with auth=auto, anything but loopback turns auth on")
 
     # jobs (backend/jobs): the queue's database and the worker's polling
     database_url: str = Field("", description="jobs database: sqlite:///path.db or postgresql+psycopg://user:pw@host/db;"

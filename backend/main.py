@@ -18,15 +18,19 @@ from fastapi.openapi.utils import get_openapi
 
 from models import select_device
 
+from .api.admission import Admission, EarlyRefusal, open_thread_pools
 from .api.body_limit import BodySizeLimit
 from .api.head import HeadAsGet
 from .api.host_check import HostCheck
 from .api.request_checks import WRITE_HEADER, document_write_header
 from .api.router import api_router
+from .auth.openapi import document_optional_token
 from .config import Settings, get_settings
 from .errors import install_error_handlers
 from .inference import InferenceExecutor, default_chunk_rows, deterministic_device
 from .jobs import JobStore, start_worker_process, stop_worker_process
+from .labelling import LabelStore
+from .labelling.rankings import Rankings
 from .schemas import Problem
 from .services.health import package_version
 from .store import RunStore
@@ -45,10 +49,12 @@ def open_executor(settings: Settings, device: torch.device) -> InferenceExecutor
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app_settings(app)
+    app.state.probe_threads = open_thread_pools(settings)  # /ready's own threads
     device = select_device(settings.device)
     app.state.run_store = RunStore(settings.home, device, settings.model_cache_size)
     app.state.executor = open_executor(settings, device)
     app.state.jobs = JobStore(settings.database_url)
+    app.state.labels, app.state.rankings = LabelStore(app.state.jobs.engine), Rankings()  # in the jobs database
     worker = None
     if settings.start_worker:
         worker = start_worker_process({"FACTORSCOPE_HOME": str(settings.home),
@@ -59,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if worker is not None:
             stop_worker_process(worker)
         app.state.executor.close()
+        app.state.rankings.close()
         app.state.jobs.close()
 
 
@@ -72,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     configured = app_settings(app)
+    app.state.admission = Admission(configured) if configured.admission else None  # api/admission.py
+    if app.state.admission is not None:  # the innermost: it sees HEAD as GET, and its 503s get CORS headers
+        app.add_middleware(EarlyRefusal, admission=app.state.admission)
     app.add_middleware(BodySizeLimit, max_bytes=configured.max_body_bytes)
     app.add_middleware(HeadAsGet)
     if configured.cors_origins:  # closed unless configured: no Access-Control-Allow-Origin for anyone
@@ -98,5 +108,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
         document_write_header(doc)
+        document_optional_token(doc)
         app.openapi_schema = doc
     return app.openapi_schema

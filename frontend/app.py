@@ -10,6 +10,7 @@ import flask
 from dash import Dash
 
 from .api_client import BackendClient, BackendError, make_client
+from .auth import install_signin, request_token
 from .components.shell import create_shell
 from .config import FrontendSettings
 from .context import AppContext, current, install
@@ -25,7 +26,8 @@ def create_app(settings: FrontendSettings | None = None, client: BackendClient |
     app = Dash("frontend", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
                title="factorscope", update_title=None, suppress_callback_exceptions=True,  # type: ignore[arg-type]
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
-    install(app.server, AppContext(client or make_client(settings), settings))
+    install(app.server, AppContext(client or make_client(settings, request_token), settings))
+    install_signin(app.server)  # /auth/signin and /auth/signout: the token cookie the client forwards
     app.server.add_url_rule("/download/traversal.png", "download_traversal", download_traversal)
     app.layout = create_shell(dash.page_registry.values())
     return app

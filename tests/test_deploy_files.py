@@ -172,11 +172,20 @@ def test_backend_stage_installs_backend_and_postgres_extras():
 # --------------------------------------------------------------------------------------------------------
 
 
+DB_PASSWORD = "test-db-password"  # compose has no default: it refuses to start without one
+
+
+def _compose_env(**settings: str) -> dict[str, str]:
+    """The environment without the FACTORSCOPE_* settings of the person running the tests, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACTORSCOPE_", "COMPOSE_"))}
+    return env | settings
+
+
 @pytest.fixture(scope="module")
 def compose_config() -> dict:
     compose = _tool("docker-compose")
-    # Interpolation defaults only: drop any FACTORSCOPE_* settings of the person running the tests.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACTORSCOPE_", "COMPOSE_"))}
+    # Interpolation defaults only (and the one setting without a default, the database password).
+    env = _compose_env(FACTORSCOPE_DB_PASSWORD=DB_PASSWORD)
     proc = _run([compose, "-f", str(COMPOSE), "config"], env=env)
     assert proc.returncode == 0, f"docker-compose config exited {proc.returncode}:\n{proc.stderr}"
     return yaml.safe_load(proc.stdout)
@@ -251,10 +260,26 @@ def test_compose_targets_exist_in_the_dockerfile(compose_config):
 
 def test_host_ports_come_from_settings():
     compose = _tool("docker-compose")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACTORSCOPE_", "COMPOSE_"))}
-    env |= {"FACTORSCOPE_API_PORT": "18000", "FACTORSCOPE_UI_PORT": "18050"}
+    env = _compose_env(FACTORSCOPE_API_PORT="18000", FACTORSCOPE_UI_PORT="18050", FACTORSCOPE_DB_PASSWORD=DB_PASSWORD)
     proc = _run([compose, "-f", str(COMPOSE), "config", "--format", "json"], env=env)
     assert proc.returncode == 0, proc.stderr
     services = json.loads(proc.stdout)["services"]
     assert [str(p["published"]) for p in services["backend"]["ports"]] == ["18000"]
     assert [str(p["published"]) for p in services["frontend"]["ports"]] == ["18050"]
+
+
+def test_compose_refuses_to_start_without_a_database_password():
+    compose = _tool("docker-compose")
+    for env in (_compose_env(), _compose_env(FACTORSCOPE_DB_PASSWORD="")):
+        proc = _run([compose, "-f", str(COMPOSE), "config"], env=env)
+        assert proc.returncode != 0 and "set FACTORSCOPE_DB_PASSWORD" in proc.stderr, proc.stderr
+    assert ":-factorscope}" not in COMPOSE.read_text()  # no default password left anywhere
+
+
+def test_compose_uses_the_password_given_and_turns_auth_on(compose_config):
+    services = compose_config["services"]
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"] == DB_PASSWORD
+    for name in ("backend", "worker"):
+        environment = services[name]["environment"]
+        assert f"factorscope:{DB_PASSWORD}@db:5432/" in environment["FACTORSCOPE_DATABASE_URL"]
+        assert environment["FACTORSCOPE_AUTH"] == "on", name  # a quoted string: YAML reads a bare on as true

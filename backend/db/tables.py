@@ -1,5 +1,6 @@
 """Every table at the head revision (SQLAlchemy Core), as the queries use them: ``jobs`` and ``workers``; the
-labelling tables ``label_sessions``, ``labels`` (append-only), ``label_events`` (skips and flags) and ``leases``.
+labelling tables ``label_sessions``, ``labels`` (append-only), ``label_events`` (skips and flags) and ``leases``; the
+API's ``tokens`` (hashes only).
 
 JSON is stored as text so SQLite and PostgreSQL share one schema. The tables are made by the migrations in
 ``migrations/versions`` (never by ``metadata.create_all``); a test checks that the migrated database has
@@ -110,4 +111,18 @@ leases = Table(  # who is labelling which item until when; one row per (session,
     Column("lens_version", String(255)),
     Column("score", Float),
     Index("ix_leases_session_id_labeller_expires_at", "session_id", "labeller", "expires_at"),
+)
+
+ACTIVE = text("revoked_at IS NULL")
+tokens = Table(  # API tokens (backend/auth): only each token's sha256 is kept, never the token (revision 0004)
+    "tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),  # uuid4 hex
+    Column("name", String(64), nullable=False),  # who holds it; labels record it
+    Column("role", String(16), nullable=False),  # viewer | labeller | admin
+    Column("hash", String(64), nullable=False),  # sha256 hex of the token
+    Column("created", String(40), nullable=False),  # UTC ISO, fixed width
+    Column("revoked_at", String(40)),  # NULL while the token works
+    Index("ux_tokens_hash", "hash", unique=True),
+    Index("ux_tokens_name_active", "name", unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE),
 )
