@@ -30,6 +30,13 @@ from models import (
 
 from .convert import ConversionError
 from .jobs import JobNotFoundError
+from .labelling import (
+    IdempotencyConflictError,
+    LabellingInputError,
+    LabelSessionClosedError,
+    LabelSessionNotFoundError,
+    NothingToUndoError,
+)
 from .runs import RunNotFoundError, StaleParent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -145,6 +152,11 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ConfigError: (422, "invalid-config"),
     NotGaussianError: (409, "gaussian-encoder-required"),
     CheckpointError: (500, "broken-run"),
+    LabelSessionNotFoundError: (404, "label-session-not-found"),
+    LabelSessionClosedError: (409, "label-session-closed"),
+    IdempotencyConflictError: (409, "idempotency-key-reused"),
+    NothingToUndoError: (409, "nothing-to-undo"),
+    LabellingInputError: (422, "invalid-input"),
 }
 
 

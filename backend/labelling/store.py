@@ -49,7 +49,16 @@ from .model import (
     stamp,
 )
 from .progress import read_progress
-from .queries import done_items, get_session, label_query, not_retracted, standing_query, to_label, to_session
+from .queries import (
+    count_rows,
+    done_items,
+    get_session,
+    label_query,
+    not_retracted,
+    standing_query,
+    to_label,
+    to_session,
+)
 from .transactions import Transactions
 
 MAX_LIST = 1000
@@ -146,6 +155,18 @@ class LabelStore:
                 conn.execute(delete(leases).where(*mine))  # every attribute labelled: the lease has done its job
             return label
 
+    def import_labels(self, session_id: str, rows: Sequence[tuple[int, str, object, str]],
+                      now: datetime | None = None) -> int:
+        """Store (item, attribute, value, labeller) rows all in one transaction, or none: the first row that does
+        not fit raises LabellingInputError naming it (``rows[k]`` is row k + 2 of a CSV with a header)."""
+        created = _now(now)
+        with self._transactions.write(session_id) as conn:
+            session = _open_session(conn, session_id)
+            values = [_import_row(session, k + 2, row) for k, row in enumerate(rows)]
+            if values:
+                conn.execute(insert(labels), [{"session_id": session_id, "created_at": created, **v} for v in values])
+        return len(values)
+
     def undo(self, session_id: str, labeller: str, idempotency_key: str | None = None,
              now: datetime | None = None) -> Label:
         """Retract ``labeller``'s last label that stands unretracted: a new row (value None, ``retracts`` its id),
@@ -189,14 +210,37 @@ class LabelStore:
 
     # --- reading labels ---------------------------------------------------------------------------------
 
-    def history(self, session_id: str, n: int = 10) -> list[Label]:
-        """The last ``n`` rows of the session (labels and retractions), newest first; a retracted label says by
-        which row (``retracted_by``)."""
+    def history(self, session_id: str, n: int = 10, labeller: str | None = None) -> list[Label]:
+        """The last ``n`` rows of the session (labels and retractions; only ``labeller``'s when given), newest first;
+        a retracted label says by which row (``retracted_by``)."""
         query = (label_query().where(labels.c.session_id == session_id).order_by(labels.c.id.desc())
                  .limit(check_count(n, "n", 1, MAX_HISTORY)))
+        if labeller is not None:
+            query = query.where(labels.c.labeller == check_name(labeller, "labeller"))
         with self._transactions.read() as conn:
             session = get_session(conn, session_id)
             return [to_label(row, session) for row in conn.execute(query).mappings()]
+
+    def label(self, session_id: str, label_id: int) -> Label:
+        """Row ``label_id`` of the session (LabellingInputError naming ``label_id`` when it has none)."""
+        with self._transactions.read() as conn:
+            session = get_session(conn, session_id)
+            row = conn.execute(label_query().where(labels.c.session_id == session_id, labels.c.id == label_id)
+                               ).mappings().first()
+        if row is None:
+            raise LabellingInputError("label_id", f"expected a label of session {session_id!r}, got {label_id!r}")
+        return to_label(row, session)
+
+    def standing_count(self, session_id: str) -> int:
+        """How many labels stand (one per labelled item and attribute); one query."""
+        with self._transactions.read() as conn:
+            get_session(conn, session_id)
+            return count_rows(conn, standing_query(session_id))
+
+    def done_items(self, session_id: str) -> set[int]:
+        """The items with a standing label for every attribute of the session."""
+        with self._transactions.read() as conn:
+            return set(conn.execute(done_items(get_session(conn, session_id))).scalars())
 
     def standing(self, session_id: str) -> list[Label]:
         """The labels that stand (one per labelled item and attribute: the latest not retracted), oldest first."""
@@ -243,6 +287,17 @@ def _parse(spec: Attribute, value: object) -> int | float:
         return spec.parse(value)
     except ValueError as err:
         raise LabellingInputError("value", f"{spec.name}: {err}") from None
+
+
+def _import_row(session: LabelSession, number: int, row: tuple[int, str, object, str]) -> dict[str, Any]:
+    """One imported row's columns; LabellingInputError naming ``row <number>`` and the field at fault."""
+    item, attribute, value, labeller = row
+    try:
+        spec = session.attribute(attribute)
+        return {"item": check_item(item, session.n_items), "attribute": spec.name, "value": _parse(spec, value),
+                "labeller": check_name(labeller, "labeller")}
+    except LabellingInputError as err:
+        raise LabellingInputError(f"row {number}", f"{err.field}: {err.message}") from None
 
 
 def _by_key(conn: Connection, session: LabelSession, key: str | None, wanted: dict[str, Any]) -> Label | None:

@@ -23,6 +23,7 @@ from models import (
     TrainConfig,
     build_model,
     config_from_dict,
+    cpu_threads,
     fit_lens,
     get_dataset,
     load_model,
@@ -32,7 +33,7 @@ from models import (
     write_json,
 )
 
-from ..runs import RunNotFoundError, RunRecord, load_run, owner_check, record_of, run_dir
+from ..runs import RunNotFoundError, RunRecord, keep_version, load_run, owner_check, record_of, run_dir
 from ..runs.parents import resolve_parent
 from .create import lens_of
 from .labels import Labels, commit, has_pending, load_labels
@@ -99,18 +100,21 @@ def fit_lens_run(home: Path, run_id: str, report: Report, device: str = "auto", 
         report(p.step / p.total, f"step {p.step}/{p.total} loss {p.loss:.4g}")
 
     n_steps = steps or train.steps
-    result = fit_lens(lens_of(model), z, values, masks, n_steps, min(train.batch_size, len(pool)), train.lr,
-                      train.seed, on_progress, log_every=max(1, min(50, n_steps // 20)))
+    with cpu_threads(train.threads):  # the lens run's own setting, as a run's training keeps it
+        result = fit_lens(lens_of(model), z, values, masks, n_steps, min(train.batch_size, len(pool)), train.lr,
+                          train.seed, on_progress, log_every=max(1, min(50, n_steps // 20)))
     model.eval()
     with torch.no_grad():
         z_star = lens_of(model).encode(z)  # (N, k), the mean path without labels: a function of the representation
     table = score_table(dataset, labels, pool, z_star.double().cpu().numpy(), z.double().cpu().numpy(), train.seed)
     still_ours()
+    keep_version(folder)  # the version this refit replaces, if its own fit ended before keeping it
     write_json(folder / "history.json", losses)
     write_json(folder / "metrics.json", {"training": training_summary(result, len(pool), header), "score": table})
     save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}},
                make_dir=False)
     commit(folder, dataset, labels)
+    keep_version(folder)  # this version stays readable after the next refit replaces it
     return record_of(read_json(folder / CONFIG_FILE))
 
 
