@@ -20,9 +20,10 @@ WRITE_HEADER = "X-Requested-With"
 WRITE_HEADER_VALUE = "factorscope"  # what our clients send; any non-empty value is accepted
 
 
-def checked_request(request: Request) -> None:
+async def checked_request(request: Request) -> None:
     """What the routes' own validation would let through silently, refused with a message that names it; and
-    writes a cross-site form could make (no JSON body, no write header), refused before they change anything."""
+    writes a cross-site form could make (no JSON body, no write header), refused before they change anything.
+    ``async``: it does no I/O, and a plain ``def`` dependency would take a thread of the pool (/health's too)."""
     _check_query(request)
     if request.method in WRITE_METHODS:
         _check_write(request)
