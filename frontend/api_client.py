@@ -7,7 +7,7 @@ a readable message: an unreachable backend or a timeout become problems too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
@@ -23,6 +23,7 @@ READ_METHODS = ("GET", "HEAD")
 # Every write carries a header an HTML form cannot send: the backend refuses a write without a JSON body otherwise
 # (backend/api/request_checks.py), so a page of another site cannot make one through the user's browser.
 WRITE_HEADERS = {"X-Requested-With": "factorscope"}
+TokenSource = Callable[[], str | None]  # the signed-in user's API token for the request being served (frontend/auth.py)
 
 
 class Model(BaseModel):
@@ -138,6 +139,7 @@ class Run(RunSummary):
     config: dict[str, Any] = Field(default_factory=dict)
     train: dict[str, Any] = Field(default_factory=dict)
     history: list[dict[str, Any]] | None = None
+    latest_version: str | None = None  # differs from version for an older version the run kept
 
 
 class JobAccepted(Model):
@@ -258,6 +260,96 @@ class GroupHeatmap(Model):
     top_groups: list[TopGroups] = Field(default_factory=list)  # one per dim
 
 
+# -- lenses (issue 16): a run's lenses, their scores and z* ---------------------------------------------
+
+class Attribute(Model):
+    """A dataset attribute (side information): categorical with ``classes`` (a value is a class index), or
+    continuous in ``lo``..``hi`` (``unit``)."""
+
+    name: str
+    kind: Literal["categorical", "continuous"]
+    description: str = ""
+    classes: list[str] | None = None
+    lo: float | None = None
+    hi: float | None = None
+    unit: str | None = None
+
+
+class DatasetAttributes(Model):
+    dataset: str
+    n_items: int
+    attributes: list[Attribute]
+
+
+class LensSummary(Model):
+    """A lens of a base run: ``version`` None until its first fit ends; ``parent_version`` the base run's version
+    it is pinned to; ``status`` ready, training, refitting, failed or cancelled."""
+
+    lens_id: str
+    run_id: str
+    version: str | None = None
+    parent_version: str
+    status: str
+    job_id: str | None = None
+    error: str | None = None
+    variant: str
+    k: int
+    attributes: list[str]
+
+
+class Lens(LensSummary):
+    train: dict[str, Any] = Field(default_factory=dict)
+    labels: dict[str, Any] | None = None  # per attribute: labelled items and class counts or range; the sources
+    stale_parent: str | None = None  # why the lens cannot be used now (its base run moved), else None
+
+
+class ScoreRow(Model):
+    """One code's interpretability for one attribute: ``value`` the geometric-mean held-out probability of the
+    true class (0..1), read from the single most informative ``dim``."""
+
+    value: float
+    accuracy: float
+    mean_log_prob: float
+    dim: int
+
+
+class AttributeScore(Model):
+    lens: ScoreRow  # the lens's z*
+    base: ScoreRow  # the base run's own latent dims
+    n_train: int
+    n_test: int
+    binned: bool  # a continuous attribute, binned into classes
+
+
+class LensScore(Model):
+    lens_id: str
+    version: str
+    attributes: dict[str, AttributeScore]
+    truth: str
+    binning: str
+
+
+class LensEmbedding(Model):
+    """z* of a sample of items: ``x``, ``y`` are the coordinates named by ``axes``; ``values`` the attribute's."""
+
+    lens_id: str
+    version: str
+    attribute: str
+    axes: list[str]
+    index: list[int]
+    x: list[float]
+    y: list[float]
+    values: list[float]
+
+
+class WhoAmI(Model):
+    """Who a token is: ``name`` (None when the backend asks for no tokens: ``auth`` false) and ``role``."""
+
+    name: str | None = None
+    role: Literal["viewer", "labeller", "admin"]
+    auth: bool
+
+
 class BackendError(Exception):
     """A problem answered by the backend (or about reaching it), ready to show: ``title`` and ``detail``."""
 
@@ -306,18 +398,21 @@ def _query(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class BackendClient:
-    """Typed calls to /api/v1. ``http`` is any ``httpx.Client`` (a MockTransport one in tests)."""
+    """Typed calls to /api/v1. ``http`` is any ``httpx.Client`` (a MockTransport one in tests); ``token`` gives the
+    API token of the user the dashboard is serving (sent as a bearer token with every call), or None."""
 
-    def __init__(self, http: httpx.Client) -> None:
-        self.http = http
+    def __init__(self, http: httpx.Client, token: TokenSource | None = None) -> None:
+        self.http, self.token = http, token
 
     # -- transport -------------------------------------------------------------------------------
     def _send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-              body: Any | None = None) -> httpx.Response:
+              body: Any | None = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """``headers``: more request headers (a write's Idempotency-Key)."""
+        sent = {**({} if method in READ_METHODS else WRITE_HEADERS), **self._authorization(), **(headers or {})}
         try:
             # params=None keeps a query already in ``path`` (httpx replaces it with any params, even {})
             response = self.http.request(method, path, params=_query(params) if params else None, json=body,
-                                         headers=None if method in READ_METHODS else WRITE_HEADERS)
+                                         headers=sent or None)
         except httpx.TimeoutException as err:
             raise BackendError(504, "Backend timed out", f"{method} {path} took too long ({type(err).__name__}); "
                                "the backend may be busy: try again") from err
@@ -328,13 +423,24 @@ class BackendClient:
             raise problem_of(response)
         return response
 
+    def _authorization(self) -> dict[str, str]:
+        token = self.token() if self.token is not None else None
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     def _json(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-              body: Any | None = None) -> Any:
-        response = self._send(method, path, params, body)
+              body: Any | None = None, headers: Mapping[str, str] | None = None) -> Any:
+        response = self._send(method, path, params, body, headers)
         try:
             return response.json()
         except ValueError as err:
             raise BackendError(502, "Bad Gateway", f"{method} {path} did not answer JSON") from err
+
+    # -- who is calling ---------------------------------------------------------------------------
+    def whoami(self, token: str | None = None) -> WhoAmI:
+        """Who ``token`` is (default: the signed-in user's); 401 for a token unknown or revoked, or none where the
+        backend asks for one."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return WhoAmI.model_validate(self._json("GET", _path("auth", "whoami"), headers=headers))
 
     # -- catalogue -------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -357,8 +463,9 @@ class BackendClient:
     def runs(self) -> list[RunSummary]:
         return [RunSummary.model_validate(r) for r in self._json("GET", _path("runs"))["runs"]]
 
-    def run(self, run_id: str) -> Run:
-        return Run.model_validate(self._json("GET", _path("runs", run_id)))
+    def run(self, run_id: str, v: str | None = None) -> Run:
+        """The run now, or (``v``) at an older version it kept; a version it never kept answers 409."""
+        return Run.model_validate(self._json("GET", _path("runs", run_id), params={"v": v} if v else None))
 
     def create_run(self, family: str, dataset: str, config: Mapping[str, Any],
                    train: Mapping[str, Any], run_id: str | None = None) -> JobAccepted:
@@ -416,6 +523,32 @@ class BackendClient:
         """The run's latent-to-group norms; a run without groups answers 409 (problem type "no-groups")."""
         return GroupHeatmap.model_validate(self._json("GET", _path("runs", run_id, "groups", "heatmap"), {"v": v}))
 
+    # -- lenses --------------------------------------------------------------------------------
+    def attributes(self, dataset: str) -> DatasetAttributes:
+        """The dataset's attributes (no values)."""
+        return DatasetAttributes.model_validate(self._json("GET", _path("datasets", dataset, "attributes")))
+
+    def lenses(self, run_id: str) -> list[LensSummary]:
+        """The lenses built on run ``run_id``, newest first."""
+        return [LensSummary.model_validate(x) for x in self._json("GET", _path("runs", run_id, "lenses"))["lenses"]]
+
+    def lens(self, run_id: str, lens_id: str, v: str | None = None) -> Lens:
+        """The lens now, or (``v``) at an older version it kept; a version it never kept answers 409."""
+        return Lens.model_validate(self._json("GET", _path("runs", run_id, "lenses", lens_id), {"v": v}))
+
+    def create_lens(self, run_id: str, body: Mapping[str, Any]) -> JobAccepted:
+        """Queue a new lens's lens_fit job; ``body`` as POST /runs/{run_id}/lenses takes it."""
+        return JobAccepted.model_validate(self._json("POST", _path("runs", run_id, "lenses"), body=dict(body)))
+
+    def lens_score(self, run_id: str, lens_id: str, v: str | None = None) -> LensScore:
+        return LensScore.model_validate(self._json("GET", _path("runs", run_id, "lenses", lens_id, "score"), {"v": v}))
+
+    def lens_embedding(self, run_id: str, lens_id: str, attribute: str, n: int,
+                       v: str | None = None) -> LensEmbedding:
+        params = {"attribute": attribute, "n": n, "v": v}
+        return LensEmbedding.model_validate(self._json("GET", _path("runs", run_id, "lenses", lens_id, "embedding"),
+                                                       params))
+
     # -- images fetched server-side (downloads, explaining a broken <img>) -------------------------
     def traversal_png(self, run_id: str, params: Mapping[str, Any]) -> bytes:
         return self._send("GET", _path("runs", run_id, "traversal.png"), params).content
@@ -447,6 +580,10 @@ class ImageUrls:
     def item(self, dataset: str, index: int) -> str:
         return f"{self.base}{_path('datasets', dataset, 'items', f'{index}.png')}"
 
+    def manipulation(self, run_id: str, lens_id: str, params: Mapping[str, Any]) -> str:
+        """``params``: the manipulation.png query (base, a, b, steps, span, v)."""
+        return self._url(_path("runs", run_id, "lenses", lens_id, "manipulation.png"), params)
+
     def path_of(self, url: str) -> str | None:
         """The backend path + query of one of our image URLs (None for any other URL)."""
         if not url.startswith(self.base + API + "/"):
@@ -455,6 +592,6 @@ class ImageUrls:
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def make_client(settings: FrontendSettings) -> BackendClient:
+def make_client(settings: FrontendSettings, token: TokenSource | None = None) -> BackendClient:
     timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
-    return BackendClient(httpx.Client(base_url=settings.backend_url, timeout=timeout))
+    return BackendClient(httpx.Client(base_url=settings.backend_url, timeout=timeout), token)

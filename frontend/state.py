@@ -303,6 +303,34 @@ class RunsState(PageState):
                    dataset=dataset if dataset and name.fullmatch(dataset) else None)
 
 
+@dataclass(frozen=True)
+class LensState(PageState):
+    """The Lens page: a base run (``v``: its version), one of its lenses (``lv``: the lens's version; no lens: the
+    form that makes one), the manipulation grid (attribute ``a`` along the columns, ``b`` down the rows or none,
+    around dataset item ``item``, ``steps`` values from -``span`` to +``span`` prior sd of z*) and the attribute
+    that colours the z* scatter."""
+
+    PATH: ClassVar[str] = "/lens"
+
+    run: str | None = None
+    v: str | None = None
+    lens: str | None = None
+    lv: str | None = None
+    a: str | None = None  # None: the lens's first attribute
+    b: str | None = None  # None: one row
+    item: int = 0
+    steps: int = STEPS[2]
+    span: float = SPAN[2]
+    color: str | None = None  # None: attribute a
+
+    @classmethod
+    def from_query(cls, query: Query) -> LensState:
+        return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")), lens=as_run(first(query, "lens")),
+                   lv=as_version(first(query, "lv")), a=as_name(first(query, "a")), b=as_name(first(query, "b")),
+                   item=as_int(first(query, "item"), 0, 10**9 - 1, 0), steps=as_int(first(query, "steps"), *STEPS),
+                   span=as_float(first(query, "span"), *SPAN), color=as_name(first(query, "color")))
+
+
 def explore_href(run: str, v: str | None, *, dims: tuple[int, ...] = (), base: Base | None = None) -> str:
     """A link that opens Explore on ``run`` with the given dims and base (others at their defaults)."""
     return ExploreState(run=run, v=v, dims=dims, base=base or Base()).href()

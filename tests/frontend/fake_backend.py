@@ -15,6 +15,7 @@ import httpx
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 PROBLEM = "application/problem+json"
+WHOAMI_OPEN = {"name": None, "role": "admin", "auth": False}  # a backend that asks for no tokens (loopback)
 VERSION = "470e055819f7"
 RUN: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "family": "vae", "dataset": "digits", "created": "2026-11-23T18:47:56+00:00",
@@ -109,6 +110,44 @@ GROUPED_TRAVERSAL: dict[str, Any] = {  # z0 at 3 steps: outputs 1 dim x 3 steps 
 }
 
 
+# the lens "lens-a" on run "tiny" (a FILVM, k = 3, over digits' label and thickness), as the real API answers
+LENS_VERSION = "a3b5802b7986"
+ATTRIBUTES: dict[str, Any] = {"dataset": "digits", "n_items": 1797, "start": None, "stop": None, "values": None,
+                              "attributes": [
+    {"name": "label", "kind": "categorical", "description": "the digit written", "classes": [str(c) for c in range(10)],
+     "lo": None, "hi": None, "unit": None},
+    {"name": "thickness", "kind": "continuous", "description": "mean stroke thickness", "classes": None, "lo": 1.3,
+     "hi": 2.5, "unit": "pixels"}]}
+LENS_SUMMARY: dict[str, Any] = {
+    "lens_id": "lens-a", "run_id": "tiny", "version": LENS_VERSION, "parent_version": VERSION, "status": "ready",
+    "job_id": "lf0", "error": None, "variant": "filvm", "k": 3, "attributes": ["label", "thickness"],
+    "created": "2026-12-02T19:18:52+00:00"}
+LENS_SCORE: dict[str, Any] = {  # lens 0.9 vs base 0.5 on label; thickness binned into 5 quantile classes
+    "lens_id": "lens-a", "version": LENS_VERSION, "truth": "oracle ground truth", "seed": 0,
+    "binning": "continuous attributes binned into 5 classes at the quantiles of their training items",
+    "attributes": {
+        "label": {"lens": {"value": 0.9, "accuracy": 0.95, "mean_log_prob": -0.105, "dim": 0},
+                  "base": {"value": 0.5, "accuracy": 0.6, "mean_log_prob": -0.693, "dim": 3},
+                  "n_train": 100, "n_test": 1697, "binned": False},
+        "thickness": {"lens": {"value": 0.4, "accuracy": 0.45, "mean_log_prob": -0.916, "dim": 1},
+                      "base": {"value": 0.3, "accuracy": 0.35, "mean_log_prob": -1.204, "dim": 0},
+                      "n_train": 100, "n_test": 1697, "binned": True}}}
+LENS_DETAIL: dict[str, Any] = {
+    **LENS_SUMMARY,
+    "config": {"variant": "filvm", "latent_dim": 3, "flow_length": 2, "beta": 1.0, "hidden": [16],
+               "parent": {"run_id": "tiny", "version": VERSION}},
+    "train": {"batch_size": 128, "lr": 0.001, "seed": 0, "steps": 10},
+    "labels": {"attributes": {"label": {"kind": "categorical", "n_labelled": 100, "class_counts": {"0": 100}},
+                              "thickness": {"kind": "continuous", "n_labelled": 100, "min": 1.5, "mean": 1.7,
+                                            "max": 2.1}},
+               "sources": [{"oracle": {"n": 100, "seed": 0}}], "n_labels": 200},
+    "score": {k: v for k, v in LENS_SCORE.items() if k not in ("lens_id", "version")},
+    "training": {"steps": 10, "refit_of": None}, "stale_parent": None}
+LENS_EMBEDDING: dict[str, Any] = {
+    "lens_id": "lens-a", "version": LENS_VERSION, "attribute": "label", "axes": ["z*0", "z*1"],
+    "index": [918, 1143, 1526], "x": [-0.1, -0.11, -0.02], "y": [-0.08, -0.06, -0.15],
+    "z_star": [[-0.1, -0.08, 0.0], [-0.11, -0.06, 0.1], [-0.02, -0.15, 0.2]], "values": [3.0, 2.0, 4.0]}
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> httpx.Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": "/x", **extra}
     return httpx.Response(status, content=json.dumps(body), headers={"content-type": PROBLEM})
@@ -123,6 +162,7 @@ class FakeBackend:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.overrides: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
         self.workers = 1  # job workers GET /ready reports
+        self.lenses = [deepcopy(LENS_SUMMARY)]  # run tiny's lenses
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
@@ -137,10 +177,13 @@ class FakeBackend:
         return {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
                 "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
                 "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": METRICS},
-                "/runs/tiny/traversal": TRAVERSAL, "/health": HEALTH,
+                "/runs/tiny/traversal": TRAVERSAL, "/health": HEALTH, "/auth/whoami": WHOAMI_OPEN,
                 "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
                 "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
-                "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS, "run_id": "grouped"}}
+                "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS, "run_id": "grouped"},
+                "/datasets/digits/attributes": ATTRIBUTES, "/runs/tiny/lenses": {"lenses": self.lenses},
+                "/runs/tiny/lenses/lens-a": LENS_DETAIL, "/runs/tiny/lenses/lens-a/score": LENS_SCORE,
+                "/runs/tiny/lenses/lens-a/embedding": LENS_EMBEDDING}
 
     def route(self, method: str, path: str, body: Any, params: dict[str, str]) -> httpx.Response:
         answers = self.answers()
@@ -148,6 +191,8 @@ class FakeBackend:
             return httpx.Response(200, json=answers[path])
         if method == "POST" and path == "/runs":
             return self.create(body)
+        if method == "POST" and path == "/runs/tiny/lenses":
+            return self.create_lens(body)
         if path.startswith("/jobs"):
             return self.job_route(method, path.removeprefix("/jobs").lstrip("/"), params)
         if method == "POST" and path == "/runs/tiny/metrics":
@@ -197,6 +242,17 @@ class FakeBackend:
                            type="tag:factorscope.dev,2025:problems/run-exists")
         run_id = body.get("run_id", "new-run")
         return self.accept("ab12", "train", run_id)
+
+    def create_lens(self, body: dict[str, Any]) -> httpx.Response:
+        """POST /runs/tiny/lenses: 422 for no attributes (as pydantic words it), 409 for a lens id in use."""
+        if not body.get("attributes"):
+            msg = "List should have at least 1 item after validation, not 0"
+            return problem(422, "Unprocessable Content", f"body.attributes: {msg}", errors=[
+                {"loc": ["body", "attributes"], "msg": msg}], type="tag:factorscope.dev,2025:problems/invalid-input")
+        if body.get("lens_id") in ("tiny", "lens-a"):
+            return problem(409, "Conflict", f"run {body['lens_id']!r} already exists; expected a new run_id (or none)",
+                           type="tag:factorscope.dev,2025:problems/run-exists")
+        return self.accept("lf1", "lens_fit", body.get("lens_id", "tiny-lens"))
 
     @staticmethod
     def job(job_id: str, kind: str, run_id: str) -> dict[str, Any]:

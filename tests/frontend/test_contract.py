@@ -32,6 +32,9 @@ from frontend.state import ExploreState
 API = "/api/v1"
 BASE_URL = "http://backend:8000"
 RUN, GROUPED, GRID, MADE = "tiny", "grouped", "grid", "made"  # the fake knows the first two by these names
+LENS, NEW_LENS = "lens-a", "lens-b"  # a lens of RUN (the fake knows it by this name), and one the scenario makes
+LENS_BODY = {"variant": "filvm", "k": 3, "T": 2, "attributes": ["label", "thickness"], "hidden": [16],
+             "labels": {"oracle": {"n": 100, "seed": 0}}, "fit": {"steps": 10}}
 TRAIN = {"steps": 10, "eval_every": 10, "checkpoint_every": 0}  # the answers' shapes matter, not the fit
 RUNS = {  # run id -> (family, dataset, config, training): "grid" is evaluated for a report with every metric
     RUN: ("vae", "digits", {"latent_dim": 4, "hidden": [32]}, TRAIN),
@@ -68,6 +71,7 @@ class Scenario:
 
 CALLS: dict[str, Callable[[Scenario], Any]] = {
     "health": lambda s: s.client.health(),
+    "whoami": lambda s: s.client.whoami(),
     "workers": lambda s: s.client.workers(),
     "families": lambda s: s.client.families(),
     "datasets": lambda s: s.client.datasets(),
@@ -90,12 +94,21 @@ CALLS: dict[str, Callable[[Scenario], Any]] = {
     "resume_run": lambda s: s.client.resume_run(MADE),
     "evaluate": lambda s: s.client.evaluate(RUN),
     "delete_run": lambda s: s.client.delete_run(MADE),
+    "attributes": lambda s: s.client.attributes("digits"),
+    "lenses": lambda s: s.client.lenses(RUN),
+    "lens": lambda s: s.client.lens(RUN, LENS, s.client.lens(RUN, LENS).version),
+    "lens_score": lambda s: s.client.lens_score(RUN, LENS, s.client.lens(RUN, LENS).version),
+    "lens_embedding": lambda s: s.client.lens_embedding(RUN, LENS, "thickness", 20, s.client.lens(RUN, LENS).version),
+    "create_lens": lambda s: s.client.create_lens(RUN, {**LENS_BODY, "lens_id": NEW_LENS}),
 }
 URLS: dict[str, Callable[[ImageUrls, Scenario], str]] = {
     "traversal": lambda images, s: images.traversal(RUN, ExploreState(run=RUN, v=s.version(RUN),
                                                                       dims=(3,)).image_params()),
     "decode": lambda images, s: images.decode(RUN, [0.5, 0.0, -1.0, 0.25], s.version(RUN)),
     "item": lambda images, s: images.item("digits", 7),
+    "manipulation": lambda images, s: images.manipulation(RUN, LENS, {
+        "base": "item:5", "a": "label", "b": "thickness", "steps": 3, "span": 2.0,
+        "v": s.client.lens(RUN, LENS).version}),
 }
 
 
@@ -128,6 +141,7 @@ def train_and_evaluate(client: BackendClient, settings: Settings, jobs: JobStore
     for run_id, (family, dataset, config, train) in RUNS.items():
         client.create_run(family, dataset, config, train, run_id=run_id)
     run_worker(settings, once=True, store=jobs)
+    client.create_lens(RUN, {**LENS_BODY, "lens_id": LENS})
     for run_id in (RUN, GRID):
         client.evaluate(run_id)
     run_worker(settings, once=True, store=jobs)
@@ -283,7 +297,9 @@ def check_answer(openapi: dict[str, Any], method: str, path: str, response: http
 NEW = {"family": "vae", "dataset": "digits", "config": {}, "train": {}}
 FAKE_PROBLEMS = [("POST", "/runs", {**NEW, "config": {"latent_dim": 0}}), ("POST", "/runs", {**NEW, "run_id": RUN}),
                  ("GET", f"/runs/{RUN}/groups/heatmap", None), ("GET", "/runs/nope", None),
-                 ("GET", f"/jobs/{'0' * 32}", None)]  # 422, 409, 409, 404, 404
+                 ("GET", f"/jobs/{'0' * 32}", None), ("POST", f"/runs/{RUN}/lenses", {"attributes": []}),
+                 ("POST", f"/runs/{RUN}/lenses", {"attributes": ["label"], "lens_id": RUN})]
+# 422, 409, 409, 404, 404, then a lens without attributes (422) and one whose id is taken (409)
 
 
 class Recorder:
