@@ -7,12 +7,14 @@ Without /usr/bin/chromium they skip, except under CI=true where they fail (CI mu
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from e2e_stack import CHROMIUM, ROOT, Stack, launch_browser, make_tiny_grouped_run, make_tiny_run, running_stack
+from e2e_stack import CHROMIUM, ROOT, RUN, Stack, launch_browser, make_tiny_grouped_run, make_tiny_run, running_stack
 
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -33,6 +35,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     make_tiny_grouped_run(home)
     with running_stack(home, home / "logs") as running:
         yield running
+
+
+LENS = "tiny-lens"
+
+
+@pytest.fixture(scope="session")
+def tiny_lens(stack: Stack) -> str:
+    """A lens on the tiny run (both digits attributes, 50 oracle labels, 50 steps), fitted by the worker: its id."""
+    body = {"lens_id": LENS, "attributes": ["label", "thickness"], "labels": {"oracle": {"n": 50}},
+            "fit": {"steps": 50}, "hidden": [32]}
+    answer = httpx.post(f"{stack.api_url}/api/v1/runs/{RUN}/lenses", json=body, timeout=30)
+    assert answer.status_code == 202, answer.text
+    job_url = f"{stack.api_url}/api/v1/jobs/{answer.json()['job_id']}"
+    deadline = time.monotonic() + 180
+    while (job := httpx.get(job_url, timeout=10).json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the lens fit did not finish in 180 s: {job}\n{stack.log_tail('worker')}"
+        time.sleep(0.5)
+    assert job["state"] == "succeeded", f"{job}\n{stack.log_tail('worker')}"
+    return LENS
 
 
 @pytest.fixture(scope="session")
