@@ -1,5 +1,6 @@
-"""``factorscope demo``: start the API, the job worker and the dashboard on localhost, print the URL,
-and stop all three with Ctrl-C. (``factorscope prepare`` trains the default runs first.)"""
+"""``factorscope demo``: start the API, the job worker and the dashboard on localhost, print the URL (and the links
+of the demo lens and its labelling session), and stop all three with Ctrl-C. (``factorscope prepare`` makes the
+default runs, the lens and the session first.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import httpx
 
 from .cli_serve import port_in_use
 from .config import get_settings
+from .demo_lens import label_path, lens_path
+from .demo_runs import DEMO_LENS, DemoLens
 from .jobs.process import ROOT, start_worker_process, stop_worker_process
 
 
@@ -41,6 +44,21 @@ def _wait_for(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def demo_lens_links(api: str, ui: str, demo: DemoLens) -> list[str]:
+    """The Lens page and each open labelling session on the demo lens, as lines to print (none before
+    ``factorscope prepare`` has made it)."""
+    try:
+        answer = httpx.get(f"{api}/api/v1/label-sessions", params={"run_id": demo.base_run, "state": "open"},
+                           timeout=30)
+    except httpx.TransportError as err:
+        return [f"(labelling sessions not listed: GET /api/v1/label-sessions failed: {err})"]
+    if answer.status_code != 200:
+        return [f"(labelling sessions not listed: GET /api/v1/label-sessions answered {answer.status_code})"]
+    sessions = [s["id"] for s in answer.json()["sessions"] if s["lens_id"] == demo.lens_id]
+    return [f"the demo lens: {ui}{lens_path(demo)}", *(f"label it: {ui}{label_path(s)}" for s in sessions)] \
+        if sessions else []
+
+
 def run_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background (SIG_IGN)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -58,8 +76,9 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         _wait_for(f"http://127.0.0.1:{s.api_port}/api/v1/health", procs, args.timeout)
         _wait_for(f"http://127.0.0.1:{s.ui_port}/", procs, args.timeout)
-        print(f"\nfactorscope is running: open http://127.0.0.1:{s.ui_port}/  (API http://127.0.0.1:{s.api_port}/docs)"
-              "\nCtrl-C stops it.", flush=True)
+        print(f"\nfactorscope is running: open http://127.0.0.1:{s.ui_port}/  (API http://127.0.0.1:{s.api_port}/docs)",
+              *demo_lens_links(f"http://127.0.0.1:{s.api_port}", f"http://127.0.0.1:{s.ui_port}", DEMO_LENS),
+              "Ctrl-C stops it.", sep="\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         return 1

@@ -1,6 +1,7 @@
 """``factorscope prepare``: make the demo runs that are missing: train and evaluate the small ones here
 (resuming half-done ones) and queue the large ones as training and evaluation jobs for the worker (unless
-``--foreground``). Finished and evaluated runs are left as they are."""
+``--foreground``). Finished and evaluated runs are left as they are. Then the demo lens and its labelling session
+(``demo_lens``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from models import CONFIG_FILE, EvalConfig, read_json
 from .cli_evaluate import evaluate_with_bar
 from .cli_train import train_with_bar
 from .config import Settings, get_settings
-from .demo_runs import DEMO_RUNS, DemoRun
+from .demo_lens import prepare_lens
+from .demo_runs import DEMO_LENS, DEMO_RUNS, DemoRun
 from .jobs import JobStore
 from .runs import RunRecord, create_run, record_of, run_dir
 
 
 def add_prepare_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("prepare", help="make the default demo runs (skips finished ones)")
+    p = sub.add_parser("prepare", help="make the default demo runs and lens, open a labelling session (skips what "
+                                       "is done)")
     p.add_argument("--foreground", action="store_true",
                    help="train every demo run here, also those normally queued for the worker")
     p.set_defaults(handler=run_prepare)
@@ -33,7 +36,7 @@ def run_prepare(args: argparse.Namespace) -> int:
             queue(settings, demo, record_of(read_json(config)))
         else:
             prepare_here(settings, demo)
-    return 0
+    return prepare_lens(settings, DEMO_LENS)
 
 
 def prepare_here(settings: Settings, demo: DemoRun) -> None:

@@ -1,7 +1,8 @@
 """The runs ``factorscope prepare`` makes for the demo. The small ones train in the foreground on one thread
 (small MLPs run fastest so, and do not stall when the CPU is shared): about a minute on a 2-core CPU.
 ``background`` ones (a conv net on 64x64 dsprites: minutes on a CPU) are queued as a training job that
-the worker ``factorscope demo`` starts runs while the dashboard is already usable."""
+the worker ``factorscope demo`` starts runs while the dashboard is already usable. ``DEMO_LENS`` is the lens fitted
+here after them, on one of them (``demo_lens``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import TrainConfig
+
+from .lenses.create import LensSettings
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,26 @@ DEMO_RUNS = (
             TrainConfig(steps=1000, batch_size=64, lr=1e-3, eval_every=250, checkpoint_every=250,
                         max_val_items=1024), background=True),
 )
+
+
+@dataclass(frozen=True)
+class DemoLens:
+    """A lens ``factorscope prepare`` fits here on a demo run, with ground truth revealed for ``n_labels`` items
+    drawn with ``label_seed`` (the simulated oracle), and the labelling session it opens on it (``strategy`` on
+    ``session_attribute``, one of the lens's categorical attributes)."""
+
+    lens_id: str
+    base_run: str
+    lens: LensSettings
+    n_labels: int
+    session_attribute: str
+    label_seed: int = 0
+    strategy: str = "bald"
+
+
+# Digit class and stroke thickness (seed 001's MNIST attributes) on the digits VAE: 300 items of 1,797 labelled.
+DEMO_LENS = DemoLens(
+    "demo-lens-digits", "demo-vae-digits",
+    LensSettings(variant="ilvm", k=8, flow_length=4, beta=1.0, attributes=("label", "thickness"), hidden=(128, 128),
+                 max_items=20_000, train={"steps": 800, "batch_size": 128, "lr": 2e-3, "seed": 0, "threads": 1}),
+    n_labels=300, session_attribute="label")

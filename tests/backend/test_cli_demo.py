@@ -1,18 +1,29 @@
-"""``factorscope demo`` as a user runs it: API, worker and dashboard on loopback, the URL printed, one Ctrl-C
-stops all three cleanly; a taken port is refused with a message."""
+"""``factorscope demo`` as a user runs it: API, worker and dashboard on loopback, the URL printed (and the links of
+the demo lens and its labelling session that ``factorscope prepare`` opened), one Ctrl-C stops all three cleanly; a
+taken port is refused with a message."""
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import pytest
 from test_api_serve import ROOT, RUN, free_port
+from test_cli_prepare import TINY, TINY_LENS
+
+from backend import cli_prepare
+from backend.config import get_settings
+from backend.demo_runs import DEMO_LENS, DemoRun
 
 
 def demo(home: Path, api_port: int, ui_port: int) -> subprocess.Popen[str]:
@@ -40,14 +51,39 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_demo_serves_everything_and_one_sigint_stops_it_cleanly(trained_home: Path) -> None:
-    api, ui = free_port(), free_port()
-    proc = demo(trained_home, api, ui)
+@pytest.fixture
+def demo_home(trained_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shared tiny run, with what ``factorscope prepare`` makes under the demo's own ids (a tiny
+    ``demo-vae-digits``, the demo lens on it, a labelling session) in the jobs database ``demo`` uses."""
+    home = tmp_path / "home"
+    shutil.copytree(trained_home / "runs", home / "runs")
+    monkeypatch.setenv("FACTORSCOPE_HOME", str(home))
+    monkeypatch.setenv("FACTORSCOPE_DATABASE_URL", f"sqlite:///{home}/demo-jobs.db")
+    base = DemoRun(DEMO_LENS.base_run, "vae", "digits", {"latent_dim": 2, "hidden": [16]}, TINY)
+    monkeypatch.setattr(cli_prepare, "DEMO_RUNS", (base,))
+    monkeypatch.setattr(cli_prepare, "DEMO_LENS", replace(DEMO_LENS, lens=TINY_LENS, n_labels=50))
+    get_settings.cache_clear()
     try:
-        wait_for_line(proc, f"factorscope is running: open http://127.0.0.1:{ui}/")
+        assert cli_prepare.run_prepare(argparse.Namespace(foreground=False)) == 0
+    finally:
+        get_settings.cache_clear()
+    return home
+
+
+def test_demo_serves_everything_and_one_sigint_stops_it_cleanly(demo_home: Path) -> None:
+    api, ui = free_port(), free_port()
+    proc = demo(demo_home, api, ui)
+    try:
+        lines = "".join(wait_for_line(proc, "Ctrl-C stops it."))
+        assert f"factorscope is running: open http://127.0.0.1:{ui}/" in lines
+        assert f"the demo lens: http://127.0.0.1:{ui}/lens?run={DEMO_LENS.base_run}&lens={DEMO_LENS.lens_id}" in lines
+        [session] = re.findall(rf"label it: http://127\.0\.0\.1:{ui}/label\?session=([0-9a-f]+)", lines)
+        answer = httpx.get(f"http://127.0.0.1:{api}/api/v1/label-sessions/{session}", timeout=10).json()
+        assert (answer["lens_id"], answer["state"], answer["strategy"]) == (DEMO_LENS.lens_id, "open", "bald")
         assert httpx.get(f"http://127.0.0.1:{api}/api/v1/ready", timeout=10).json()["status"] == "ready"
-        assert httpx.get(f"http://127.0.0.1:{ui}/explore?run={RUN}", timeout=10).status_code == 200
-        taken = demo(trained_home, api, ui)
+        for page in (f"/explore?run={RUN}", f"/label?session={session}", f"/lens?run={DEMO_LENS.base_run}"):
+            assert httpx.get(f"http://127.0.0.1:{ui}{page}", timeout=10).status_code == 200, page
+        taken = demo(demo_home, api, ui)
         out, _ = taken.communicate(timeout=60)
         assert taken.returncode == 2 and "already in use" in out and "Traceback" not in out
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole foreground group

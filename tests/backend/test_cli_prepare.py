@@ -1,25 +1,35 @@
-"""``factorscope prepare``: small demo runs train here; large ones are queued once as worker jobs."""
+"""``factorscope prepare``: small demo runs train here; large ones are queued once as worker jobs; the demo lens is
+fitted here once and one labelling session is kept open on it."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from app_client import AppClient
+from conftest import make_settings
 
 from backend import cli_prepare
 from backend.config import get_settings
-from backend.demo_runs import DEMO_RUNS, DemoRun
+from backend.demo_runs import DEMO_LENS, DEMO_RUNS, DemoLens, DemoRun
 from backend.jobs import JobStore
-from backend.runs import RunRecord, list_runs
+from backend.labelling import LabelSession, LabelStore
+from backend.lenses.create import LensSettings
+from backend.main import create_app
+from backend.runs import RunRecord, list_runs, read_record
 from models.datasets import get_dataset
 from models.training import TrainConfig
 
 TINY = TrainConfig(steps=20, batch_size=32, eval_every=20, checkpoint_every=0)
 RUNS = (DemoRun("small", "vae", "digits", {"latent_dim": 2, "hidden": [16]}, TINY),
         DemoRun("large", "vae", "bars", {"latent_dim": 2, "hidden": [16]}, TINY, background=True))
+TINY_LENS = LensSettings("ilvm", 2, 2, 1.0, ("label", "thickness"), (16,), 500, {"steps": 20, "batch_size": 32,
+                                                                               "lr": 3e-3})
+LENS = DemoLens("demo-lens", "small", TINY_LENS, n_labels=50, session_attribute="label")
 
 
 @pytest.fixture
@@ -27,6 +37,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("FACTORSCOPE_HOME", str(tmp_path))
     monkeypatch.setenv("FACTORSCOPE_DATABASE_URL", f"sqlite:///{tmp_path}/jobs.db")
     monkeypatch.setattr(cli_prepare, "DEMO_RUNS", RUNS)
+    monkeypatch.setattr(cli_prepare, "DEMO_LENS", LENS)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
@@ -71,8 +82,9 @@ def test_small_runs_train_and_evaluate_and_a_large_one_is_queued_once(home: Path
 
 def test_foreground_trains_and_evaluates_every_run(home: Path) -> None:
     prepare(foreground=True)
-    assert all(r.finished and report_version(home, r.run_id) == r.version for r in list_runs(home))
-    assert len(list_runs(home)) == 2 and jobs_of(home) == []
+    runs = [r for r in list_runs(home) if r.run_id != LENS.lens_id]
+    assert all(r.finished and report_version(home, r.run_id) == r.version for r in runs)
+    assert len(runs) == 2 and jobs_of(home) == []
 
 
 @pytest.mark.parametrize(("report", "expected"), [({"version": "0123456789ab"}, True), ({"version": "ba98"}, False),
@@ -105,3 +117,70 @@ def test_the_breast_cancer_demo_run_is_informative_and_sparse(tmp_path: Path) ->
     live = model.latent_to_group() > 0  # (G, K)
     assert sum(mi) > 2.0 and sum(m > 0.2 for m in mi) >= 3, mi
     assert 0 < int(live.sum()) < live.numel()
+
+
+def sessions_of(home: Path) -> list[LabelSession]:
+    """The labelling sessions on the demo lens's base run, newest first."""
+    jobs = JobStore(f"sqlite:///{home}/jobs.db")
+    try:
+        return LabelStore(jobs.engine).list_sessions(LENS.base_run)
+    finally:
+        jobs.close()
+
+
+def test_the_demo_lens_is_fitted_once_and_one_session_stays_open_on_it(home: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    prepare()
+    lens = read_record(home, LENS.lens_id)
+    assert lens.finished and lens.family == "lens" and lens.parent is not None and lens.parent.run_id == "small"
+    assert [a["name"] for a in lens.config["attributes"]] == ["label", "thickness"]
+    labels = json.loads((home / "runs" / LENS.lens_id / "labels.json").read_text())
+    assert labels["sources"] == [{"oracle": {"n": 50, "seed": 0}}] and len(labels["rows"]) == 100
+    [session] = sessions_of(home)
+    assert (session.state, session.lens_id, session.strategy) == ("open", LENS.lens_id, "bald")
+    assert [a.name for a in session.attributes] == ["label"]
+    out, ui = capsys.readouterr().out, f"http://127.0.0.1:{get_settings().ui_port}"
+    assert f"{ui}/label?session={session.session_id}" in out
+    assert f"{ui}/lens?run=small&lens={LENS.lens_id}" in out and f"version {lens.version}" in out
+    with AppClient(create_app(make_settings(home))) as client:  # the session serves an item ranked by the lens
+        got = client.get(f"/api/v1/label-sessions/{session.session_id}/next", params={"labeller": "ann"})
+        assert got.status_code == 200, got.text
+        assert 0 <= got.json()["item"] < len(get_dataset("digits"))
+    folder = home / "runs" / LENS.lens_id
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+    prepare()  # again: the lens is not fitted again, no second session
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == files
+    assert sessions_of(home) == [session]
+    assert f"/label?session={session.session_id}" in capsys.readouterr().out
+    jobs = JobStore(f"sqlite:///{home}/jobs.db")
+    try:
+        LabelStore(jobs.engine).close_session(session.session_id)
+    finally:
+        jobs.close()
+    prepare()  # none open: a new one
+    newest, closed = sessions_of(home)
+    assert closed.session_id == session.session_id and newest.state == "open" and newest.lens_id == LENS.lens_id
+
+
+def test_a_failed_lens_fit_is_reported_and_the_lens_made_anew_next_time(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    diverging = replace(LENS, lens=replace(TINY_LENS, train={**TINY_LENS.train, "lr": 10.0}))
+    monkeypatch.setattr(cli_prepare, "DEMO_LENS", diverging)
+    assert cli_prepare.run_prepare(argparse.Namespace(foreground=False)) == 1
+    err = capsys.readouterr().err
+    assert "the demo lens demo-lens on small failed: the loss became nan" in err and "Traceback" not in err
+    assert not read_record(home, LENS.lens_id).finished and sessions_of(home) == []
+    monkeypatch.setattr(cli_prepare, "DEMO_LENS", LENS)
+    prepare()  # the unfitted lens is made anew from the settings of now, and fitted
+    lens = read_record(home, LENS.lens_id)
+    assert lens.finished and lens.train["lr"] == 3e-3 and len(sessions_of(home)) == 1
+
+
+def test_the_demo_lens_reads_digit_class_and_thickness_from_a_run_trained_here() -> None:
+    """Seed 001's MNIST attributes, over a demo run that prepare trains in the foreground (so the lens can follow)."""
+    base = next(d for d in DEMO_RUNS if d.run_id == DEMO_LENS.base_run)
+    assert not base.background and base.dataset in {"digits", "glyphs"}
+    assert DEMO_LENS.lens.attributes == ("label", "thickness") and DEMO_LENS.strategy == "bald"
+    kinds = {a.name: a.kind for a in get_dataset(base.dataset).attribute_specs()}
+    assert kinds["label"] == kinds[DEMO_LENS.session_attribute] == "categorical" and kinds["thickness"] == "continuous"
+    assert 100 <= DEMO_LENS.n_labels <= 1000
