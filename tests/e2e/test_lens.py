@@ -73,8 +73,10 @@ def open_new_lens_form(stack: Stack, page: Any) -> None:
     page.goto(f"{stack.ui_url}/lens?run={RUN}")
     others = httpx.get(f"{stack.api_url}/api/v1/runs/{RUN}/lenses").json()["lenses"]
     if others:
-        page.wait_for_function("(n) => document.querySelectorAll('#lens-select option').length === n",
-                               arg=len(others) + 1)
+        page.wait_for_function("""(ids) => { const values = [...document.querySelectorAll('#lens-select option')]
+                                                 .map(o => o.value);
+                                   return ids.some(id => values.includes(id)); }""",
+                               arg=[x["lens_id"] for x in others])
         page.locator("#lens-views").wait_for()  # the newest lens is shown: the page has settled on it
         page.select_option("#lens-select", NEW_LENS)
     page.locator("#lens-form").wait_for()
