@@ -1,6 +1,7 @@
 """``factorscope demo``: start the API, the job worker and the dashboard on localhost, print the URL (and the links
-of the demo lens and its labelling session), and stop all three with Ctrl-C. (``factorscope prepare`` makes the
-default runs, the lens and the session first.)"""
+of the demo lens and its labelling session), restart any of the three that exits (``supervise``: a log line each
+time, at most MAX_RESTARTS times each), and stop all three with Ctrl-C. (``factorscope prepare`` makes the default
+runs, the lens and the session first.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
@@ -18,6 +22,44 @@ from .config import get_settings
 from .demo_lens import label_path, lens_path
 from .demo_runs import DEMO_LENS, DemoLens
 from .jobs.process import ROOT, start_worker_process, stop_worker_process
+
+MAX_RESTARTS = 3  # how often one child is restarted before the demo gives up and stops all three
+POLL_S = 0.5
+
+
+@dataclass
+class Child:
+    """One supervised process: its name for the log, how to start it, and the process now running."""
+
+    name: str
+    start: Callable[[], subprocess.Popen]
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+
+    def running(self) -> subprocess.Popen:
+        self.proc = self.proc or self.start()
+        return self.proc
+
+
+def supervise(children: list[Child], stop: threading.Event, max_restarts: int = MAX_RESTARTS,
+              every_s: float = POLL_S) -> int:
+    """Restart every child that exits, with a line on stderr each time, until ``stop`` is set (then 0); 1 once a
+    child exited more than ``max_restarts`` times (it keeps failing: the demo stops)."""
+    while not stop.is_set():
+        for child in children:
+            code = child.running().poll()
+            if code is None:
+                continue
+            if child.restarts >= max_restarts:
+                print(f"factorscope demo: the {child.name} exited with code {code} after {child.restarts} restarts; "
+                      "stopping (its messages are above)", file=sys.stderr, flush=True)
+                return 1
+            child.restarts += 1
+            print(f"factorscope demo: the {child.name} (pid {child.running().pid}) exited with code {code}; "
+                  f"restarting it ({child.restarts} of {max_restarts})", file=sys.stderr, flush=True)
+            child.proc = child.start()
+        time.sleep(every_s)
+    return 0
 
 
 def add_demo_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,28 +114,29 @@ def run_demo(args: argparse.Namespace) -> int:
            "FACTORSCOPE_BACKEND_URL": f"http://127.0.0.1:{s.api_port}"}
     # Own sessions: Ctrl-C reaches only this process, which then stops each child with exactly one SIGINT
     # (a second one makes uvicorn quit with a traceback, and the worker drop its job without a checkpoint).
-    procs = [_python("backend.cli", env), start_worker_process(env, start_new_session=True), _python("frontend", env)]
+    api, worker, ui = children = [Child("API", lambda: _python("backend.cli", env)),
+                                  Child("worker", lambda: start_worker_process(env, start_new_session=True)),
+                                  Child("dashboard", lambda: _python("frontend", env))]
+    procs = [child.running() for child in children]
     try:
         _wait_for(f"http://127.0.0.1:{s.api_port}/api/v1/health", procs, args.timeout)
         _wait_for(f"http://127.0.0.1:{s.ui_port}/", procs, args.timeout)
         print(f"\nfactorscope is running: open http://127.0.0.1:{s.ui_port}/  (API http://127.0.0.1:{s.api_port}/docs)",
               *demo_lens_links(f"http://127.0.0.1:{s.api_port}", f"http://127.0.0.1:{s.ui_port}", DEMO_LENS),
               "Ctrl-C stops it.", sep="\n", flush=True)
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        return 1
+        return supervise(children, threading.Event())  # until Ctrl-C
     except KeyboardInterrupt:
         return 0
     except RuntimeError as err:
         print(f"factorscope demo: {err}", file=sys.stderr)
         return 1
     finally:
-        for p in (procs[0], procs[2]):
+        for p in (api.running(), ui.running()):
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
-        stop_worker_process(procs[1])  # one SIGINT: its job goes back to the queue with its checkpoint
-        for p in procs:
+        stop_worker_process(worker.running())  # one SIGINT: its job goes back to the queue with its checkpoint
+        for child in children:
             try:
-                p.wait(20)
+                child.running().wait(20)
             except subprocess.TimeoutExpired:
-                p.kill()
+                child.running().kill()

@@ -40,6 +40,7 @@ from .runs import (
     StaleParent,
     archived_dir,
     check_run_size,
+    checked_record,
     children_of,
     create_run,
     delete_run,
@@ -48,7 +49,8 @@ from .runs import (
     load_run,
     pinned_parent,
     purge_deleted,
-    record_of,
+    read_config,
+    read_record,
     run_dir,
 )
 
@@ -174,13 +176,9 @@ class RunStore:
         return list_runs(self.home)
 
     def record(self, run_id: str) -> RunRecord:
-        path = run_dir(self.home, run_id) / CONFIG_FILE
-        if not path.is_file():
+        if not (run_dir(self.home, run_id) / CONFIG_FILE).is_file():
             raise RunNotFoundError(f"no run {run_id!r}; expected one of the ids listed by GET /api/v1/runs")
-        try:
-            return replace(record_of(read_json(path)), run_id=run_id)  # the folder names the run
-        except KeyError as err:
-            raise CheckpointError(f"config.json of run {run_id!r} lacks {err}") from err
+        return read_record(self.home, run_id)  # CheckpointError (broken-run) naming what is wrong with it
 
     def ready(self, run_id: str, version: str | None = None) -> RunRecord:
         """The record of a finished run; 409 while it trains, when ``version`` is not the current one, or when the
@@ -201,7 +199,7 @@ class RunStore:
         folder = archived_dir(self.home, run_id, version)
         if folder is None:
             raise VersionMismatch(run_id, version, current)
-        return replace(record_of(read_json(folder / CONFIG_FILE)), run_id=run_id)
+        return checked_record({**read_config(folder / CONFIG_FILE), "run_id": run_id}, run_id)
 
     def is_current(self, record: RunRecord) -> bool:
         """Whether ``record`` (from ``ready``) is the run's current version, not an older kept one."""
@@ -279,7 +277,7 @@ class RunStore:
     def create(self, family: str, dataset: str, config: dict[str, Any], train: dict[str, Any],
                limits: CreateLimits, run_id: str | None = None) -> RunRecord:
         """Validate everything (422 naming the field or the limit; 409 for a ``run_id`` in use) and write the
-        run's config.json."""
+        run's config.json, marked as waiting for its job (the caller queues it next; ``runs.pending``)."""
         try:
             get_family(family)
         except UnknownFamilyError as err:
@@ -294,7 +292,7 @@ class RunStore:
             raise InvalidInput("body.train", str(err)) from err
         check_train(train_config, limits)
         try:
-            return create_run(self.home, family, config, dataset, train_config, run_id, limits.model)
+            return create_run(self.home, family, config, dataset, train_config, run_id, limits.model, pending_job=True)
         except FileExistsError as err:
             raise RunExists(f"{err}; expected a new run_id (or none)") from err
         except StaleParent:  # a 409 of its own (errors.DOMAIN_ERRORS), not a config the family cannot build

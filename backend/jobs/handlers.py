@@ -57,14 +57,12 @@ def train_message(p: Any) -> str:
 
 def checkpoint_step(home: Path, run_id: str) -> tuple[int, int] | None:
     """(step, total steps) of the run's resumable checkpoint (``runs.resume_step``); None when there is none."""
-    from models import CONFIG_FILE, read_json
-
-    from ..runs import resume_step, run_dir
+    from ..runs import read_record, resume_step
 
     step = resume_step(home, run_id)
     if not step:
         return None
-    return step, max(int(read_json(run_dir(home, run_id) / CONFIG_FILE)["train"]["steps"]), 1)
+    return step, max(int(read_record(home, run_id).train["steps"]), 1)
 
 
 def evaluate(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:

@@ -69,12 +69,13 @@ def _process_exists(pid: int) -> bool:
 
 
 @contextmanager
-def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading.Event,
+def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading.Event, lost: threading.Event,
               every_s: float = HEARTBEAT_S) -> Iterator[None]:
     """Touch ``job_id``'s row and ``worker_id``'s every ``every_s`` seconds while the block runs (a thread of its
-    own), and set ``cancelled`` once the job should stop: a cancel request the job itself may not read soon, the
-    job held by another worker now, or no touch for half of STALE_AFTER_S (another worker may take it over then,
-    so this one stops writing into its run; the job goes on from its checkpoint wherever it is taken up)."""
+    own); set ``cancelled`` once the job should stop for good or elsewhere (a cancel request the job itself may not
+    read soon, the job held by another worker now), and ``lost`` after no touch for half of STALE_AFTER_S (another
+    worker may take it over then, so this one stops writing into its run; the job goes back to the queue and on
+    from its checkpoint wherever it is taken up)."""
     done, touched = threading.Event(), time.monotonic()
 
     def beat() -> None:
@@ -89,7 +90,7 @@ def heartbeat(store: JobStore, job_id: str, worker_id: str, cancelled: threading
                 log.warning("heartbeat of job %s failed: %s", job_id, err.orig or err)
                 if time.monotonic() - touched > STALE_AFTER_S / 2:
                     log.warning("job %s: no heartbeat for %.0f s; stopping it", job_id, STALE_AFTER_S / 2)
-                    cancelled.set()
+                    lost.set()
             if done.wait(every_s):
                 return
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, RowMapping, delete, exists, func, insert, select, text, update
 
 from ..db import jobs, make_engine, read_only, upgrade, workers
-from .handlers import JOB_KINDS, Handler, check_payload
+from .handlers import JOB_KINDS, TRAINING_KINDS, Handler, check_payload
 from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
 
 MAX_MESSAGE = 1000
@@ -131,8 +131,10 @@ class JobStore:
     # --- the worker side ----------------------------------------------------------------------------
 
     def claim_next(self, worker_id: str) -> Job | None:
-        """Atomically move the oldest queued job to running for ``worker_id``; None when the queue is
-        empty. PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE and a guarded UPDATE."""
+        """Atomically move the oldest queued job that may start to running for ``worker_id``; None when there is
+        none. A job waits while an older training job of its run (``TRAINING_KINDS``) is unfinished: an evaluation
+        queued behind its training never starts on a run without weights, also while that training is re-queued.
+        PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE and a guarded UPDATE."""
         while True:
             with self.engine.begin() as conn:
                 job_id = conn.execute(self._oldest_queued()).scalar()
@@ -145,7 +147,12 @@ class JobStore:
                     return _get(conn, job_id)
 
     def _oldest_queued(self) -> Any:
-        query = select(jobs.c.id).where(jobs.c.state == "queued").order_by(jobs.c.created, jobs.c.id).limit(1)
+        training = jobs.alias("training")
+        behind_training = exists().where(  # an older training job of this job's run is queued or running
+            training.c.run_id == jobs.c.run_id, training.c.kind.in_(TRAINING_KINDS),
+            training.c.state.in_(UNFINISHED), training.c.created < jobs.c.created)
+        query = (select(jobs.c.id).where(jobs.c.state == "queued", ~behind_training)
+                 .order_by(jobs.c.created, jobs.c.id).limit(1))
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return query

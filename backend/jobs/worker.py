@@ -1,4 +1,6 @@
-"""The worker loop: recover what a dead worker left, then claim, run and poll until told to stop."""
+"""The worker loop: recover what a dead worker (or a crash between making a run and queuing its job) left, then
+claim, run and poll until told to stop. The database going away for a while delays jobs, never fails them: a
+claim waits and tries again, progress reports are skipped, and a job's final state is written once it is back."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
@@ -17,6 +22,8 @@ from models import TrainingCancelled
 from .context import JobContext
 from .liveness import HEARTBEAT_S, forget_workers, heartbeat, worker_alive
 from .model import Job, JobInterrupted
+from .repair import repair_half_made
+from .retry import first_line, transient, with_retry
 from .store import JobStore
 
 if TYPE_CHECKING:
@@ -42,8 +49,9 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
     me = worker_id()
     store.worker_seen(me)
     _recover(store, me)
+    repair_half_made(store, settings.home)
     log.info("worker %s ready (polling every %.2gs)", me, settings.worker_poll_s)
-    chores = Chores(store, me)
+    chores = Chores(store, me, settings.home)
     try:
         while not stop.is_set():
             try:
@@ -63,11 +71,11 @@ def run_worker(settings: Settings, stop: threading.Event | None = None, once: bo
 
 
 class Chores:
-    """What a worker does now and then between jobs: say it is alive, look for jobs that dead workers left, and
-    forget workers silent for a day."""
+    """What a worker does now and then between jobs: say it is alive, look for jobs that dead workers left and runs
+    whose job was never queued, and forget workers silent for a day."""
 
-    def __init__(self, store: JobStore, me: str) -> None:
-        self.store, self.me = store, me
+    def __init__(self, store: JobStore, me: str, home: Path) -> None:
+        self.store, self.me, self.home = store, me, home
         self.seen_at = self.recovered_at = time.monotonic()
 
     def run(self) -> None:
@@ -77,6 +85,7 @@ class Chores:
             self.seen_at = now
         if now - self.recovered_at >= RECOVER_EVERY_S:  # e.g. another host's worker died mid-job
             _recover(self.store, self.me)
+            repair_half_made(self.store, self.home)
             forget_workers(self.store)
             self.recovered_at = now
 
@@ -106,32 +115,54 @@ def _run_next(store: JobStore, settings: Settings, me: str, stop: threading.Even
 
 
 def execute(store: JobStore, job: Job, ctx: JobContext) -> Job:
-    """Run one claimed job to a final (or re-queued) state and return that state."""
+    """Run one claimed job to a final (or re-queued) state and return that state. Its final write is retried
+    through a database outage (``with_retry``); a transient database error raised by the job itself puts it back
+    in the queue (and is raised again, so the worker loop waits before it claims anything)."""
     _log_state(job)
     start, me = time.monotonic(), job.worker_id  # the holder claim_next wrote: every write below is fenced by it
-    handler = store.kinds.get(job.kind)
+    handler, outage = store.kinds.get(job.kind), None
     try:
         if handler is None:
             raise ValueError(f"no handler for job kind {job.kind!r} in this worker: expected one of "
                              f"{sorted(store.kinds)}")
-        with heartbeat(store, job.job_id, me or worker_id(), ctx.cancelled, ctx.heartbeat_s):
+        with heartbeat(store, job.job_id, me or worker_id(), ctx.cancelled, ctx.lost, ctx.heartbeat_s):
             result = handler(job.payload, ctx)
         json.dumps(result)  # a result that cannot be stored fails the job, not the worker
-    except JobInterrupted:
-        done = store.release(job.job_id, "interrupted: the worker stopped; it resumes when a worker starts", me)
+    except JobInterrupted as err:
+        done = _settle(job, partial(store.release, job.job_id, f"interrupted: {err}", me))
     except TrainingCancelled:
-        done = store.mark_cancelled(job.job_id, me)
-    except Exception as err:
-        if store.get(job.job_id).cancel_requested:  # e.g. its run was deleted under it: the cancel explains it
-            done = store.mark_cancelled(job.job_id, me)
+        done = _settle(job, partial(store.mark_cancelled, job.job_id, me))
+    except DBAPIError as err:
+        log.exception("job %s (%s) raised", job.job_id, job.kind)
+        if transient(err):  # the database's fault, not the job's: back to the queue
+            outage = err
+            message = f"waiting for the database ({first_line(err)}); it resumes when a worker reaches it"
+            done = _settle(job, partial(store.release, job.job_id, message, me))
         else:
-            log.exception("job %s (%s) raised", job.job_id, job.kind)
-            error = f"{type(err).__name__}: {err}".replace(str(ctx.home), "FACTORSCOPE_HOME")  # shown by the API
-            done = store.fail(job.job_id, error, me)
+            done = _settle(job, partial(_failed, store, job, ctx, err))
+    except Exception as err:
+        log.exception("job %s (%s) raised", job.job_id, job.kind)
+        done = _settle(job, partial(_failed, store, job, ctx, err))
     else:
-        done = store.succeed(job.job_id, result, me)
+        done = _settle(job, partial(store.succeed, job.job_id, result, me))
     _log_state(done, suffix=f" after {time.monotonic() - start:.1f}s")
+    if outage is not None:
+        raise outage
     return done
+
+
+def _settle(job: Job, write: Callable[[], Job]) -> Job:
+    """A job's final write, tried again through a database outage."""
+    return with_retry(write, f"recording the end of job {job.job_id}")
+
+
+def _failed(store: JobStore, job: Job, ctx: JobContext, err: Exception) -> Job:
+    """Record that ``job`` raised ``err``: failed with the reason, or cancelled when a cancel was requested (e.g. its
+    run was deleted under it: the cancel explains the error)."""
+    if store.get(job.job_id).cancel_requested:
+        return store.mark_cancelled(job.job_id, job.worker_id)
+    error = f"{type(err).__name__}: {err}".replace(str(ctx.home), "FACTORSCOPE_HOME")  # shown by the API
+    return store.fail(job.job_id, error, job.worker_id)
 
 
 def _log_state(job: Job, prefix: str = "", suffix: str = "") -> None:

@@ -6,7 +6,16 @@ runs (``parents``). The model library only saves and loads a model's files (``mo
 from .create import ModelLimits, ModelTooLarge, check_run_size, create_run
 from .delete import delete_run, purge_deleted
 from .evaluate import evaluate_run
-from .folders import TRASH_PREFIX, RunNotFoundError, list_runs, read_record, run_dir
+from .folders import (
+    MAX_CONFIG_BYTES,
+    TRASH_PREFIX,
+    RunNotFoundError,
+    checked_record,
+    list_runs,
+    read_config,
+    read_record,
+    run_dir,
+)
 from .load import load_run
 from .ownership import RunGone, owner_check, run_nonce
 from .parents import StaleParent, children_of, descendants, pinned_parent
@@ -15,6 +24,7 @@ from .train import resume_step, train_run
 from .versions import archived_dir, keep_version
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
     "TRASH_PREFIX",
     "ModelLimits",
     "ModelTooLarge",
@@ -24,6 +34,7 @@ __all__ = [
     "StaleParent",
     "archived_dir",
     "check_run_size",
+    "checked_record",
     "children_of",
     "create_run",
     "delete_run",
@@ -35,6 +46,7 @@ __all__ = [
     "owner_check",
     "pinned_parent",
     "purge_deleted",
+    "read_config",
     "read_record",
     "record_of",
     "resume_step",

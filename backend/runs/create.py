@@ -28,6 +28,7 @@ from models import (
 
 from .folders import new_run_id, run_dir
 from .parents import meta_parent, pin_parent
+from .pending import crash_point, mark_pending
 from .records import RunRecord, parent_of, record_of
 
 
@@ -52,8 +53,9 @@ def versions() -> dict[str, str]:
 
 
 def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, train: TrainConfig,
-               run_id: str | None = None, limits: ModelLimits = ModelLimits()) -> RunRecord:
+               run_id: str | None = None, limits: ModelLimits = ModelLimits(), pending_job: bool = False) -> RunRecord:
     """Validate everything and write the run's config.json (no weights yet); training comes next.
+    ``pending_job``: the caller queues the run's job next; the run is marked until it has (see ``pending``).
     ``limits``: refuse (ModelTooLarge) a bigger model before any memory is allocated for it. A family built on
     another run names it in ``config`` (``{"run_id": ...}``): it must be finished, and its version is pinned."""
     spec, data = get_family(family), get_dataset(dataset)
@@ -70,11 +72,14 @@ def create_run(home: Path, family: str, config: dict[str, Any], dataset: str, tr
     n_parameters = check_size(model, limits)
     model.check_dataset(data)  # ConfigError when the config does not fit the dataset (a JLVM's attributes)
     folder.mkdir(parents=True)
+    if pending_job:
+        mark_pending(folder)  # before config.json: a run that can be listed is never unmarked before its job is queued
     header = {"run_id": run_id, "nonce": secrets.token_hex(8),  # tells this run from a later one of its id
               "dataset": dataset, "created": datetime.now(UTC).isoformat(timespec="seconds"),
               "train": asdict(train), "seed": train.seed, "versions": versions(),
               "n_parameters": n_parameters, **model_header(model)}
     write_json(folder / CONFIG_FILE, header)
+    crash_point("run_created")
     return record_of(header)
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import torch
 
-from models import CONFIG_FILE, CheckpointError, LatentModel, load_model, read_json
+from models import CONFIG_FILE, CheckpointError, LatentModel, load_model
 
-from .folders import read_record, run_dir
+from .folders import checked_record, read_config, read_record, run_dir
 from .parents import ParentLoader, resolve_parent
 from .records import RunRecord, record_of
 from .versions import archived_dir
@@ -24,7 +24,8 @@ def load_run(home: Path, run_id: str, device: str | torch.device = "cpu", load_p
     if folder is None:
         raise CheckpointError(f"run {run_id!r} keeps no version {version!r}")
     # RunNotFoundError when the run has no config.json
-    record = read_record(home, run_id) if version is None else record_of(read_json(folder / CONFIG_FILE))
+    record = (read_record(home, run_id) if version is None else
+              checked_record({**read_config(folder / CONFIG_FILE), "run_id": run_id}, run_id))
     parent = resolve_parent(home, record, load_parent or (lambda parent_id: load_run(home, parent_id, device)))
     model, header = load_model(folder, device, parent)
-    return model, record_of(header)
+    return model, record_of({**header, "run_id": run_id})  # the folder names the run

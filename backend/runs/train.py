@@ -4,13 +4,14 @@ into a run deleted or made anew meanwhile (``owner_check``). A child run trains 
 from __future__ import annotations
 
 import json
+import math
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from models import (
-    CONFIG_FILE,
     Progress,
     ProgressFn,
     TrainConfig,
@@ -18,7 +19,6 @@ from models import (
     config_from_dict,
     fit,
     get_dataset,
-    read_json,
     save_model,
     saved_step,
     select_device,
@@ -26,7 +26,7 @@ from models import (
     write_json,
 )
 
-from .folders import CHECKPOINT_DIR, RunNotFoundError, run_dir
+from .folders import CHECKPOINT_DIR, LOG_FILE, read_header, run_dir
 from .load import load_run
 from .ownership import owner_check
 from .parents import resolve_parent
@@ -43,9 +43,7 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None,
     """Train (or resume) ``run_id`` to the end; writes weights, metrics, history. Idempotent when done.
     ``check_stop``: called after every step; it may raise ``TrainingCancelled`` (see ``fit``)."""
     folder = run_dir(home, run_id)
-    header = read_json(folder / CONFIG_FILE) if folder.is_dir() else None
-    if header is None:
-        raise RunNotFoundError(f"no run {run_id!r} in this artifact store")
+    header = read_header(home, run_id)  # RunNotFoundError, or CheckpointError for an unreadable config.json
     if header.get("weights_sha256"):
         return record_of(header)
     cfg = config_from_dict(TrainConfig, header["train"])
@@ -55,7 +53,9 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None,
     train, val = split_indices(len(data), cfg.val_fraction, cfg.seed)
     still_ours = owner_check(home, run_id, header.get("nonce"))  # the run this job read, not whatever is there now
     still_ours()
-    log = _Log(folder / "train_log.jsonl", on_progress, still_ours)
+    log_path = folder / LOG_FILE
+    keep_log_until(log_path, saved_step(folder / CHECKPOINT_DIR))  # a resumed fit logs its steps once
+    log = _Log(log_path, on_progress, still_ours)
     loop = fit(model, data, train, val, cfg, on_progress=log, checkpoint_dir=folder / CHECKPOINT_DIR,
                before_checkpoint=still_ours, check_stop=check_stop)
     still_ours()
@@ -65,7 +65,28 @@ def train_run(home: Path, run_id: str, on_progress: ProgressFn | None = None,
     save_model(model, folder, {k: v for k, v in header.items() if k not in {"weights_sha256", "version"}},
                make_dir=False)
     shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)
-    return record_of(read_json(folder / CONFIG_FILE))
+    return record_of(read_header(home, run_id))
+
+
+def keep_log_until(path: Path, step: int) -> None:
+    """Keep only the lines of the training log at ``path`` up to ``step`` (where training resumes; 0: none), so the
+    steps redone after a resume are not logged twice; a line cut short by a crash goes too. Replaced atomically."""
+    if not path.is_file():
+        return
+    kept = [line for line in path.read_text(errors="replace").splitlines(keepends=True)
+            if line.endswith("\n") and _logged_step(line) <= step]
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text("".join(kept))
+    os.replace(partial, path)
+
+
+def _logged_step(line: str) -> float:
+    """The step a log line records; infinity for a line that is not a log entry (so it is dropped)."""
+    try:
+        step = json.loads(line).get("step")
+    except (ValueError, AttributeError):
+        return math.inf
+    return step if isinstance(step, int) else math.inf
 
 
 class _Log:

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 INSTALL_HINT = ("expected PostgreSQL's server binaries (Debian: apt-get install postgresql) or "
@@ -35,24 +36,52 @@ def _as_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster in ``data``/db serving on 127.0.0.1:``port``; ``stop`` and ``start`` it (an outage, for tests)."""
+
+    bin_dir: Path
+    data: Path
+    port: int
+    user: str = "postgres"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/postgres"
+
+    def run(self, tool: str, *args: str) -> None:
+        subprocess.run(_as_owner([str(self.bin_dir / tool), *args]), check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        self.run("pg_ctl", "-D", str(self.data / "db"), "-l", str(self.data / "server.log"), "-w",
+                 "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data}", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown: open connections are cut, as when a database server restarts."""
+        self.run("pg_ctl", "-D", str(self.data / "db"), "-m", "fast", "-w", "stop")
+
+
 @contextmanager
-def throwaway_cluster(bin_dir: Path) -> Iterator[str]:
-    """Yields the URL of database ``postgres`` on a fresh cluster; stops it and removes its files."""
+def own_cluster(bin_dir: Path) -> Iterator[Cluster]:
+    """Yields a fresh, started cluster; stops it (when it runs) and removes its files."""
     data = Path(tempfile.mkdtemp(prefix="factorscope-test-pg-"))
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
-    port, user = _free_port(), "postgres"
-
-    def run(tool: str, *args: str) -> None:
-        subprocess.run(_as_owner([str(bin_dir / tool), *args]), check=True, capture_output=True, timeout=120)
-
+    cluster = Cluster(bin_dir, data, _free_port())
     try:
-        run("initdb", "-D", str(data / "db"), "-A", "trust", "-U", user)
-        run("pg_ctl", "-D", str(data / "db"), "-l", str(data / "server.log"), "-w",
-            "-o", f"-h 127.0.0.1 -p {port} -k {data}", "start")
+        cluster.run("initdb", "-D", str(data / "db"), "-A", "trust", "-U", cluster.user)
+        cluster.start()
         try:
-            yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
+            yield cluster
         finally:
-            run("pg_ctl", "-D", str(data / "db"), "-m", "fast", "-w", "stop")
+            if (data / "db" / "postmaster.pid").exists():
+                cluster.stop()
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_cluster(bin_dir: Path) -> Iterator[str]:
+    """Yields the URL of database ``postgres`` on a fresh cluster; stops it and removes its files."""
+    with own_cluster(bin_dir) as cluster:
+        yield cluster.url

@@ -62,12 +62,12 @@ def test_resume_finishes_an_interrupted_run(home: Path) -> None:
     except TrainingCancelled:
         pass
     log = home / "runs" / "half" / "train_log.jsonl"
-    before = len(log.read_text().splitlines())  # steps 10, 20, 30 (the checkpoint is at 20)
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [10, 20, 30]  # checkpoint: 20
     out = factorscope("train", "--resume", "half", home=home)
     assert out.returncode == 0, out.stderr
     assert "half: resuming from its checkpoint at step 20" in out.stderr and "step 40/40" in out.stderr
-    resumed = [json.loads(line)["step"] for line in log.read_text().splitlines()[before:]]
-    assert resumed == [30, 40]  # steps 21..40 ran again; 1..20 did not
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert steps == [10, 20, 30, 40]  # steps 21..40 ran again and are logged once: 30 from before the resume went
     assert json.loads((home / "runs" / "half" / "metrics.json").read_text())["training"]["steps"] == 40
 
 

@@ -24,6 +24,8 @@ from test_cli_prepare import TINY, TINY_LENS
 from backend import cli_prepare
 from backend.config import get_settings
 from backend.demo_runs import DEMO_LENS, DemoRun
+from backend.jobs import JobStore
+from backend.jobs.liveness import live_workers
 
 
 def demo(home: Path, api_port: int, ui_port: int) -> subprocess.Popen[str]:
@@ -51,6 +53,16 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def worker_pid(home: Path) -> int:
+    """The pid of the one live worker on ``home``'s demo jobs database (workers sign in as ``host:pid``)."""
+    store = JobStore(f"sqlite:///{home}/demo-jobs.db")
+    try:
+        [worker] = live_workers(store)
+    finally:
+        store.close()
+    return int(worker.rpartition(":")[2])
+
+
 @pytest.fixture
 def demo_home(trained_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the shared tiny run, with what ``factorscope prepare`` makes under the demo's own ids (a tiny
@@ -64,7 +76,7 @@ def demo_home(trained_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(cli_prepare, "DEMO_LENS", replace(DEMO_LENS, lens=TINY_LENS, n_labels=50))
     get_settings.cache_clear()
     try:
-        assert cli_prepare.run_prepare(argparse.Namespace(foreground=False)) == 0
+        assert cli_prepare.run_prepare(argparse.Namespace(foreground=False, train_fresh=False)) == 0
     finally:
         get_settings.cache_clear()
     return home
@@ -83,6 +95,10 @@ def test_demo_serves_everything_and_one_sigint_stops_it_cleanly(demo_home: Path)
         assert httpx.get(f"http://127.0.0.1:{api}/api/v1/ready", timeout=10).json()["status"] == "ready"
         for page in (f"/explore?run={RUN}", f"/label?session={session}", f"/lens?run={DEMO_LENS.base_run}"):
             assert httpx.get(f"http://127.0.0.1:{ui}{page}", timeout=10).status_code == 200, page
+        worker = worker_pid(demo_home)
+        os.kill(worker, signal.SIGKILL)  # one child dies: the demo starts it again, the other two run on
+        wait_for_line(proc, f"the worker (pid {worker}) exited with code -9; restarting it (1 of 3)")
+        assert httpx.get(f"http://127.0.0.1:{api}/api/v1/health", timeout=10).status_code == 200
         taken = demo(demo_home, api, ui)
         out, _ = taken.communicate(timeout=60)
         assert taken.returncode == 2 and "already in use" in out and "Traceback" not in out

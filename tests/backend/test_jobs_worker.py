@@ -348,9 +348,9 @@ def test_a_job_whose_heartbeat_cannot_reach_the_database_stops(settings: Setting
     store = Unreachable(settings.database_url)
     try:
         job = store.submit("train", {"run_id": "r"})
-        cancelled = threading.Event()
-        with liveness.heartbeat(store, job.job_id, "w:1", cancelled, every_s=0.02):
-            assert cancelled.wait(TIMEOUT_S)
+        cancelled, lost = threading.Event(), threading.Event()
+        with liveness.heartbeat(store, job.job_id, "w:1", cancelled, lost, every_s=0.02):
+            assert lost.wait(TIMEOUT_S) and not cancelled.is_set()  # stopped to go back to the queue, not cancelled
     finally:
         store.close()
 

@@ -3,6 +3,7 @@ a run deleted (or made again) while a job trains it never gets that job's writes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from backend.runs import (
     run_nonce,
     train_run,
 )
+from models import TrainingCancelled
 from models.training import Progress, TrainConfig
 
 
@@ -88,3 +90,25 @@ def test_the_owner_check_holds_the_run_the_job_read_not_the_one_there_now(tmp_pa
     with pytest.raises(RunGone):
         owner_check(tmp_path, "gap", read)()
     owner_check(tmp_path, "gap", run_nonce(tmp_path, "gap"))()  # the new run's own job may write
+
+
+def test_a_resumed_run_logs_every_step_once(tmp_path: Path) -> None:
+    """Stopped after its checkpoint at step 15 but with steps 16..18 logged, the run resumes at 15: the log keeps
+    steps up to 15, then the resumed fit logs 16..40, each once (and a line cut short by the stop goes)."""
+    train = TrainConfig(steps=40, log_every=1, eval_every=20, checkpoint_every=15, seed=0)
+    create_run(tmp_path, "vae", {"latent_dim": 2, "hidden": [8]}, "bars", train, run_id="again")
+
+    def stop_at_18() -> None:
+        log = run_dir(tmp_path, "again") / "train_log.jsonl"
+        if log.is_file() and len(log.read_text().splitlines()) >= 18:
+            raise TrainingCancelled("stopped at step 18")
+
+    with pytest.raises(TrainingCancelled):
+        train_run(tmp_path, "again", check_stop=stop_at_18)
+    log = run_dir(tmp_path, "again") / "train_log.jsonl"
+    with log.open("a") as f:
+        f.write('{"step": 19, "val_lo')  # what a kill mid-write leaves
+    assert resume_step(tmp_path, "again") == 15
+    train_run(tmp_path, "again")
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert steps == list(range(1, 41))
