@@ -23,6 +23,7 @@ from .api.body_limit import BodySizeLimit
 from .api.head import HeadAsGet
 from .api.host_check import HostCheck
 from .api.request_checks import WRITE_HEADER, document_write_header
+from .api.responses import document_body_limit
 from .api.router import api_router
 from .auth.openapi import document_optional_token
 from .config import Settings, get_settings
@@ -32,6 +33,7 @@ from .jobs import JobStore, start_worker_process, stop_worker_process
 from .labelling import LabelStore
 from .labelling.rankings import Rankings
 from .schemas import Problem
+from .schemas.limits import document_limits
 from .services.health import package_version
 from .store import RunStore
 
@@ -100,7 +102,8 @@ def app_settings(app: FastAPI) -> Settings:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document plus the Problem schema that every error response refers to."""
+    """FastAPI's document plus the Problem schema that every error response refers to, with the limits that are
+    settings filled in from this app's settings."""
     if app.openapi_schema is None:
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
@@ -109,5 +112,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas["Problem"] = problem
         document_write_header(doc)
         document_optional_token(doc)
+        document_limits(doc, app_settings(app))
+        document_body_limit(doc, app_settings(app).max_body_bytes)
         app.openapi_schema = doc
     return app.openapi_schema

@@ -6,14 +6,17 @@ Only the standard library, so configs round-trip through config.json without pic
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
 from typing import Any, TypeVar
 
 C = TypeVar("C")
+M = TypeVar("M")
 MAX_WEIGHT = 1e4  # largest weight of a loss term (beta, lam, ...): more only drowns the likelihood
 MAX_LR = 10.0  # largest step size (lr, w_lr): larger steps send any of our models to inf within a few steps
+MAX_WIDTH = 65_536  # widest layer (hidden widths, conv channels): wider ones exceed any parameter budget of the API
 
 
 class ConfigError(ValueError):
@@ -27,11 +30,54 @@ class Doc:
     text: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Between:
+    """A numeric field's range: ``lr: Annotated[float, Doc("..."), Between(0, MAX_LR, above=True)]`` is
+    ``0 < lr <= MAX_LR``; on a tuple field, each item's range; ``high=None``: no upper bound. ``check_bounds`` (from
+    ``__post_init__``) enforces it and ``field_bounds`` publishes it (the API's config schemas), so both read this."""
+
+    low: float
+    high: float | None = None
+    above: bool = False  # low itself excluded
+
+    def keywords(self) -> dict[str, float]:
+        """The range as JSON-schema keywords: minimum (or exclusiveMinimum) and maximum."""
+        low = {"exclusiveMinimum" if self.above else "minimum": self.low}
+        return low if self.high is None else {**low, "maximum": self.high}
+
+
+WEIGHT = Between(0, MAX_WEIGHT)  # a loss term's weight (beta, lam, ...)
+STEP_SIZE = Between(0, MAX_LR, above=True)  # lr, w_lr
+WIDTHS = Between(1, MAX_WIDTH)  # each width of a tuple of layer widths
+
+
 def field_docs(cls: type) -> dict[str, str]:
     """Each field of the config dataclass ``cls`` (and its bases) -> its ``Doc`` text, where it has one."""
+    return {name: doc.text for name, doc in _field_metadata(cls, Doc).items()}
+
+
+def field_bounds(cls: type) -> dict[str, Between]:
+    """Each field of the config dataclass ``cls`` (and its bases) -> its ``Between`` range, where it has one."""
+    return dict(_field_metadata(cls, Between))
+
+
+def check_bounds(config: Any) -> None:
+    """Every ``Between`` range of ``config``'s fields (each item of a tuple; a null optional value passes), else a
+    FieldValueError naming the field (``__post_init__`` calls this)."""
+    for name, bound in field_bounds(type(config)).items():
+        value = getattr(config, name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if item is not None:
+                require_between(name, item, bound.low, math.inf if bound.high is None else bound.high,
+                                above=bound.above)
+
+
+@functools.lru_cache(maxsize=256)
+def _field_metadata(cls: type, kind: type[M]) -> dict[str, M]:
+    """Each field of ``cls`` -> its ``Annotated`` metadata object of type ``kind`` (the most derived class's hint)."""
     hints = typing.get_type_hints(cls, include_extras=True)
-    return {name: doc.text for name, hint in hints.items()
-            for doc in getattr(hint, "__metadata__", ()) if isinstance(doc, Doc)}
+    return {name: meta for name, hint in hints.items() for meta in getattr(hint, "__metadata__", ())
+            if isinstance(meta, kind)}
 
 
 def nested_configs(cls: type) -> dict[str, type]:
@@ -141,12 +187,19 @@ def require(condition: bool, message: str, field: str | None = None) -> None:
         raise ValueError(message) if field is None else FieldValueError(field, message)
 
 
-def require_between(field: str, value: float, low: float, high: float, *, above: bool = False) -> None:
+def require_between(field: str, value: float, low: float, high: float = math.inf, *, above: bool = False) -> None:
     """``low <= value <= high`` (``low < value`` with ``above``), else a FieldValueError naming ``field`` and its range
-    (``lr must be > 0 and <= 10, got 1e+30``); NaN and infinities never pass."""
+    (``lr must be > 0 and <= 10, got 1e+30``; ``latent_dim must be in 1..512, got 0`` for whole bounds); NaN and
+    infinities never pass."""
     inside = math.isfinite(value) and (value > low if above else value >= low) and value <= high
-    require(inside, f"{field} must be {'>' if above else '>='} {_number(low)} and <= {_number(high)}, got {value!r}",
-            field)
+    require(inside, f"{field} must be {_range(low, high, above)}, got {value!r}", field)
+
+
+def _range(low: float, high: float, above: bool) -> str:
+    if isinstance(low, int) and isinstance(high, int) and not above:
+        return f"in {low}..{high}"
+    upper = f" and <= {_number(high)}" if math.isfinite(high) else ""
+    return f"{'>' if above else '>='} {_number(low)}{upper}"
 
 
 def _number(bound: float) -> str:

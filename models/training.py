@@ -15,22 +15,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import torch
 
 from .base import LatentModel, LossOutput
-from .config import MAX_LR, require, require_between
+from .config import STEP_SIZE, Between, check_bounds, require
 from .datasets import Dataset, evenly_spaced
 from .train_state import LoopState, has_loop, load_loop, save_loop
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 2000  # optimizer steps
-    batch_size: int = 64
-    lr: float = 1e-3
-    seed: int = 0
+    steps: Annotated[int, Between(1)] = 2000  # optimizer steps (the API caps them: max_train_steps)
+    batch_size: Annotated[int, Between(2)] = 64
+    lr: Annotated[float, STEP_SIZE] = 1e-3
+    seed: Annotated[int, Between(0, 2**32 - 1)] = 0
     val_fraction: float = 0.1  # held out for validation / early stopping
     eval_every: int = 100  # steps between validation passes (and history records)
     log_every: int = 10  # steps between progress callbacks
@@ -41,9 +42,7 @@ class TrainConfig:
     threads: int = 0  # CPU threads while training (0: torch's default); 1 is fastest for small MLPs on a busy CPU
 
     def __post_init__(self) -> None:
-        require(self.steps >= 1, f"steps must be >= 1, got {self.steps}", "steps")  # the API caps it (max_train_steps)
-        require(self.batch_size >= 2, f"batch_size must be >= 2, got {self.batch_size}", "batch_size")
-        require_between("lr", self.lr, 0, MAX_LR, above=True)
+        check_bounds(self)  # steps, batch_size, lr, seed
         require(0.0 < self.val_fraction < 0.5, f"val_fraction must be in (0, 0.5), got {self.val_fraction}",
                 "val_fraction")
         for name in ("eval_every", "log_every", "max_val_items"):
@@ -51,7 +50,6 @@ class TrainConfig:
         for name in ("checkpoint_every", "patience"):
             require(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}", name)
         require(self.threads >= 0, f"threads must be >= 0 (0: torch's default), got {self.threads}", "threads")
-        require(0 <= self.seed < 2**32, f"seed must be in 0..{2**32 - 1}, got {self.seed}", "seed")
         require(re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device) is not None,
                 f"device must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}", "device")
 

@@ -52,6 +52,16 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
                    "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}} for code in codes}
 
 
+def document_body_limit(doc: dict[str, Any], max_bytes: int) -> None:
+    """OpenAPI: every operation that takes a body may answer 413 when it is over ``max_bytes`` (api/body_limit.py)."""
+    too_large = {**problems(413)[413], "description": f"Content Too Large: the body is over max_body_bytes = "
+                 f"{max_bytes} bytes (problem details)"}
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {})["413"] = too_large
+
+
 ETAG_HEADER = {"ETag": {"description": "strong validator: sha256 of (run version, parameters)",
                         "schema": {"type": "string"}},
                "Cache-Control": {"description": "immutable for a year when v= is given, else no-cache",

@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from ..labelling.checks import MAX_BATCH, MAX_HISTORY, MAX_NAME, MAX_NOTE
 from .common import FiniteFloat, RequestModel, RunIdStr
 from .datasets import AttributePublic
+from .limits import BodyText
 
-MAX_BATCH = 1000  # backend.labelling.checks.MAX_BATCH: the store refuses more
-Name = Annotated[str, Field(min_length=1, max_length=255, description="who labels (the page asks once)")]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, description="who labels (the page asks once)")]
 Strategy = Literal["bald", "bald_batch", "max_entropy", "random"]
 
 
@@ -115,7 +116,7 @@ class NextPublic(BaseModel):
 
 class LabelCreate(RequestModel):
     item: int = Field(ge=0, le=2**31 - 1)
-    value: int | FiniteFloat | Annotated[str, Field(max_length=255)] = Field(
+    value: int | FiniteFloat | Annotated[str, Field(max_length=MAX_NAME)] = Field(
         description="a class name or index, or a number in the attribute's range")
     labeller: Name
     attribute: str | None = Field(None, max_length=100, description="default: the session's only attribute")
@@ -143,7 +144,7 @@ class EventCreate(RequestModel):
 
 
 class FlagCreate(EventCreate):
-    note: str | None = Field(None, max_length=1000)
+    note: str | None = Field(None, max_length=MAX_NOTE)
 
 
 class EventPublic(BaseModel):
@@ -165,8 +166,8 @@ class UndoPublic(BaseModel):
 
 
 class HistoryQuery(RequestModel):
-    n: int = Field(10, ge=1, le=1000)
-    labeller: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    n: int = Field(10, ge=1, le=MAX_HISTORY)
+    labeller: Annotated[str, Field(min_length=1, max_length=MAX_NAME)] | None = None
 
 
 class HistoryPublic(BaseModel):
@@ -193,7 +194,8 @@ class CurvePublic(BaseModel):
 
 
 class ImportCreate(RequestModel):
-    csv: str = Field(max_length=8 * 2**20, description="CSV with the header item,attribute,value[,labeller]")
+    csv: BodyText = Field(description="CSV with the header item,attribute,value[,labeller] (limit: setting "
+                                 "max_body_bytes, the whole body's)")
     labeller: Name | None = Field(None, description="for rows without a labeller")
 
 

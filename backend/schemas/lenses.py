@@ -6,8 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .analysis import EncodedN
 from .common import FiniteFloat, Matching, RequestModel, RunIdStr, Seed, Version
+from .limits import BodyText, SettingLimit
 from .runs import RunStatus
+
+TrainSteps = Annotated[int, SettingLimit("max_train_steps")]
 
 
 class OracleSource(RequestModel):
@@ -31,8 +35,8 @@ class RowLabels(RequestModel):
 
 
 class CsvLabels(RequestModel):
-    csv: str = Field(max_length=8 * 2**20, description="CSV text with the header item,attribute,value (row 1); "
-                     "the first label is row 2")
+    csv: BodyText = Field(description="CSV text with the header item,attribute,value (row 1); the first label is "
+                          "row 2 (limit: setting max_body_bytes, the whole body's)")
 
 
 LabelSource = OracleLabels | RowLabels | CsvLabels
@@ -41,10 +45,11 @@ LabelSource = OracleLabels | RowLabels | CsvLabels
 class LensFit(RequestModel):
     """Training settings of a lens (the lens run's TrainConfig)."""
 
-    steps: int = Field(2000, ge=1, le=10_000_000, description="Adam steps (limit: setting max_train_steps)")
+    steps: TrainSteps = Field(2000, ge=1, description="Adam steps (limit: setting max_train_steps)")
     lr: FiniteFloat = Field(1e-3, gt=0, le=1.0)
-    batch_size: int = Field(128, ge=2, le=100_000, description="items per batch (half labelled, where there are "
-                            "enough)")
+    batch_size: Annotated[int, SettingLimit("max_train_batch")] = Field(128, ge=2, description="items per batch (half "
+                                                                     "labelled, where there are enough; limit: "
+                                                                     "setting max_train_batch)")
     seed: Seed = 0
 
 
@@ -70,7 +75,8 @@ class LensCreate(RequestModel):
 class LensRefit(RequestModel):
     labels: LabelSource = Field(description="labels to add (a later value for an item's attribute replaces the "
                                 "earlier)")
-    steps: int | None = Field(None, ge=1, le=10_000_000, description="Adam steps of the refit; null: the lens's own")
+    steps: TrainSteps | None = Field(None, ge=1, description="Adam steps of the refit; null: the lens's own (limit: "
+                                     "setting max_train_steps)")
 
 
 class LensSummary(BaseModel):
@@ -115,7 +121,7 @@ class ScorePublic(BaseModel):
 
 class LensEmbeddingQuery(RequestModel):
     attribute: str = Field(max_length=100, description="the attribute whose values colour the points")
-    n: int = Field(500, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
+    n: EncodedN = Field(500, ge=2, description="items encoded (limit: setting max_embedding_n)")
     seed: Seed = 0
     v: Version = None
 
@@ -139,7 +145,8 @@ class ManipulationQuery(RequestModel):
     base: ItemBase = Field(description="the item whose z* the grid is around: item:<index>")
     a: str = Field(max_length=100, description="attribute varied along the columns")
     b: str | None = Field(None, max_length=100, description="attribute varied down the rows (none: one row)")
-    steps: int = Field(7, ge=2, le=100_000, description="values per attribute (limit: setting max_steps)")
+    steps: Annotated[int, SettingLimit("max_steps")] = Field(7, ge=2, description="values per attribute (limit: "
+                                                             "setting max_steps)")
     span: float = Field(2.0, gt=0, le=100, allow_inf_nan=False, description="half-width of each range around the "
                         "item's value, in prior sd of z* (N(0, 1))")
     v: Version = None

@@ -11,7 +11,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from .analysis import FactorTable
+from .analysis import CollapseWarnings, FactorTable
 from .common import RequestModel, RunRef, Seed
 
 PerLatent = Annotated[list[float], Field(json_schema_extra={"x-shape": "(K,)"})]
@@ -205,6 +205,7 @@ class Report(BaseModel):
     settings: EvalSettings
     seconds: float
     version: str = Field(description="the weights version the report measured")
+    warnings: CollapseWarnings = []
 
 
 class TrainingSummary(BaseModel):

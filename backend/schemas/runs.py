@@ -4,9 +4,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from models import TrainConfig
+
+from .analysis import CollapseWarnings
 from .common import RequestModel, RunIdStr
+from .configs import config_class_schema
+from .limits import LIMIT_KEY
 
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
+
+
+def train_schema() -> dict[str, Any]:
+    """TrainConfig's fields (types, defaults, ranges) and no others; steps and batch size bounded by their settings."""
+    properties = config_class_schema(TrainConfig)["properties"]
+    properties["steps"][LIMIT_KEY], properties["batch_size"][LIMIT_KEY] = "max_train_steps", "max_train_batch"
+    return {"properties": properties, "additionalProperties": False}
 
 
 class RunCreate(RequestModel):
@@ -18,7 +30,8 @@ class RunCreate(RequestModel):
     config: dict[str, Any] = Field(default_factory=dict, description="family config fields; defaults fill the rest",
                                    examples=[{"latent_dim": 4, "hidden": [32]}])
     train: dict[str, Any] = Field(default_factory=dict, description="training fields (steps, batch_size, lr, seed, "
-                                  "...); defaults fill the rest", examples=[{"steps": 100}])
+                                  "...); defaults fill the rest", examples=[{"steps": 100}],
+                                  json_schema_extra=train_schema())
 
 
 class ParentPublic(BaseModel):
@@ -55,3 +68,4 @@ class RunPublic(RunSummary):
     history: list[dict[str, Any]] | None = Field(description="validation history from training")
     latest_version: str | None = Field(None, description="the run's current version; differs from version when "
                                        "v= asked for an older version the run kept")
+    warnings: CollapseWarnings = []  # from the report's factor table, else training's last logged KL

@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from models import (
     Grouped,
@@ -15,12 +14,12 @@ from models import (
     MissingExtraError,
     PredictsAttributes,
     UnknownFamilyError,
+    collapse_warning,
     dataset_names,
+    factor_table_warnings,
     families,
-    field_docs,
     get_dataset,
     get_family,
-    nested_configs,
 )
 
 from ..errors import InvalidInput
@@ -28,6 +27,7 @@ from ..jobs import Job, JobStore
 from ..jobs.handlers import TRAINING_KINDS
 from ..lenses.create import FAMILY as LENS_FAMILY
 from ..runs import RunRecord
+from ..schemas.configs import config_class_schema
 from ..store import RunStore
 
 ITEM_URL = "/api/v1/datasets/{name}/items/{{index}}.png"
@@ -57,19 +57,8 @@ def check_made_by_post_runs(family: str) -> None:
 
 @lru_cache(maxsize=64)
 def config_schema(family: str) -> dict[str, Any]:
-    """The family's config as a JSON schema, each field described (its ``Doc``) for the dashboard's form."""
-    cls = get_family(family).config_cls
-    schema = TypeAdapter(cls).json_schema()
-    describe(schema["properties"], cls, schema.get("$defs", {}))
-    return schema
-
-
-def describe(properties: dict[str, Any], cls: type, defs: dict[str, Any]) -> None:
-    """Each field's ``Doc`` as its schema description; a nested config's fields in its ``$defs`` entry too."""
-    for name, text in field_docs(cls).items():
-        properties[name]["description"] = text
-    for nested in nested_configs(cls).values():
-        describe(defs[nested.__name__]["properties"], nested, defs)
+    """The family's config as a JSON schema, each field described and bounded (schemas/configs.py)."""
+    return config_class_schema(get_family(family).config_cls)
 
 
 def dataset_views() -> dict[str, list[dict[str, Any]]]:
@@ -119,10 +108,22 @@ def run_summary(record: RunRecord, job: Job | None) -> dict[str, Any]:
 
 def run_detail(store: RunStore, record: RunRecord, job: Job | None) -> dict[str, Any]:
     """The run at ``record``'s version (an older kept one when ``ready`` was asked for it)."""
-    return {**run_summary(record, job), "config": record.config, "train": record.train,
-            "metrics": store.read_or_none(record.run_id, "metrics.json", record.version),
+    metrics = store.read_or_none(record.run_id, "metrics.json", record.version)
+    return {**run_summary(record, job), "config": record.config, "train": record.train, "metrics": metrics,
             "history": store.read_or_none(record.run_id, "history.json", record.version),
-            "latest_version": store.record(record.run_id).version}
+            "latest_version": store.record(record.run_id).version, "warnings": run_warnings(metrics)}
+
+
+def run_warnings(metrics: Any) -> list[str]:
+    """A collapsed model's warning, from metrics.json: the report's factor table when the run was evaluated, else
+    the total KL of training's last logged batch (families that log one); [] when neither says so."""
+    metrics = metrics if isinstance(metrics, dict) else {}
+    factors = (metrics.get("report") or {}).get("factors")
+    if factors:
+        return factor_table_warnings(factors)
+    kl = ((metrics.get("training") or {}).get("train_terms") or {}).get("kl")
+    warning = collapse_warning(total_kl=kl, source="training's last logged batch") if kl is not None else None
+    return [warning] if warning else []
 
 
 def attribute_view(name: str, span: tuple[int, int] | None) -> dict[str, Any]:

@@ -6,28 +6,28 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from ..base import DataSpec
-from ..config import Doc, require
+from ..config import WIDTHS, Between, Doc, check_bounds, require
 
 Architecture = Literal["auto", "mlp", "conv"]
+LATENT_DIMS = Between(1, 512)
 
 
 @dataclass(frozen=True)
 class NetConfig:
-    latent_dim: Annotated[int, Doc("K, the number of latent dims (1 to 512)")] = 10
+    latent_dim: Annotated[int, Doc("K, the number of latent dims (1 to 512)"), LATENT_DIMS] = 10
     hidden: Annotated[tuple[int, ...], Doc("widths of the MLP's hidden layers (a conv net uses the last one for its "
-                                           "dense layer)")] = (256, 256)
+                                           "dense layer)"), WIDTHS] = (256, 256)
     architecture: Annotated[Architecture, Doc("auto: a conv net for square images of side 28 or more, else an "
                                               "MLP")] = "auto"
     conv_channels: Annotated[tuple[int, ...], Doc("channels of each stride-2 conv layer, reused cyclically (conv "
-                                                  "nets only)")] = (32, 32, 64, 64)
+                                                  "nets only)"), WIDTHS] = (32, 32, 64, 64)
     likelihood: Annotated[Literal["auto", "bernoulli", "gaussian"], Doc("p(x|z); auto: the dataset's own")] = "auto"
 
     def __post_init__(self) -> None:
-        require(1 <= self.latent_dim <= 512, f"latent_dim must be in 1..512, got {self.latent_dim}")
-        require(len(self.hidden) >= 1 and all(h >= 1 for h in self.hidden),
-                f"hidden must list at least one positive width, got {list(self.hidden)}")
-        require(len(self.conv_channels) >= 1 and all(c >= 1 for c in self.conv_channels),
-                f"conv_channels must list positive channel counts, got {list(self.conv_channels)}")
+        check_bounds(self)  # every field's Between range, a subclass's fields too
+        require(len(self.hidden) >= 1, "hidden must list at least one positive width, got []", "hidden")
+        require(len(self.conv_channels) >= 1, "conv_channels must list positive channel counts, got []",
+                "conv_channels")
 
 
 def resolve_architecture(config: NetConfig, data: DataSpec) -> Literal["mlp", "conv"]:

@@ -12,7 +12,7 @@ from models import Dataset
 
 from ...convert import grid_png
 from ...deps import ExecutorDep, IfNoneMatch, JobsDep, RunId, SettingsDep, StoreDep, VersionParam
-from ...errors import EvaluationPending, InvalidInput
+from ...errors import EvaluationPending, InvalidInput, LimitExceeded
 from ...lenses import views
 from ...lenses.create import LensSettings, attribute_specs, base_dataset, create_lens
 from ...lenses.labels import Labels, LensLabelError, add_pending, labels_from_request
@@ -92,8 +92,10 @@ def get_lens(run_id: RunId, lens_id: LensId, store: StoreDep, jobs: JobsDep, v: 
 
 @router.post("/{lens_id}/refit", status_code=202, response_model=JobAccepted, responses=problems(409, 503),
              summary="Add labels and refit the lens from its last weights (a new version when it ends)")
-def refit(run_id: RunId, lens_id: LensId, body: LensRefit, store: StoreDep, jobs: JobsDep,
+def refit(run_id: RunId, lens_id: LensId, body: LensRefit, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
           response: Response) -> JobAccepted:
+    if body.steps is not None and body.steps > settings.max_train_steps:
+        raise LimitExceeded("max_train_steps", body.steps, settings.max_train_steps, "body.steps")
     record = store.ready(views.lens_record(store, run_id, lens_id).run_id)  # 409: unfinished, or its base is stale
     folder, dataset = run_dir(store.home, lens_id), base_dataset(record)
     names = tuple(a["name"] for a in record.config["attributes"])

@@ -43,7 +43,7 @@ def typed_report(run_id: str, metrics: object) -> MetricsFile:
                        f"{first['msg']}); expected POST to this URL to compute it again") from err
 
 
-@router.post("", status_code=202, response_model=JobAccepted, responses=problems(413),
+@router.post("", status_code=202, response_model=JobAccepted,
              summary="Queue an evaluation job that rewrites the report (or answer the one already queued or running)")
 def evaluate(run_id: RunId, store: StoreDep, jobs: JobsDep, response: Response, body: EvaluateRequest | None = None,
              v: VersionParam = None) -> JobAccepted:

@@ -38,7 +38,7 @@ def list_runs(store: StoreDep, jobs: JobsDep) -> RunList:
     return RunList.model_validate({"runs": [run_summary(r, newest.get(r.run_id)) for r in store.records()]})
 
 
-@router.post("", status_code=202, response_model=JobAccepted, responses=problems(409, 413, 503),
+@router.post("", status_code=202, response_model=JobAccepted, responses=problems(409, 503),
              summary="Create a run and queue its training job")
 def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
                response: Response) -> JobAccepted:
@@ -72,7 +72,8 @@ def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: Settings
     return job
 
 
-@router.get("/{run_id}", response_model=RunPublic, summary="A run: config, status, metrics, history")
+@router.get("/{run_id}", response_model=RunPublic, responses=problems(409),
+            summary="A run: config, status, metrics, history (409: v= names a version the run does not have)")
 def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = None) -> RunPublic:
     record = store.ready(run_id, v) if v else store.record(run_id)
     return RunPublic.model_validate(run_detail(store, record, training_jobs(jobs).get(run_id)))

@@ -10,39 +10,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ...config import Doc, require, require_between
+from ...config import Between, Doc, require
+from ...nn.net_config import LATENT_DIMS
 from ..beta_tcvae import BetaTCVAEConfig
 from ..vae import VAEConfig
 
 MAX_EXPONENT = 10.0  # p0 and p_inner: larger exponents make |z|^p overflow for |z| of a few units
 MAX_SCALE = 100.0
+EXPONENT = Between(0, MAX_EXPONENT, above=True)
 
 
 @dataclass(frozen=True)
 class IsaPriorFields:
     """The ISA prior's fields; a family config lists this before its base config (``IsaVAEConfig``)."""
 
-    latent_dim: Annotated[int, Doc("K, the number of latent dims: the sum of subspace_sizes")] = 20
+    latent_dim: Annotated[int, Doc("K, the number of latent dims: the sum of subspace_sizes"), LATENT_DIMS] = 20
     subspace_sizes: Annotated[tuple[int, ...], Doc("the ISA prior's subspaces: sizes of consecutive blocks of latent "
-                                                   "dims (paper: 5 of 4)")] = (4, 4, 4, 4, 4)
-    p0: Annotated[float, Doc("the prior's root exponent, fixed (paper: 2.1)")] = 2.1
+                                                   "dims (paper: 5 of 4)"), Between(1)] = (4, 4, 4, 4, 4)
+    p0: Annotated[float, Doc("the prior's root exponent, fixed (paper: 2.1)"), EXPONENT] = 2.1
     p_inner: Annotated[tuple[float, ...], Doc("initial exponent of each subspace: one for all or one per subspace "
-                                              "(paper: 2.2 for dSprites, 1.9 for 3D faces)")] = (2.2,)
+                                              "(paper: 2.2 for dSprites, 1.9 for 3D faces)"), EXPONENT] = (2.2,)
     learn_inner: Annotated[bool, Doc("learn the subspace exponents with the networks (they stay > 0)")] = True
-    scale: Annotated[float, Doc("the prior's scale s (all exponents 2 and s = 2: the standard normal)")] = 1.0
+    scale: Annotated[float, Doc("the prior's scale s (all exponents 2 and s = 2: the standard normal)"),
+                     Between(0, MAX_SCALE, above=True)] = 1.0
 
     def __post_init__(self) -> None:
-        super().__post_init__()  # type: ignore[misc]  # the family's base config (NetConfig's checks)
+        super().__post_init__()  # type: ignore[misc]  # the family's base config (NetConfig's checks, ranges too)
         sizes = self.subspace_sizes
-        require(len(sizes) >= 1 and all(n >= 1 for n in sizes),
-                f"subspace_sizes must list at least one size >= 1, got {list(sizes)}", "subspace_sizes")
+        require(len(sizes) >= 1, "subspace_sizes must list at least one size >= 1, got []", "subspace_sizes")
         require(sum(sizes) == self.latent_dim, f"latent_dim must equal the sum of subspace_sizes ({sum(sizes)} for "
                 f"{list(sizes)}), got {self.latent_dim}", "latent_dim")
-        require_between("p0", self.p0, 0, MAX_EXPONENT, above=True)
-        require(len(self.p_inner) in (1, len(sizes)) and all(0 < p <= MAX_EXPONENT for p in self.p_inner),
-                f"p_inner must list one exponent > 0 and <= {MAX_EXPONENT:g} or one per subspace ({len(sizes)}), got "
-                f"{list(self.p_inner)}", "p_inner")
-        require_between("scale", self.scale, 0, MAX_SCALE, above=True)
+        require(len(self.p_inner) in (1, len(sizes)), f"p_inner must list one exponent or one per subspace "
+                f"({len(sizes)}), got {list(self.p_inner)}", "p_inner")
 
 
 @dataclass(frozen=True)

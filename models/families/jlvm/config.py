@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ...config import MAX_WEIGHT, Doc, require, require_between
+from ...config import WEIGHT, Between, Doc, require
 from ...lens import AttributeSpec
 from ...lens.heads import Variant
 from ..vae import VAEConfig
@@ -25,13 +25,13 @@ class JLVMConfig(VAEConfig):
     variant: Annotated[Variant, Doc("ilvm: each attribute read linearly from all of z; filvm: attribute j from z_j "
                                     "alone")] = "ilvm"
     n_labels: Annotated[int, Doc("items whose attributes are revealed (the simulated oracle: ground truth for n items "
-                                 "of the whole dataset drawn with label_seed; 0: none)")] = 500
+                                 "of the whole dataset drawn with label_seed; 0: none)"), Between(0, MAX_LABELS)] = 500
     label_seed: Annotated[int, Doc("seed of the oracle's draw (the same n and seed reveal the same items as a lens's "
-                                   "oracle labels)")] = 0
+                                   "oracle labels)"), Between(0, 2**32 - 1)] = 0
     compression: Annotated[float, Doc("beta of seed 001 Eq. 13: weight of KL(q(z|x) || q_agg(z)), the compression "
-                                      "term (q_agg: the batch's aggregate posterior as a Gaussian)")] = 1.0
+                                      "term (q_agg: the batch's aggregate posterior as a Gaussian)"), WEIGHT] = 1.0
     side_weight: Annotated[float, Doc("weight of the head's log-likelihood of the labelled items' attributes (1: the "
-                                      "seed's objective)")] = 1.0
+                                      "seed's objective)"), WEIGHT] = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -41,9 +41,3 @@ class JLVMConfig(VAEConfig):
         require(self.variant != "filvm" or self.latent_dim >= len(names),
                 f"filvm gives each attribute its own latent dim: expected latent_dim >= {len(names)}, got "
                 f"{self.latent_dim}", "latent_dim")
-        require(0 <= self.n_labels <= MAX_LABELS, f"n_labels must be in 0..{MAX_LABELS:,}, got {self.n_labels}",
-                "n_labels")
-        require(0 <= self.label_seed < 2**32, f"label_seed must be in 0..{2**32 - 1}, got {self.label_seed}",
-                "label_seed")
-        require_between("compression", self.compression, 0, MAX_WEIGHT)
-        require_between("side_weight", self.side_weight, 0, MAX_WEIGHT)
