@@ -1,14 +1,16 @@
 """Generalisation with little data: VAE vs oi-VAE (seed 000, Table 2; SCIENCE.md sections 4 and 8).
 
 Each model is trained on n items (n in --sizes) drawn from a fixed training pool and scored by the
-importance-weighted test log-likelihood (S = 100 samples, nats per item, higher is better) on
+importance-weighted test log-likelihood (S = 100 samples, nats per item, higher is better), with the
+model's total KL to the prior (nats per item) and its active dims (Var_x[mu_j] > 0.01) on the same items, on
   - bars: a fixed held-out set of the same distribution ("iid");
   - humanoid_mocap (when the optional extra is installed): held-out frames of the training clips
     ("iid") and every frame of the held-out clips ("held-out clips", seed 000's brisk walk).
 Models: ``vae`` (dense MLP decoder), ``oi_vae`` with lambda = 0 (the seed's "VAE": the same grouped
-generators, no sparsity) and ``oi_vae`` with the group lasso. Mean +- std over --seeds.
+generators, no sparsity) and ``oi_vae`` with the group lasso. Mean +- std over --seeds; KL (mean over seeds)
+and active dims (per seed) say whether a model uses its latents (a collapsed one has KL ~ 0, no active dims).
 
-    python bench/oi_vae_generalisation.py [--seeds 0 1] [--sizes 64 256 1024] [--steps 3000] [--no-mocap]
+    python bench/oi_vae_generalisation.py [--seeds 0 1] [--sizes 64 256 1024] [--steps 3000] [--no-mocap | --no-bars]
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import DataSpec, TrainConfig, fit, get_dataset, get_family
+from models import DataSpec, LatentModel, TrainConfig, fit, get_dataset, get_family
 from models.datasets import Dataset
-from models.evaluation import iw_test_log_likelihood
+from models.estimators import mean_variance
+from models.evaluation import encode_dataset, iw_test_log_likelihood, kl_per_dim
 
 LR = 3e-3  # Adam, every model
+ACTIVE_VAR = 0.01  # a dim is active when Var_x[mu_j] exceeds this (as elsewhere in docs/results.md)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,15 @@ class Model:
     label: str
     family: str
     config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Score:
+    """One model on one test set: IW log-likelihood and total KL (nats per item), active dims."""
+
+    log_likelihood: float
+    kl: float
+    active: int
 
 
 @dataclass(frozen=True)
@@ -74,8 +87,8 @@ def mocap_split(dataset: Dataset) -> Split:
                  tests={"iid": np.sort(perm[:n_test]), "held-out clips": held})
 
 
-def train_and_score(dataset: Dataset, model: Model, split: Split, n: int, seed: int, steps: int) -> dict[str, float]:
-    """Fit ``model`` on n pool items chosen by ``seed``; IW log-likelihood on each test set."""
+def train_and_score(dataset: Dataset, model: Model, split: Split, n: int, seed: int, steps: int) -> dict[str, Score]:
+    """Fit ``model`` on n pool items chosen by ``seed``; its ``Score`` on each test set."""
     train = np.sort(np.random.default_rng([seed, n]).choice(split.pool, size=min(n, len(split.pool)), replace=False))
     spec = get_family(model.family)
     net = spec.build(spec.config(model.config), DataSpec.from_info(dataset.info, len(train)), seed=seed)
@@ -83,27 +96,36 @@ def train_and_score(dataset: Dataset, model: Model, split: Split, n: int, seed: 
                       log_every=steps, checkpoint_every=0, device="cpu")
     fit(net, dataset, train, split.val, cfg)
     net.eval()
-    return {test: iw_test_log_likelihood(net, dataset, idx, samples=100, seed=seed)
-            for test, idx in split.tests.items()}
+    return {test: score(net, dataset, idx, seed) for test, idx in split.tests.items()}
+
+
+def score(net: LatentModel, dataset: Dataset, idx: np.ndarray, seed: int) -> Score:
+    mu, logvar = encode_dataset(net, dataset, idx)  # (N, K) each
+    return Score(iw_test_log_likelihood(net, dataset, idx, samples=100, seed=seed),
+                 float(kl_per_dim(net, mu, logvar, seed).sum()), int((mean_variance(mu) > ACTIVE_VAR).sum()))
 
 
 def run(name: str, split: Split, sizes: list[int], seeds: list[int], steps: int, lam: float) -> list[list[str]]:
-    """Markdown rows: dataset, test set, n, then mean +- std per model."""
+    """Markdown rows: dataset, test set, n, then per model its log-likelihood (mean +- std) and KL / active dims."""
     dataset, models = get_dataset(name), models_for(name, lam, steps)
-    scores: dict[tuple[str, int, str], list[float]] = {}
+    scores: dict[tuple[str, int, str], list[Score]] = {}
     for n in sizes:
         for model in models:
             for seed in seeds:
                 for test, value in train_and_score(dataset, model, split, n, seed, steps).items():
                     scores.setdefault((test, n, model.label), []).append(value)
+                    print(f"# {name} {test} n={n} {model.label} seed {seed}: {value}", flush=True)
     n_used = [min(n, len(split.pool)) for n in sizes]
-    return [[name, test, str(n_used[i]), *(_cell(scores[(test, n, m.label)]) for m in models)]
+    return [[name, test, str(n_used[i]), *(c for m in models for c in _cells(scores[(test, n, m.label)]))]
             for test in split.tests for i, n in enumerate(sizes)]
 
 
-def _cell(values: list[float]) -> str:
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.1f} ± {spread:.1f}"
+def _cells(values: list[Score]) -> tuple[str, str]:
+    """("mean ± std" of the log-likelihoods, "mean KL / active dims per seed")."""
+    lls = [v.log_likelihood for v in values]
+    spread = statistics.stdev(lls) if len(lls) > 1 else 0.0
+    active = ", ".join(str(v.active) for v in values)
+    return f"{statistics.mean(lls):.1f} ± {spread:.1f}", f"{statistics.mean(v.kl for v in values):.1f} / {active}"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -118,16 +140,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--lam", type=float, default=1.0)
     parser.add_argument("--no-mocap", action="store_true")
+    parser.add_argument("--no-bars", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
-    rows = run("bars", bars_split(), args.sizes, args.seeds, args.steps, args.lam)
+    rows = [] if args.no_bars else run("bars", bars_split(), args.sizes, args.seeds, args.steps, args.lam)
     if not args.no_mocap:
         rows += _mocap_rows(args)
-    header = ["dataset", "test", "n train", *(m.label for m in models_for("bars", args.lam, args.steps))]
+    labels = [m.label for m in models_for("bars", args.lam, args.steps)]
+    header = ["dataset", "test", "n train", *(h for label in labels for h in (f"{label} LL", f"{label} KL / active"))]
     print(table(header, rows))
-    print(f"\nIW test log-likelihood (S = 100), nats per item, mean ± std over seeds {args.seeds};"
-          f" {args.steps} steps (Adam lr {LR:g}, batch 64); {time.perf_counter() - start:.0f} s")
+    print(f"\nLL: IW test log-likelihood (S = 100), nats per item, mean ± std over seeds {args.seeds}; KL: total"
+          f" KL(q(z|x) || p(z)) on the same items, nats, mean over seeds; active: dims with Var_x[mu_j] >"
+          f" {ACTIVE_VAR:g}, per seed; {args.steps} steps (Adam lr {LR:g}, batch 64);"
+          f" {time.perf_counter() - start:.0f} s")
 
 
 def _mocap_rows(args: argparse.Namespace) -> list[list[str]]:

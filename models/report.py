@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .base import LatentModel
+from .collapse import factor_table_warnings
 from .datasets import Dataset
 from .evaluation import (
     EvalConfig,
@@ -100,6 +101,7 @@ def build_report(model: LatentModel, dataset: Dataset, cfg: EvalConfig, progress
     start, rng = time.perf_counter(), np.random.default_rng(cfg.seed + 1)
     progress(0.0, "information per latent dim")
     report: dict[str, Any] = {"factors": factor_table(model, dataset, cfg.n_info, cfg.seed)}
+    report["warnings"] = factor_table_warnings(report["factors"])  # a collapsed model is flagged (models.collapse)
     pool = np.arange(len(dataset)) if held_out is None else held_out
     held = np.sort(rng.choice(pool, size=min(cfg.ll_items, len(pool)), replace=False))
     items = {"n_items": len(held), "items": "all" if held_out is None else "held out"}

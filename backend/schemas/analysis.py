@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from .common import RequestModel, RunRef, Seed, Version
+from .limits import SettingLimit
+
+EncodedN = Annotated[int, SettingLimit("max_embedding_n")]
+
+
+CollapseWarnings = Annotated[list[str], Field(description="says when the model has collapsed (total KL or MI under "
+                                                     "models.COLLAPSE_NATS nats: its latents describe nothing of the "
+                                                     "data); empty: it has not")]
 
 
 class FactorsQuery(RequestModel):
-    n: int = Field(2000, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
+    n: EncodedN = Field(2000, ge=2, description="items encoded (limit: setting max_embedding_n)")
     seed: Seed = 0
     v: Version = None
 
@@ -63,12 +71,13 @@ class FactorsPublic(FactorTable, RunRef):
     """A run's per-dim information (GET /runs/{id}/factors) and its prior (KL is to each dim's prior marginal)."""
 
     prior: PriorInfo
+    warnings: CollapseWarnings = []
 
 
 class EmbeddingQuery(RequestModel):
     method: Literal["pca", "mi"] = Field("pca", description="pca: first two principal components of the posterior "
                                          "means; mi: the two most informative dims")
-    n: int = Field(500, ge=2, le=10_000_000, description="items encoded (limit: setting max_embedding_n)")
+    n: EncodedN = Field(500, ge=2, description="items encoded (limit: setting max_embedding_n)")
     seed: Seed = 0
     v: Version = None
 

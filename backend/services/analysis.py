@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import Dataset, LpNested, Prior, StandardNormal, factor_mutual_information
+from models import Dataset, LpNested, Prior, StandardNormal, factor_mutual_information, factor_table_warnings
 from models import factor_table as evaluate_factors
 
 from ..config import Settings
@@ -47,11 +47,13 @@ def encoded(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: 
 
 def factor_table(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int
                  ) -> dict[str, Any]:
-    """models.evaluation.factor_table of ``n`` items, on the inference thread; cached per run version."""
+    """models.evaluation.factor_table of ``n`` items, its collapse warnings, on the inference thread; cached per
+    run version."""
 
     def compute() -> dict[str, Any]:
-        return executor.call(loaded, lambda model: {**evaluate_factors(model, loaded.dataset, n=n, seed=seed),
-                                                    "prior": prior_view(model.prior)})
+        table = executor.call(loaded, lambda model: {**evaluate_factors(model, loaded.dataset, n=n, seed=seed),
+                                                     "prior": prior_view(model.prior)})
+        return {**table, "warnings": factor_table_warnings(table)}
 
     return store.memo((loaded.run_id, loaded.version, "factors", n, seed), compute)
 

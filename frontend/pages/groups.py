@@ -9,7 +9,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
@@ -31,7 +31,7 @@ from frontend.components.pagekit import (
     register_run_loader,
     register_url_sync,
 )
-from frontend.components.tables import create_top_groups_table
+from frontend.components.tables import GROUPS_PICK, create_top_groups_table
 from frontend.state import SPAN, STEPS, ExploreState, GroupsState, as_float, as_int
 
 dash.register_page(__name__, path="/groups", name="Groups", title="Groups — factorscope", order=4, nav=True)
@@ -49,6 +49,12 @@ def clicked_cell(click: Mapping[str, Any] | None, groups: list[str]) -> dict[str
     if not isinstance(x, int | float) or not isinstance(y, int | float) or not 0 <= int(y) < len(groups):
         return None
     return {"dim": int(x), "group": groups[int(y)]}
+
+
+def strongest_cell(hm: GroupHeatmap, dim: int) -> dict[str, Any]:
+    """The selection of ``dim`` with its most strongly linked group (none when every link is pruned)."""
+    top = linked_groups(hm, dim)[1]
+    return {"dim": dim, "group": top[0] if top else None}
 
 
 def linked_selection(hm: GroupHeatmap, state: GroupsState) -> dict[str, Any]:
@@ -133,28 +139,39 @@ def groups_store(client: BackendClient, run: Run, _dataset: Dataset | None,
     except BackendError as err:
         return None, [no_groups_note(run, err) if err.is_a("no-groups") else
                       create_error_alert(err, "load the group heatmap")]
-    data["mi"], note = dims_information(client, run)
+    data["mi"], notes = dims_information(client, run)
     selection = selection_note(GroupHeatmap.model_validate(data), asked)
-    return data, [n for n in (note, selection) if n]
+    return data, [*notes, selection] if selection else notes
 
 
 load_groups = register_run_loader("groups", GroupsState.from_query, groups_store, capability=CAPABILITY)
 
 
-def dims_information(client: BackendClient, run: Run) -> tuple[list[float] | None, Any]:
-    """(MI per dim or None, a warning naming the dims the encoder ignores: their links mean nothing)."""
+def dims_information(client: BackendClient, run: Run) -> tuple[list[float] | None, list[Any]]:
+    """(MI per dim or None, messages): the API's warning that the model has collapsed (no link of its heatmap
+    means anything; shown above it), else a note naming the dims the encoder ignores (their links mean nothing)."""
     try:
         factors = client.factors(run.run_id, run.version)
     except BackendError as err:
-        return None, create_error_alert(err, "measure each dim's information (columns are unlabelled)")
+        return None, [create_error_alert(err, "measure each dim's information (columns are unlabelled)")]
     mi = [d.mi_gaussian for d in sorted(factors.dims, key=lambda d: d.dim)]
+    if factors.warnings:
+        return mi, [collapse_alert(run, factors.warnings)]
     unused = [f"z{j}" for j, m in enumerate(mi) if m < UNUSED_MI]
     if not unused:
-        return mi, None
-    return mi, create_message(f"{', '.join(unused)} carr{'ies' if len(unused) == 1 else 'y'} no information about "
+        return mi, []
+    return mi, [create_message(f"{', '.join(unused)} carr{'ies' if len(unused) == 1 else 'y'} no information about "
                               f"the data (MI < {UNUSED_MI} nats): the encoder ignores "
                               f"{'it' if len(unused) == 1 else 'them'}, so {'its' if len(unused) == 1 else 'their'} "
-                              "links only shape what the prior decodes to.", "info")
+                              "links only shape what the prior decodes to.", "info")]
+
+
+def collapse_alert(run: Run, warnings: list[str]) -> dbc.Alert:
+    """A collapsed model's warnings (``models.collapse``, via the API), kept on screen above the heatmap."""
+    advice = ("Do not read the heatmap below as links between latent factors and groups: retrain the run (with "
+              "oi_vae's default theta_prior_scaling, full_data).")
+    return dbc.Alert([html.Strong(f"Run {run.run_id}: "), " ".join(warnings), " ", advice],
+                     color="danger", className="fs-alert", id="groups-collapsed")
 
 
 def selection_note(hm: GroupHeatmap, asked: GroupsState) -> Any:
@@ -173,12 +190,18 @@ def selection_note(hm: GroupHeatmap, asked: GroupsState) -> Any:
 
 
 @callback(Output("groups-selected", "data"), Input("groups-run", "data"), Input("groups-heatmap", "clickData"),
-          State("groups-initial", "data"))
-def select(run: Mapping[str, Any] | None, click: Mapping[str, Any] | None, initial: str) -> dict[str, Any]:
-    """A click selects its cell; a run (re)loaded starts from the link's selection."""
+          Input({"type": GROUPS_PICK, "dim": ALL}, "n_clicks"), State("groups-initial", "data"))
+def select(run: Mapping[str, Any] | None, click: Mapping[str, Any] | None, _picks: list[int | None],
+           initial: str) -> dict[str, Any]:
+    """A click selects its cell, a dim's button in the top-groups table (the keyboard's path) that dim with its
+    strongest group; a run (re)loaded starts from the link's selection."""
     if not run:
         return NO_SELECTION
     hm = GroupHeatmap.model_validate(run)
+    if isinstance(ctx.triggered_id, Mapping):  # a dim's button; a table just drawn has no click yet
+        if not ctx.triggered[0].get("value"):
+            raise PreventUpdate
+        return strongest_cell(hm, int(ctx.triggered_id["dim"]))
     if ctx.triggered_id == "groups-heatmap":
         cell = clicked_cell(click, hm.groups)
         if cell is None:

@@ -35,7 +35,7 @@ from models.training import split_indices
 
 SEED = 0
 BARS = {"hidden": [256], "generator_hidden": [], "group_input_dim": 1, "lam": 4.0, "w_lr": 3e-4,
-        "w_init_std": 0.3, "prox_warmup": 1000}
+        "w_init_std": 0.3, "prox_warmup": 1000, "theta_prior_scaling": "reference"}  # SCIENCE.md: bars keeps it
 PHASES = ({"steps": 2500, "batch_size": 256, "lr": 1e-2}, {"steps": 200, "batch_size": 2048, "lr": 1e-3})
 GROUPED = DataSpec((12,), 100, "gaussian", (Group("a", 0, 3), Group("b", 3, 4), Group("c", 4, 12)))
 
@@ -138,7 +138,7 @@ def test_loss_terms_are_the_reference_objective() -> None:
     """SCIENCE.md section 4 and OIVAE.loss: total = mean_b(recon + beta * KL) + 0.5 * theta_prior * ||theta||^2
     + lam * sum_{g, j} ||W^(g)[:, j]||_2, theta = the generator MLPs' weights and biases (not W); recon is
     -log N(x; f(W z), exp(log_scale)^2) summed over features, z = mu + exp(lv / 2) * eps (same eps, same seed)."""
-    model = _model(beta=3.0, lam=0.7, theta_prior=2.0)
+    model = _model(beta=3.0, lam=0.7, theta_prior=2.0, theta_prior_scaling="reference")
     x = torch.randn(7, 12)
     torch.manual_seed(5)
     out = model.loss(x)

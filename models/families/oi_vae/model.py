@@ -65,12 +65,17 @@ class OIVAE(LatentModel):
         z = posterior.rsample()  # (B, K)
         recon = -self.log_likelihood(x, z)  # (B,)
         kl = self.prior.kl(posterior, z)  # (B,)
-        theta = 0.5 * self.config.theta_prior * self.generator.theta_sq_norm()
+        theta = 0.5 * self.config.theta_prior * self.generator.theta_sq_norm() / self.theta_divisor
         lasso = self.config.lam * self.generator.column_norms().sum()
         smooth = (recon + self.config.beta * kl).mean() + theta
         total = smooth + lasso.detach()
         terms = {"loss": total, "recon": recon.mean(), "kl": kl.mean(), "theta_prior": theta, "group_lasso": lasso}
         return LossOutput(total, {k: v.detach() for k, v in terms.items()})
+
+    @property
+    def theta_divisor(self) -> int:
+        """What -log p(theta) is divided by beside the per-example likelihood: N (full_data) or 1 (reference)."""
+        return self.data.n_items if self.config.theta_prior_scaling == "full_data" else 1
 
     def w_step(self, lr: float) -> float:
         """eta_W: the SGD step size on W (config.w_lr, else the training lr)."""
