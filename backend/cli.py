@@ -15,9 +15,10 @@ from .cli_serve import add_serve_parser
 from .cli_token import add_token_parser
 from .cli_train import add_train_parser
 from .cli_worker import add_worker_parser
+from .demo_weights.cli import add_demo_weights_parser
 
 COMMANDS = (add_train_parser, add_prepare_parser, add_evaluate_parser, add_worker_parser, add_serve_parser,
-            add_demo_parser, add_token_parser)
+            add_demo_parser, add_token_parser, add_demo_weights_parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,7 +44,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def prepare(foreground: bool = False) -> None:
-    assert cli_prepare.run_prepare(argparse.Namespace(foreground=foreground)) == 0
+    assert cli_prepare.run_prepare(argparse.Namespace(foreground=foreground, train_fresh=False)) == 0
 
 
 def jobs_of(home: Path) -> list[tuple[str, str, str]]:
@@ -166,7 +166,7 @@ def test_a_failed_lens_fit_is_reported_and_the_lens_made_anew_next_time(home: Pa
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     diverging = replace(LENS, lens=replace(TINY_LENS, train={**TINY_LENS.train, "lr": 10.0}))
     monkeypatch.setattr(cli_prepare, "DEMO_LENS", diverging)
-    assert cli_prepare.run_prepare(argparse.Namespace(foreground=False)) == 1
+    assert cli_prepare.run_prepare(argparse.Namespace(foreground=False, train_fresh=False)) == 1
     err = capsys.readouterr().err
     assert "the demo lens demo-lens on small failed: the loss became nan" in err and "Traceback" not in err
     assert not read_record(home, LENS.lens_id).finished and sessions_of(home) == []
