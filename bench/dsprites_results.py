@@ -12,17 +12,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from backend.runs import create_run, evaluate_run, run_dir, train_run
 from models.evaluation import EvalConfig
 from models.training import TrainConfig, select_device
 
-MODELS = (("VAE", "vae", {}), ("beta-VAE (beta=4)", "vae", {"beta": 4.0}),
-          ("beta-TCVAE (beta=6)", "beta_tcvae", {"beta": 6.0}))
+MODELS: tuple[tuple[str, str, dict[str, float]], ...] = (
+    ("VAE", "vae", {}), ("beta-VAE (beta=4)", "vae", {"beta": 4.0}),
+    ("beta-TCVAE (beta=6)", "beta_tcvae", {"beta": 6.0}))
 
 
-def run_one(home: Path, label: str, family: str, config: dict, seed: int, steps: int, full: bool) -> dict:
+def run_one(home: Path, label: str, family: str, config: dict, seed: int, steps: int, cfg: EvalConfig) -> dict:
+    """Train the run (skipped when done), then its report with ``cfg`` seeded by ``seed``; the JSON row."""
     run_id = f"results-{label.split()[0].lower()}-s{seed}-{steps}".replace("(", "").replace("_", "-")
     if not (run_dir(home, run_id) / "config.json").is_file():
         train = TrainConfig(steps=steps, batch_size=64, lr=5e-4, seed=seed, eval_every=max(steps // 5, 1),
@@ -31,9 +34,7 @@ def run_one(home: Path, label: str, family: str, config: dict, seed: int, steps:
     start = time.perf_counter()
     train_run(home, run_id)
     train_s = time.perf_counter() - start
-    cfg = EvalConfig.full() if full else EvalConfig()
-    cfg = EvalConfig(**{**cfg.__dict__, "seed": seed})
-    report = evaluate_run(home, run_id, cfg, device=str(select_device("auto")))
+    report = evaluate_run(home, run_id, replace(cfg, seed=seed), device=str(select_device("auto")))
     return {"label": label, "seed": seed, "run_id": run_id, "train_s": round(train_s), "report": report}
 
 
@@ -58,10 +59,10 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="also write the rows as JSON here")
     args = p.parse_args()
     print(HEADER, flush=True)
-    results = []
+    results, cfg = [], EvalConfig.full() if args.full else EvalConfig()
     for seed in args.seeds:
-        for label, fam, cfg in MODELS:
-            results.append(run_one(args.home, label, fam, cfg, seed, args.steps, args.full))
+        for label, fam, config in MODELS:
+            results.append(run_one(args.home, label, fam, config, seed, args.steps, cfg))
             print(row(results[-1]), flush=True)
     if args.out:
         args.out.write_text(json.dumps([{k: v for k, v in r.items()} for r in results], indent=1))
