@@ -208,6 +208,34 @@ class Factors(Model):
     topk: list[TopKRow] | None = None
     n_items: int | None = None
     prior: PriorInfo | None = None
+    warnings: list[str] = Field(default_factory=list)  # said when the model has collapsed (models.collapse)
+
+
+class FactorMi(Model):
+    """Latent dim x ground-truth factor information: ``normalised[k][f] = I(z_k; v_f) / H(v_f)`` (K x F), the matrix
+    MIG (dlib) is built from, with each factor's best dim and its gap to the runner-up."""
+
+    run_id: str
+    version: str
+    n_items: int
+    factors: list[str]
+    dims: list[int]
+    normalised: list[list[float]]
+    entropy: list[float]
+    best_dim: list[int]
+    gap: list[float]
+    mig: float
+
+
+class TypicalItem(Model):
+    """A run's default traversal base: ``index`` with its factor values, and the ``rule`` that chose it."""
+
+    run_id: str
+    version: str
+    index: int
+    factors: dict[str, int] = Field(default_factory=dict)
+    factor_sizes: dict[str, int] = Field(default_factory=dict)
+    rule: str = ""
 
 
 class Embedding(Model):
@@ -414,11 +442,11 @@ class BackendClient:
             response = self.http.request(method, path, params=_query(params) if params else None, json=body,
                                          headers=sent or None)
         except httpx.TimeoutException as err:
-            raise BackendError(504, "Backend timed out", f"{method} {path} took too long ({type(err).__name__}); "
-                               "the backend may be busy: try again") from err
+            raise BackendError(504, "Backend timed out", "the API took too long to answer; it may be busy: try "
+                               "again in a moment") from err
         except httpx.TransportError as err:
-            raise BackendError(503, "Backend unreachable", f"could not reach the backend at {self.http.base_url} "
-                               f"({err}); is it running?") from err
+            raise BackendError(503, "Backend unreachable", f"could not reach the API at {self.http.base_url}: is it "
+                               "running? Start it (factorscope serve), or point FACTORSCOPE_BACKEND_URL at it") from err
         if response.status_code >= 400:
             raise problem_of(response)
         return response
@@ -433,7 +461,8 @@ class BackendClient:
         try:
             return response.json()
         except ValueError as err:
-            raise BackendError(502, "Bad Gateway", f"{method} {path} did not answer JSON") from err
+            raise BackendError(502, "Bad Gateway", f"the server at {self.http.base_url} answered something other "
+                               "than JSON: check that FACTORSCOPE_BACKEND_URL points at the factorscope API") from err
 
     # -- who is calling ---------------------------------------------------------------------------
     def whoami(self, token: str | None = None) -> WhoAmI:
@@ -501,6 +530,13 @@ class BackendClient:
     def factors(self, run_id: str, v: str | None = None) -> Factors:
         return Factors.model_validate(self._json("GET", _path("runs", run_id, "factors"), {"v": v}))
 
+    def factor_mi(self, run_id: str, v: str | None = None) -> FactorMi:
+        """The dim x factor information matrix; a dataset without factors answers 409 ("no-factors")."""
+        return FactorMi.model_validate(self._json("GET", _path("runs", run_id, "factor-mi"), {"v": v}))
+
+    def typical_item(self, run_id: str, v: str | None = None) -> TypicalItem:
+        return TypicalItem.model_validate(self._json("GET", _path("runs", run_id, "typical-item"), {"v": v}))
+
     def metrics(self, run_id: str) -> RunMetrics:
         """The run's metrics.json: its training summary and evaluation report."""
         return RunMetrics.model_validate(self._json("GET", _path("runs", run_id, "metrics")))
@@ -561,10 +597,12 @@ class BackendClient:
 
 
 class ImageUrls:
-    """Absolute URLs of backend PNGs for <img src>, on the backend's public address."""
+    """URLs of backend PNGs for <img src>: on the backend's public address, or (``public_url`` "") paths on the
+    dashboard's own origin, served by its /api/v1 proxy. ``origin`` (the dashboard's address as the browser reached
+    it) makes such a path a link to copy."""
 
-    def __init__(self, public_url: str) -> None:
-        self.base = public_url.rstrip("/")
+    def __init__(self, public_url: str, origin: str = "") -> None:
+        self.base, self.origin = public_url.rstrip("/"), origin.rstrip("/")
 
     def _url(self, path: str, params: Mapping[str, Any]) -> str:
         query = urlencode(_query(params), safe=",:")
@@ -577,6 +615,10 @@ class ImageUrls:
     def decode(self, run_id: str, z: Sequence[float], v: str | None) -> str:
         return self._url(_path("runs", run_id, "decode.png"), {"z": [f"{x:.3g}" for x in z], "v": v})
 
+    def reconstruct(self, run_id: str, items: Sequence[int], v: str | None) -> str:
+        """The items (top row) over their reconstructions (bottom row)."""
+        return self._url(_path("runs", run_id, "reconstruct.png"), {"items": list(items), "v": v})
+
     def item(self, dataset: str, index: int) -> str:
         return f"{self.base}{_path('datasets', dataset, 'items', f'{index}.png')}"
 
@@ -584,11 +626,16 @@ class ImageUrls:
         """``params``: the manipulation.png query (base, a, b, steps, span, v)."""
         return self._url(_path("runs", run_id, "lenses", lens_id, "manipulation.png"), params)
 
+    def shareable(self, url: str) -> str:
+        """``url`` as a link that works outside the page: a path gets the dashboard's origin."""
+        return self.origin + url if url.startswith("/") else url
+
     def path_of(self, url: str) -> str | None:
-        """The backend path + query of one of our image URLs (None for any other URL)."""
-        if not url.startswith(self.base + API + "/"):
-            return None
+        """The backend path + query of one of our image URLs (None for any other URL). Through the proxy the
+        browser reports the path on whatever origin it reached the dashboard by."""
         parts = urlsplit(url)
+        if not (url.startswith(self.base + API + "/") if self.base else parts.path.startswith(API + "/")):
+            return None
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
 

@@ -1,5 +1,5 @@
-"""``create_app(settings)``: the Dash app (pages discovered from ``pages/``), its backend client and the
-one extra Flask route, the traversal download (same origin, so the browser honours ``download``)."""
+"""``create_app(settings)``: the Dash app (pages discovered from ``pages/``), its backend client and its Flask
+routes: the traversal download (same origin, so the browser honours ``download``), sign-in and the /api/v1 proxy."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .auth import install_signin, request_token
 from .components.shell import create_shell
 from .config import FrontendSettings
 from .context import AppContext, current, install
+from .proxy import install_proxy
 from .state import ExploreState
 
 HERE = Path(__file__).resolve().parent
@@ -26,9 +27,11 @@ def create_app(settings: FrontendSettings | None = None, client: BackendClient |
     app = Dash("frontend", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
                title="factorscope", update_title=None, suppress_callback_exceptions=True,  # type: ignore[arg-type]
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # the pages' language, for readers
     install(app.server, AppContext(client or make_client(settings, request_token), settings))
     install_signin(app.server)  # /auth/signin and /auth/signout: the token cookie the client forwards
     app.server.add_url_rule("/download/traversal.png", "download_traversal", download_traversal)
+    install_proxy(app.server)  # /api/v1/... forwarded to the backend: one address for the browser (frontend/proxy.py)
     app.layout = create_shell(dash.page_registry.values())
     return app
 

@@ -20,7 +20,9 @@ class AppContext:
 
     @property
     def images(self) -> ImageUrls:
-        return ImageUrls(self.settings.public_url)
+        """Image URLs; while serving a request, with the dashboard's origin as the browser reached it."""
+        origin = flask.request.host_url if flask.has_request_context() else ""
+        return ImageUrls(self.settings.public_url, origin)
 
 
 def install(server: flask.Flask, context: AppContext) -> None:

@@ -19,13 +19,14 @@ Query = Mapping[str, Any]  # what Dash passes a page layout: str values, lists f
 RUN_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 VERSION_RE = re.compile(r"^[0-9a-f]{1,64}$")
 NAME_RE = re.compile(r"^[\w .-]{1,64}$")
-BASE_RE = re.compile(r"^(?:(item):([0-9]{1,9})|(prior):([0-9]{1,10})|(zero))$")
+BASE_RE = re.compile(r"^(?:(item):([0-9]{1,9})|(prior):([0-9]{1,10})|(zero)|(typical))$")
 
 STEPS = (3, 15, 9)  # min, max, default
 SPAN = (0.25, 5.0, 2.5)
 MAX_DIMS = 20  # rows in one traversal (x 15 steps stays under the backend's 400 cells)
 EMBED_N = (50, 5000, 500)
-SPAN_UNITS: tuple[str, ...] = ("sd", "abs")  # traversal span: standard deviations at the base, or latent units
+# traversal span: prior sd (the prior's quantiles), sd at the base (posterior for an item, else prior), latent units
+SPAN_UNITS: tuple[str, ...] = ("prior", "sd", "abs")
 MAX_Z = 512
 
 
@@ -125,20 +126,24 @@ def fmt(value: float) -> str:
 
 @dataclass(frozen=True)
 class Base:
-    """The traversal's centre: a dataset item's code, a seeded prior draw, or the origin."""
+    """The traversal's centre: a dataset item's code, a seeded prior draw, the origin, or the run's typical item
+    (an item the backend chooses per run version: ``resolved`` turns it into that item)."""
 
-    kind: Literal["item", "prior", "zero"] = "zero"
+    kind: Literal["item", "prior", "zero", "typical"] = "zero"
     index: int = 0
     seed: int = 0
 
     def __str__(self) -> str:
-        return {"item": f"item:{self.index}", "prior": f"prior:{self.seed}"}.get(self.kind, "zero")
+        named = {"item": f"item:{self.index}", "prior": f"prior:{self.seed}", "typical": "typical"}
+        return named.get(self.kind, "zero")
 
     @classmethod
     def parse(cls, text: str | None) -> Base:
         match = BASE_RE.fullmatch(text or "")
         if match is None or match.group(5):
             return cls()
+        if match.group(6):
+            return cls("typical")
         if match.group(1):
             return cls("item", index=int(match.group(2)))
         return cls("prior", seed=min(int(match.group(4)), 2**32 - 1))
@@ -151,7 +156,11 @@ class Base:
             return cls("item", index=whole(index, 10**9 - 1))
         if kind == "prior":
             return cls("prior", seed=whole(seed, 2**32 - 1))
-        return cls()
+        return cls("typical") if kind == "typical" else cls()
+
+    def resolved(self, typical: int | None) -> Base:
+        """The base the backend can draw: the typical item as ``item:<typical>`` (INVALID while it is unknown)."""
+        return Base("item", index=INVALID if typical is None else typical) if self.kind == "typical" else self
 
     @property
     def valid(self) -> bool:
@@ -191,7 +200,7 @@ class PageState:
 
     def to_query(self) -> str:
         pairs = self.pairs()
-        return "?" + urlencode(pairs, safe=",:") if pairs else ""
+        return "?" + urlencode(pairs, safe=",:@") if pairs else ""
 
     def href(self) -> str:
         return self.PATH + self.to_query()
@@ -209,22 +218,27 @@ class ExploreState(PageState):
     dims: tuple[int, ...] = ()  # () = the most informative dims, chosen once the factors are known
     steps: int = STEPS[2]
     span: float = SPAN[2]
-    base: Base = field(default_factory=Base)
+    base: Base = field(default_factory=lambda: Base("typical"))
     z: tuple[float, ...] = ()  # the playground's latent vector; () = the base point
-    unit: str = "sd"  # the span in standard deviations at the base (posterior for an item, else prior) or "abs"
+    unit: str = "prior"  # one of SPAN_UNITS
 
     @classmethod
     def from_query(cls, query: Query) -> ExploreState:
+        """A link without ``base`` opens on the typical item with the span in prior sd; a link with a base and no
+        ``unit`` was made before the prior unit, when its unit "sd" was never written: it keeps meaning that."""
+        text = first(query, "base")
+        base = Base.parse(text) if text and BASE_RE.fullmatch(text) else Base("typical")
         return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
                    dims=as_dims(first(query, "dims")), steps=as_int(first(query, "steps"), *STEPS),
-                   span=as_float(first(query, "span"), *SPAN), base=Base.parse(first(query, "base")),
-                   z=as_floats(first(query, "z")), unit=as_choice(first(query, "unit"), SPAN_UNITS, "sd"))
+                   span=as_float(first(query, "span"), *SPAN), base=base, z=as_floats(first(query, "z")),
+                   unit=as_choice(first(query, "unit"), SPAN_UNITS, "prior" if base.kind == "typical" else "sd"))
 
     def pairs(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in super().pairs() if (k, v) != ("unit", "sd")]  # links as they were before units
 
     def image_params(self) -> dict[str, Any]:
-        """The backend's traversal.png query for this view (span_mode only when it is not the default)."""
+        """The backend's traversal.png query for this view (span_mode only when it is not the default); a typical
+        base must be ``resolved`` first."""
         return {"dims": list(self.dims), "steps": self.steps, "span": self.span, "base": str(self.base),
                 "span_mode": None if self.unit == "sd" else self.unit, "v": self.v}
 
@@ -287,6 +301,11 @@ class GroupsState(PageState):
                    steps=as_int(first(query, "steps"), *STEPS), span=as_float(first(query, "span"), *SPAN))
 
 
+RUN_SORTS: tuple[str, ...] = ("newest", "oldest", "name", "mig", "val_loss")  # the runs list's orders
+RUN_STATUSES: tuple[str, ...] = ("ready", "training", "failed", "cancelled")
+MAX_SEARCH = 100
+
+
 @dataclass(frozen=True)
 class RunsState(PageState):
     PATH: ClassVar[str] = "/"
@@ -294,13 +313,21 @@ class RunsState(PageState):
     run: str | None = None  # the run whose card is open
     family: str | None = None  # the training form's family
     dataset: str | None = None
+    q: str = ""  # the list's search words
+    status: str | None = None  # the list shows only runs of this status
+    sort: str = RUN_SORTS[0]
 
     @classmethod
     def from_query(cls, query: Query) -> RunsState:
         name = re.compile(r"^[a-z0-9_]{1,64}$")
-        family, dataset = first(query, "family"), first(query, "dataset")
+        family, dataset, status = first(query, "family"), first(query, "dataset"), first(query, "status")
         return cls(run=as_run(first(query, "run")), family=family if family and name.fullmatch(family) else None,
-                   dataset=dataset if dataset and name.fullmatch(dataset) else None)
+                   dataset=dataset if dataset and name.fullmatch(dataset) else None,
+                   q=(first(query, "q") or "")[:MAX_SEARCH], status=status if status in RUN_STATUSES else None,
+                   sort=as_choice(first(query, "sort"), RUN_SORTS, RUN_SORTS[0]))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in super().pairs() if (k, v) != ("sort", RUN_SORTS[0])]  # "/" stays "/"
 
 
 @dataclass(frozen=True)
@@ -333,4 +360,42 @@ class LensState(PageState):
 
 def explore_href(run: str, v: str | None, *, dims: tuple[int, ...] = (), base: Base | None = None) -> str:
     """A link that opens Explore on ``run`` with the given dims and base (others at their defaults)."""
-    return ExploreState(run=run, v=v, dims=dims, base=base or Base()).href()
+    return ExploreState(run=run, v=v, dims=dims, base=base or Base("typical")).href()
+
+
+MAX_COMPARE = 8  # runs overlaid on the Compare page
+SERIES: tuple[str, ...] = ("val_loss", "train_loss", "train_recon", "train_kl")  # training history keys
+PINNED_RE = re.compile(r"^([a-z0-9][a-z0-9_-]{0,99})(?:@([0-9a-f]{1,64}))?$")
+
+
+def as_pinned_runs(text: str | None) -> tuple[str, ...]:
+    """"a,b@3f2c" -> ("a", "b@3f2c"): run ids, each optionally pinned to a version, distinct by run, in the given
+    order, at most MAX_COMPARE; malformed parts are dropped."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        match = PINNED_RE.fullmatch(part.strip())
+        if match and match.group(1) not in out:
+            out[match.group(1)] = match.group(0)
+    return tuple(out.values())[:MAX_COMPARE]
+
+
+def unpin(token: str) -> tuple[str, str | None]:
+    """"run@version" -> ("run", "version"); "run" -> ("run", None)."""
+    run_id, _, version = token.partition("@")
+    return run_id, version or None
+
+
+@dataclass(frozen=True)
+class CompareState(PageState):
+    """The Compare page: the runs side by side (each pinned to a version when the link gives one) and the training
+    series their curves overlay."""
+
+    PATH: ClassVar[str] = "/compare"
+
+    runs: tuple[str, ...] = ()
+    series: str = SERIES[0]
+
+    @classmethod
+    def from_query(cls, query: Query) -> CompareState:
+        return cls(runs=as_pinned_runs(first(query, "runs")), series=as_choice(first(query, "series"), SERIES,
+                                                                               SERIES[0]))

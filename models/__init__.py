@@ -26,9 +26,11 @@ from .checkpoint import (
     model_header,
     read_json,
     save_model,
+    sha256_file,
     write_json,
 )
-from .config import ConfigError, config_from_dict, field_docs, nested_configs
+from .collapse import COLLAPSE_NATS, collapse_warning, factor_table_warnings
+from .config import ConfigError, config_from_dict, field_bounds, field_docs, nested_configs
 from .datasets import (
     Attribute,
     Dataset,
@@ -56,7 +58,7 @@ from .estimators import factor_mutual_information
 from .evaluation import EvalConfig, factor_table
 from .labels import LabelError, LabelSet, parse_label_rows, reveal
 from .lens import AttributeSpec, FitProgress, Lens, fit_lens
-from .metrics import interpretability, quantile_classes
+from .metrics import DimFactorInformation, dim_factor_information, interpretability, quantile_classes
 from .protocols import Grouped, HasParent, HasPrior, ParentRef, PredictsAttributes
 from .registry import FamilySpec, UnknownFamilyError, families, get_family, register_family
 from .report import ProgressFn as EvalProgressFn
@@ -74,6 +76,7 @@ from .training import (
 )
 
 __all__ = [
+    "COLLAPSE_NATS",
     "CONFIG_FILE",
     "HUMANOID_BONES",
     "HUMANOID_POINTS",
@@ -86,6 +89,7 @@ __all__ = [
     "Dataset",
     "DatasetInfo",
     "DiagonalGaussian",
+    "DimFactorInformation",
     "EvalConfig",
     "EvalProgressFn",
     "FactorisedPosterior",
@@ -120,12 +124,16 @@ __all__ = [
     "build_report",
     "categorical_entropy",
     "choose_batch",
+    "collapse_warning",
     "config_from_dict",
     "cpu_threads",
     "dataset_names",
+    "dim_factor_information",
     "factor_mutual_information",
     "factor_table",
+    "factor_table_warnings",
     "families",
+    "field_bounds",
     "field_docs",
     "fit",
     "fit_lens",
@@ -149,6 +157,7 @@ __all__ = [
     "save_model",
     "saved_step",
     "select_device",
+    "sha256_file",
     "split_indices",
     "write_json",
 ]

@@ -89,9 +89,12 @@ PUBLIC = {
     "factor_mutual_information", "factor_table", "families", "field_docs", "fit", "gaussian_params", "get_dataset",
     "get_family", "humanoid_joint_positions", "load_model", "model_header", "nested_configs", "parse_label_rows",
     "read_json", "register_family", "reveal", "save_model", "saved_step", "select_device", "split_indices",
-    "write_json", "AttributeSpec", "FitProgress", "Lens", "fit_lens", "interpretability", "quantile_classes",
+    "sha256_file", "write_json", "AttributeSpec", "FitProgress", "Lens", "fit_lens", "interpretability",
+    "quantile_classes",
     "bald", "categorical_entropy", "choose_batch", "gaussian_bald", "gaussian_max_entropy", "max_entropy",
-    "random_scores", "PredictsAttributes", "cpu_threads",
+    "random_scores", "PredictsAttributes", "cpu_threads", "DimFactorInformation", "dim_factor_information",
+    "COLLAPSE_NATS", "collapse_warning", "factor_table_warnings",
+    "field_bounds",
 }
 
 

@@ -89,10 +89,11 @@ PRIOR_QUANTILES = LRU(256)  # (run_id, version, scores) -> (P, K) float64: the p
 
 
 def span_unit(spec: TraversalSpec) -> str:
-    """What one unit of ``span`` is: the base item's posterior sd, the prior's quantiles at Phi(t), or latent units."""
+    """What one unit of ``span`` is: the base item's posterior sd (sd around an item), the prior's quantiles at
+    Phi(t) (prior; sd around another base), or latent units (abs)."""
     if spec.span_mode == "abs":
         return "latent"
-    return "posterior_sd" if spec.base.startswith("item:") else "prior_quantile"
+    return "posterior_sd" if spec.span_mode == "sd" and spec.base.startswith("item:") else "prior_quantile"
 
 
 def prior_quantiles(loaded: LoadedRun, executor: InferenceExecutor, scores: np.ndarray) -> np.ndarray:

@@ -8,6 +8,10 @@
  *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
  * 3. sliderValue(value): a playground slider's value, shown beside it while it is dragged.
  * 4. clearLinkNote(run, initial): drop the warning about the page's link once another run is picked.
+ * 5. What Dash's components leave out for keyboards and screen readers, added as they are drawn: copy buttons
+ *    (.fs-copy: dcc.Clipboard draws a bare <div>) become focusable buttons named by their title, Enter or Space
+ *    copying as a click does; a <label for> naming a wrapper (dcc.Slider's <div>) names the slider and number box
+ *    inside it; a dcc.Dropdown is reached by Tab on its own button, not on a hidden input (axe: aria-hidden-focus).
  */
 var factorscopeNav = {path: window.location.pathname, settleUntil: Date.now() + 3000, changedAt: 0};
 var COALESCE_MS = 1000, SETTLE_MS = 3000;
@@ -70,4 +74,59 @@ window.dash_clientside.factorscope = {
     }
     document.addEventListener("error", function (e) { report(e, true); }, true);
     document.addEventListener("load", function (e) { report(e, false); }, true);
+})();
+
+(function () {
+    var NAMED = "input, select, textarea, button";
+
+    function copyButtons() {
+        document.querySelectorAll(".fs-copy:not([tabindex])").forEach(function (el) {
+            el.setAttribute("tabindex", "0");
+            el.setAttribute("role", "button");
+            el.setAttribute("aria-label", el.getAttribute("title") || "copy");
+        });
+    }
+    function labelledWrappers() {
+        document.querySelectorAll("label[for]").forEach(function (label) {
+            var target = document.getElementById(label.htmlFor);
+            if (!target || target.matches(NAMED)) {
+                return;
+            }
+            label.id = label.id || label.htmlFor + "-label";
+            target.querySelectorAll("[role=slider], input:not([type=hidden])").forEach(function (el) {
+                var own = el.labels && el.labels.length;  // a radio or check box keeps its own label
+                if (!own && !el.hasAttribute("aria-label") && !el.hasAttribute("aria-labelledby")) {
+                    el.setAttribute("aria-labelledby", label.id);
+                }
+            });
+        });
+    }
+    function dropdownTabStops() {
+        document.querySelectorAll(".dash-dropdown-focus-target[tabindex='0']").forEach(function (el) {
+            var trigger = el.nextElementSibling;
+            if (trigger && trigger.tagName === "BUTTON") {
+                el.setAttribute("tabindex", "-1");
+                trigger.setAttribute("tabindex", "0");
+            }
+        });
+    }
+    var queued = false;
+    new MutationObserver(function () {
+        if (!queued) {
+            queued = true;
+            window.requestAnimationFrame(function () {
+                queued = false;
+                copyButtons();
+                labelledWrappers();
+                dropdownTabStops();
+            });
+        }
+    }).observe(document.documentElement, {childList: true, subtree: true});
+    document.addEventListener("keydown", function (e) {
+        var el = e.target;
+        if ((e.key === "Enter" || e.key === " ") && el && el.classList && el.classList.contains("fs-copy")) {
+            e.preventDefault();
+            el.click();
+        }
+    });
 })();

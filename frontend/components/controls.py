@@ -160,8 +160,8 @@ def create_latent_sliders(values: Sequence[float], labels: Sequence[str] | None 
                             tooltip={"placement": "right", "always_visible": False},
                             allow_direct_input=False, className="fs-z-slider")
         readout = html.Span(f"{value:.2f}", id={"type": "z-value", "dim": j}, className="fs-z-value")
-        out.append(html.Div([html.Span(label, className="fs-z-label"), html.Div(slider, className="fs-z-track"),
-                             readout], className="fs-z-row"))
+        name = html.Label(label, htmlFor=dom_id({"type": "z-slider", "dim": j}), className="fs-z-label")
+        out.append(html.Div([name, html.Div(slider, className="fs-z-track"), readout], className="fs-z-row"))
     return out
 
 

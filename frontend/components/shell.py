@@ -30,5 +30,5 @@ def create_shell(pages: Iterable[Mapping[str, Any]]) -> html.Div:
     return html.Div([
         create_navbar(pages),
         dcc.Store(id=CURRENT_RUN, storage_type="session"),
-        dbc.Container(dash.page_container, fluid=True, className="fs-main"),
+        html.Main(dbc.Container(dash.page_container, fluid=True, className="fs-main")),  # the main landmark
     ])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -141,11 +141,19 @@ def stopped_text(run: RunSummary) -> str:
 STATUS_COLOURS = {"ready": "success", "training": "warning", "failed": "danger", "cancelled": "secondary"}
 
 
+def compare_box(run_id: str, ticked: bool) -> dbc.Checkbox:
+    """The row's "compare" tick box (its label, for screen readers, names the run)."""
+    return dbc.Checkbox(id={"type": "run-compare", "run": run_id}, value=ticked,
+                        label=html.Span(f"compare {run_id}", className="visually-hidden"))
+
+
 def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsFile | None],
-                      selected: str | None, jobs: Mapping[str, Job] | None = None) -> dbc.Table:
-    """One row per run, newest first; 'details' opens the run's card; ``jobs``: active training job by run."""
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Family", "Dataset", "Version", "Status", *KEY_METRICS,
-                                                    "Created", "Open")]))
+                      selected: str | None, jobs: Mapping[str, Job] | None = None,
+                      compared: Collection[str] = ()) -> dbc.Table:
+    """One row per run, in the given order; the run's name opens its card; ``jobs``: active training job by run;
+    ``compared``: the runs whose "compare" box is ticked."""
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Compare", "Run", "Family", "Dataset", "Version", "Status",
+                                                    *KEY_METRICS, "Created", "Open")]))
     rows = []
     for run in runs:
         values = key_metrics(metrics.get(run.run_id))
@@ -153,7 +161,8 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsF
                             className="p-0 fs-run-link", n_clicks=0)
         status = dbc.Badge(run.status, color=STATUS_COLOURS.get(run.status, "secondary"))
         data: dict[str, Any] = {"data-run": run.run_id}  # Dash takes hyphenated attributes through **kwargs
-        rows.append(html.Tr([html.Td(button), html.Td(run.family), html.Td(run.dataset),
+        rows.append(html.Tr([html.Td(compare_box(run.run_id, run.run_id in compared)), html.Td(button),
+                             html.Td(run.family), html.Td(run.dataset),
                              html.Td(html.Code(run.version or "—")), html.Td(status),
                              *[html.Td(number(values.get(k))) for k in KEY_METRICS],
                              html.Td(run.created[:16].replace("T", " "), className="text-nowrap small"),
@@ -171,10 +180,16 @@ def top_groups_text(row: TopGroups) -> str:
     return " · ".join(f"{g} {number(v)}" for g, v in zip(row.groups, row.norms, strict=True))
 
 
+GROUPS_PICK = "groups-pick"  # pattern id type of the dim buttons in the top-groups table
+
+
 def top_groups_row(row: TopGroups, selected: bool) -> html.Tr:
-    """One dim's row of the top-groups table (``data-dim`` names it for the click handler)."""
+    """One dim's row of the top-groups table (``data-dim`` names it for the click handler); its dim is a button, the
+    keyboard's path to what a click on the heatmap does (select the dim with its strongest group)."""
     data: dict[str, Any] = {"data-dim": row.dim}  # Dash takes hyphenated attributes through **kwargs
-    return html.Tr([html.Td(f"z{row.dim}", className="font-monospace"), html.Td(top_groups_text(row))],
+    pick = html.Button(f"z{row.dim}", id={"type": GROUPS_PICK, "dim": row.dim}, n_clicks=0,
+                       className="btn btn-link btn-sm p-0 font-monospace", title=f"traverse z{row.dim}")
+    return html.Tr([html.Td(pick), html.Td(top_groups_text(row))],
                    className="table-active" if selected else "", **data)
 
 

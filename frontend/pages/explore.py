@@ -25,7 +25,7 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Dataset, ImageUrls, Run
+from frontend.api_client import BackendClient, BackendError, Dataset, ImageUrls, Run, TypicalItem
 from frontend.components.controls import (
     SLIDER_RANGE,
     create_field,
@@ -56,10 +56,11 @@ GALLERY_SIZE = 12
 CELL_PX = 88  # widest a traversal column is drawn (the PNG is scaled up to fit, pixelated)
 STRIP_ROW_PX = 40  # height of a traversal row of vector data: its two-line label fits
 FRAMES = 24  # animation frames from -range to +range (then back)
-UNIT_OPTIONS = [{"label": "standard deviations at the base", "value": "sd"},
+UNIT_OPTIONS = [{"label": "prior sd", "value": "prior"},
+                {"label": "sd at the base (posterior sd of an item)", "value": "sd"},
                 {"label": "latent units", "value": "abs"}]
-BASE_OPTIONS = [{"label": "dataset item", "value": "item"}, {"label": "prior sample", "value": "prior"},
-                {"label": "zero", "value": "zero"}]
+BASE_OPTIONS = [{"label": "typical item", "value": "typical"}, {"label": "dataset item", "value": "item"},
+                {"label": "prior sample", "value": "prior"}, {"label": "zero", "value": "zero"}]
 Z = {"type": "z-slider", "dim": ALL}
 # an image whose load fails reports to this store (Dash takes hyphenated attributes through **kwargs)
 IMG_ERROR: dict[str, Any] = {"data-error-store": "explore-img-error"}
@@ -68,10 +69,18 @@ IMG_ERROR: dict[str, Any] = {"data-error-store": "explore-img-error"}
 # -- pure helpers (tests call these) ---------------------------------------------------------------------
 
 def run_data(run_id: str, version: str, latent_dim: int, dataset: str, n_items: int,
-             mi: Sequence[float] | None, order: Sequence[int] | None, images: bool = True) -> dict[str, Any]:
-    """The ``explore-run`` store: what the other callbacks need to know about the run shown."""
+             mi: Sequence[float] | None, order: Sequence[int] | None, images: bool = True,
+             typical: TypicalItem | None = None) -> dict[str, Any]:
+    """The ``explore-run`` store: what the other callbacks need to know about the run shown (``typical``: its
+    typical item, the default base, as the backend chose it)."""
     return {"run_id": run_id, "version": version, "latent_dim": latent_dim, "dataset": dataset, "n_items": n_items,
-            "mi": list(mi) if mi is not None else None, "order": list(order or range(latent_dim)), "images": images}
+            "mi": list(mi) if mi is not None else None, "order": list(order or range(latent_dim)), "images": images,
+            "typical": typical.model_dump() if typical is not None else None}
+
+
+def typical_index(run: Mapping[str, Any]) -> int | None:
+    """The run's typical item (None when the backend could not choose one)."""
+    return run["typical"]["index"] if run.get("typical") else None
 
 
 def grid_style(run: Mapping[str, Any], rows: int, steps: int) -> dict[str, str]:
@@ -110,6 +119,8 @@ def check_view(run: Mapping[str, Any], dims: Sequence[int], base: Base) -> str |
 
 def base_problem(run: Mapping[str, Any], base: Base) -> str | None:
     """What is wrong with the base controls for this run (None when the base exists)."""
+    if base.kind == "typical" and typical_index(run) is None:
+        return "This run has no typical item to start from: choose a dataset item, a prior sample or zero."
     if base.kind == "item" and not 0 <= base.index < run["n_items"]:
         n = run["n_items"]
         return f"Item index: expected a whole number in 0..{n - 1} ({run['dataset']} has {n} items)."
@@ -129,14 +140,34 @@ STRIP_KEY = ("Each cell is one output's features as a strip, left to right: red 
              "at ±3 (the features are standardised); a dark line separates feature groups.")
 
 
-def caption(steps: int, span: float, base: Base, unit: str = "sd", images: bool = True) -> str:
-    """What the grid shows; for vector data (``images`` False) also how to read its heat strips."""
-    sd = "its posterior sd" if base.kind == "item" else "prior sd"
+PRIOR_WHY = ("The span is in prior units, so every dim the model uses moves as far as the prior spreads it (an item's "
+             "posterior sd is tiny along the dims that encode it).")
+
+
+def caption(steps: int, span: float, base: Base, unit: str = "sd", images: bool = True,
+            typical: Mapping[str, Any] | None = None) -> str:
+    """What the grid shows (``base`` resolved: an item, a prior sample or zero), why a prior span, and, when the base
+    is the run's ``typical`` item, how it was chosen; for vector data (``images`` False) how to read its strips."""
+    units = {"sd": "its posterior sd" if base.kind == "item" else "prior sd", "prior": "prior sd",
+             "abs": "latent units"}
     where = {"item": f"dataset item {base.index} (its posterior mean)", "prior": f"prior sample #{base.seed}",
              "zero": "zero"}
-    text = (f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} "
-            f"({sd if unit == 'sd' else 'latent units'}) around {where[base.kind]}.")
+    text = (f"Rows: latent dims. Columns: {steps} values from −{span:g} to +{span:g} ({units[unit]}) around "
+            f"{where[base.kind]}.")
+    if unit == "prior":
+        text = f"{text} {PRIOR_WHY}"
+    if typical and base.kind == "item" and base.index == typical["index"]:
+        text = f"{text} {typical_note(typical)}"
     return text if images else f"{text} {STRIP_KEY}"
+
+
+def typical_note(typical: Mapping[str, Any]) -> str:
+    """"Item 5 is the run's typical item: <rule> (posX 16 of 0–31, ...)."."""
+    sizes = typical.get("factor_sizes") or {}
+    values = ", ".join(f"{name} {value} of 0–{sizes[name] - 1}" if name in sizes else f"{name} {value}"
+                       for name, value in (typical.get("factors") or {}).items())
+    return f"Item {typical['index']} is the run's typical item: {typical['rule']}" + (f" ({values})." if values
+                                                                                      else ".")
 
 
 def gallery_indices(start: int, n_items: int, count: int = GALLERY_SIZE) -> list[int]:
@@ -169,7 +200,7 @@ def base_code(client: BackendClient, run: Mapping[str, Any], base: Base) -> list
     """The base point's latent vector (the playground's start)."""
     if base.kind == "zero":
         return [0.0] * run["latent_dim"]
-    return client.traversal(run["run_id"], str(base), run["version"]).base_z
+    return client.traversal(run["run_id"], str(base.resolved(typical_index(run))), run["version"]).base_z
 
 
 # -- layout ---------------------------------------------------------------------------------------------
@@ -203,8 +234,9 @@ def controls(state: ExploreState) -> html.Div:
 
 def first_view(images: ImageUrls | None, state: ExploreState) -> dict[str, Any]:
     """A shared link names run, version and dims: its image can start loading with the page, before the
-    run's details arrive (they only add the MI labels; a stale version is replaced and bannered)."""
-    if images is None or not (state.run and state.v and state.dims):
+    run's details arrive (they only add the MI labels; a stale version is replaced and bannered); not around the
+    typical item, which the run's details name."""
+    if images is None or not (state.run and state.v and state.dims) or state.base.kind == "typical":
         return {"src": None, "labels": [], "style": {}}
     return {"src": images.traversal(state.run, state.image_params()), "labels": row_labels({"mi": None}, state.dims),
             "style": {"maxWidth": f"{state.steps * CELL_PX}px"}}
@@ -218,15 +250,19 @@ def traversal_card(first: Mapping[str, Any]) -> dbc.Card:
     direct = html.Div([
         dbc.Label("Direct image URL", html_for="explore-image-url", className="fs-label"),
         dbc.InputGroup([dbc.Input(id="explore-image-url", readonly=True, type="text", className="fs-share-input"),
-                        dbc.InputGroupText(dcc.Clipboard(target_id="explore-image-url", title="copy image URL"))],
+                        dbc.InputGroupText(dcc.Clipboard(target_id="explore-image-url", title="copy image URL",
+                                                         className="fs-copy"))],
                        size="sm")], className="mb-2")
     return dbc.Card([
         dbc.CardHeader("Latent traversal"),
         dbc.CardBody([
             html.Div(id="explore-view-note"),
             html.Div(id="explore-img-alert"),
-            html.Div([html.Div(first["labels"], id="explore-row-labels", className="fs-row-labels"),
-                      html.Div(image, className="fs-traversal-frame")], className="fs-traversal"),
+            dbc.Row([
+                dbc.Col(html.Div([html.Div(first["labels"], id="explore-row-labels", className="fs-row-labels"),
+                                  html.Div(image, className="fs-traversal-frame")], className="fs-traversal")),
+                dbc.Col(base_figure(), xs=12, sm="auto"),
+            ]),
             html.P(id="explore-caption", className="small text-muted mt-2 mb-2"),
             html.Div(download, className="mb-3"),
             create_share_box("explore"),
@@ -235,11 +271,20 @@ def traversal_card(first: Mapping[str, Any]) -> dbc.Card:
     ], className="mb-3")
 
 
+def base_figure() -> html.Figure:
+    """The base item over its reconstruction, beside the grid (drawn when the base is a dataset item)."""
+    image = html.Img(id="explore-recon", alt="the base item (top) over its reconstruction (bottom)",
+                     style={"width": f"{CELL_PX}px", "imageRendering": "pixelated"}, **IMG_ERROR)
+    return html.Figure([image, html.Figcaption(id="explore-recon-caption", className="small text-muted",
+                                               style={"maxWidth": f"{CELL_PX + 40}px"})],
+                       id="explore-base-figure", className="mb-0", style={"display": "none"})
+
+
 def playground_card() -> dbc.Card:
     decoded = html.Img(id="explore-decoded", alt="decoded latent vector", className="fs-decoded-img",
                        **IMG_ERROR)
     play = dbc.InputGroup([
-        dbc.InputGroupText("Animate"),
+        dbc.InputGroupText(html.Label("Animate", htmlFor="explore-play-dim", className="mb-0")),
         dbc.Select(id="explore-play-dim", options=[], placeholder="dim"),
         dbc.Button("▶ Play", id="explore-play", color="primary", n_clicks=0),
     ], size="sm", className="mb-2")
@@ -278,17 +323,21 @@ def layout(**query: Any) -> html.Div:
 
 def explore_store(client: BackendClient, run: Run, dataset: Dataset | None,
                   asked: ExploreState) -> tuple[dict[str, Any], list[Any]]:
-    """The ``explore-run`` store, with the dims ranked by information (index order when they cannot be), and
-    notes on what the link asked for that this run lacks."""
-    alerts, mi, order = [], None, None
+    """The ``explore-run`` store, with the dims ranked by information (index order when they cannot be), the run's
+    typical item, and notes on what the link asked for that this run lacks."""
+    alerts, mi, order, typical = [], None, None, None
     try:
         factors = client.factors(run.run_id, run.version)
         mi = [d.mi_gaussian for d in sorted(factors.dims, key=lambda d: d.dim)]
         order = factors.order
     except BackendError as err:
         alerts.append(create_error_alert(err, "rank the dims by information (rows keep their index order)"))
+    try:
+        typical = client.typical_item(run.run_id, run.version)
+    except BackendError as err:
+        alerts.append(create_error_alert(err, "choose a typical item to start from (pick a base item instead)"))
     data = run_data(run.run_id, str(run.version), run.latent_dim or len(mi or []), run.dataset,
-                    dataset.n_items if dataset else 0, mi, order, dataset is None or dataset.kind == "image")
+                    dataset.n_items if dataset else 0, mi, order, dataset is None or dataset.kind == "image", typical)
     return data, alerts + (mismatch_notes(asked, data) if asked.run == run.run_id else [])
 
 
@@ -346,11 +395,30 @@ def traversal_view(images: ImageUrls, run: Mapping[str, Any] | None, dims: Seque
     problem = check_view(run, dims, base)
     if problem:
         return None, [], "", None, "traversal.png", "", create_message(problem), {}
-    state = explore_state(run, dims, steps, span, base, (), unit)
+    drawn = base.resolved(typical_index(run))
+    state = explore_state(run, dims, steps, span, drawn, (), unit)
     src = images.traversal(run["run_id"], state.image_params())
     name = f"traversal-{run['run_id']}-dims{'-'.join(map(str, dims))}.png"
-    return (src, row_labels(run, dims), caption(steps, span, base, unit, run.get("images", True)),
-            download_href(state), name, src, None, grid_style(run, len(dims), steps))
+    text = caption(steps, span, drawn, unit, run.get("images", True), run.get("typical"))
+    return (src, row_labels(run, dims), text, download_href(state), name, images.shareable(src), None,
+            grid_style(run, len(dims), steps))
+
+
+@callback(Output("explore-recon", "src"), Output("explore-recon-caption", "children"),
+          Output("explore-base-figure", "style"), Input("explore-run", "data"), Input("explore-base-kind", "value"),
+          Input("explore-base-index", "value"), Input("explore-base-seed", "value"))
+def base_item(run: Mapping[str, Any] | None, kind: str, index: Any, seed: Any) -> tuple[Any, ...]:
+    src, text = base_item_view(context.images(), run, Base.of(kind, index, seed))
+    return src, text, {} if src else {"display": "none"}
+
+
+def base_item_view(images: ImageUrls, run: Mapping[str, Any] | None, base: Base) -> tuple[str | None, str]:
+    """(the base item over its reconstruction, its caption); nothing when the base is not a dataset item."""
+    drawn = base.resolved(typical_index(run)) if run else base
+    if not run or drawn.kind != "item" or base_problem(run, drawn):
+        return None, ""
+    return (images.reconstruct(run["run_id"], [drawn.index], run["version"]),
+            f"Base item {drawn.index} (top) and its reconstruction (bottom).")
 
 
 @callback(Output("explore-decoded", "src"), Input(Z, "value"), State("explore-run", "data"))

@@ -1,5 +1,7 @@
-"""Factors: information per latent dim (MI under either estimator, KL, variance), the top-k reconstruction
-curve and the metrics report. Clicking a dim's bar opens Explore on that dim. A run with an Lp-nested (ISA)
+"""Factors: which latent dim encodes which ground-truth factor (the dim x factor information heatmap MIG is built
+from, with each factor's best dim and gap), information per latent dim (MI under either estimator, KL, variance),
+the top-k reconstruction curve and the metrics report. Clicking a heatmap cell or a dim's bar, a best-dim link, or
+choosing a dim and "Open traversal" opens Explore on that dim. A run with an Lp-nested (ISA)
 prior has its bars grouped by subspace, with a table of the subspaces' learned exponents."""
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from frontend import context
@@ -18,12 +20,15 @@ from frontend.api_client import (
     BackendError,
     Dataset,
     FactorDim,
+    FactorMi,
     Factors,
     PriorInfo,
     PriorSubspace,
     Run,
 )
 from frontend.components.controls import create_field, create_run_picker
+from frontend.components.factor_heatmap import best_dims_table, dim_picker_options, factor_mi_figure
+from frontend.components.factor_heatmap import clicked_dim as clicked_cell
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
 from frontend.components.pagekit import (
@@ -71,6 +76,11 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(create_field("MI estimator", estimator, "factors-est"), xs=12, md=4, xl=4),
             dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
         ]),
+        dbc.Card([dbc.CardHeader("Which dim encodes which factor (click a cell to traverse its dim)"),
+                  dbc.CardBody([dcc.Loading(dcc.Graph(id="factors-mi-heatmap", config=GRAPH_CONFIG,
+                                                      figure=empty_figure("loading…"))),
+                                html.Div(id="factors-mi-best"), dim_picker()])],
+                 className="mb-3", id="factors-mi-card"),
         dbc.Card([dbc.CardHeader("Information per latent dim (click a bar to explore that dim)"),
                   dbc.CardBody([html.Div(id="factors-est-note"),
                                 dcc.Loading(dcc.Graph(id="factors-bars", config=GRAPH_CONFIG,
@@ -89,15 +99,46 @@ def layout(**query: Any) -> html.Div:
 
 def factors_store(client: BackendClient, run: Run, _dataset: Dataset | None,
                   _asked: FactorsState) -> tuple[dict[str, Any], list[Any]]:
-    """The ``factors-run`` store: the run and its information per dim (None when it cannot be computed)."""
+    """The ``factors-run`` store: the run, its information per dim and its dim x factor matrix (each None when it
+    cannot be computed; the matrix also for a dataset without factors)."""
+    alerts = []
     try:
-        factors, alerts = client.factors(run.run_id, run.version).model_dump(), []
+        factors = client.factors(run.run_id, run.version).model_dump()
     except BackendError as err:
-        factors, alerts = None, [create_error_alert(err, "compute the information per dim")]
-    return {"run_id": run.run_id, "version": run.version, "factors": factors}, alerts
+        factors = None
+        alerts.append(create_error_alert(err, "compute the information per dim"))
+    try:
+        matrix = client.factor_mi(run.run_id, run.version).model_dump()
+    except BackendError as err:
+        matrix = None
+        if not err.is_a("no-factors"):
+            alerts.append(create_error_alert(err, "compute which dim encodes which factor"))
+    return {"run_id": run.run_id, "version": run.version, "factors": factors, "factor_mi": matrix}, alerts
 
 
 load_factors = register_run_loader("factors", FactorsState.from_query, factors_store)
+
+
+def dim_picker() -> dbc.InputGroup:
+    """The keyboard path to any dim's traversal: a dim select (filled when the run loads) and a button."""
+    return dbc.InputGroup([
+        html.Label("Any dim", htmlFor="factors-mi-dim", className="input-group-text"),
+        dbc.Select(id="factors-mi-dim", options=[]),
+        dbc.Button("Open traversal", id="factors-mi-open", color="primary", n_clicks=0),
+    ], size="sm", className="mb-2", style={"maxWidth": "22rem"})
+
+
+@callback(Output("factors-mi-heatmap", "figure"), Output("factors-mi-best", "children"),
+          Output("factors-mi-dim", "options"), Output("factors-mi-dim", "value"), Output("factors-mi-card", "style"),
+          Input("factors-run", "data"))
+def factor_heatmap(run: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The heatmap, the best-dim table and the dim picker; the card is hidden for a dataset without factors."""
+    if not run or not run.get("factor_mi"):
+        return empty_figure("no factors"), None, [], None, {"display": "none"} if run else {}
+    fm = FactorMi.model_validate(run["factor_mi"])
+    table = best_dims_table(fm, lambda dim: explore_href(fm.run_id, fm.version, dims=(dim,)))
+    options, value = dim_picker_options(fm)
+    return factor_mi_figure(fm), table, options, value, {}
 
 
 @callback(Output("factors-topk", "figure"), Input("factors-run", "data"))
@@ -196,10 +237,23 @@ register_url_sync("factors")
 register_link_note_reset("factors")
 
 
-@callback(Output("factors-nav", "href"), Input("factors-bars", "clickData"), State("factors-run", "data"),
+@callback(Output("factors-nav", "href"), Input("factors-bars", "clickData"), Input("factors-mi-heatmap", "clickData"),
+          Input("factors-mi-open", "n_clicks"), State("factors-mi-dim", "value"), State("factors-run", "data"),
           prevent_initial_call=True)
-def open_dim(click: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> str:
-    dim = clicked_dim(click)
+def open_dim(bar: Mapping[str, Any] | None, cell: Mapping[str, Any] | None, _open: int | None, picked: str | None,
+             run: Mapping[str, Any] | None) -> str:
+    dim = dim_to_open(str(ctx.triggered_id), bar, cell, picked)
     if dim is None or not run:
         raise PreventUpdate
     return explore_href(run["run_id"], run["version"], dims=(dim,))
+
+
+def dim_to_open(trigger: str, bar: Mapping[str, Any] | None, cell: Mapping[str, Any] | None,
+                picked: str | None) -> int | None:
+    """The dim to open in Explore: a clicked bar's or heatmap cell's, or the picked one when "Open traversal" was
+    pressed (``trigger``: the id of what fired)."""
+    if trigger == "factors-bars":
+        return clicked_dim(bar)
+    if trigger == "factors-mi-heatmap":
+        return clicked_cell(cell)
+    return int(picked) if trigger == "factors-mi-open" and picked and picked.isdigit() else None

@@ -12,5 +12,7 @@ dash.register_page(__name__, name="Not found", title="Not found — factorscope"
 
 
 def layout(**_query: Any) -> html.Div:
-    return dbc.Alert([html.Strong("No such page. "), dcc.Link("Go to the runs", href="/", className="alert-link")],
-                     color="warning", className="mt-3")
+    return html.Div([html.H1("Page not found", className="h4"),
+                     dbc.Alert([html.Strong("No such page. "), dcc.Link("Go to the runs", href="/",
+                                                                         className="alert-link")],
+                               color="warning", className="mt-3")])

@@ -28,8 +28,9 @@ from frontend.components.pagekit import (
     progress_view,
     register_url_sync,
 )
+from frontend.components.runs_list import SORT_LABELS, select_runs
 from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
-from frontend.state import RunsState
+from frontend.state import MAX_COMPARE, MAX_SEARCH, RUN_SORTS, RUN_STATUSES, CompareState, RunsState
 
 dash.register_page(__name__, path="/", name="Runs", title="Runs — factorscope", order=0, nav=True)
 
@@ -107,14 +108,16 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="runs-families"),
         dcc.Store(id="runs-form-family"),  # the family whose config form is shown
         dcc.Store(id="runs-query"),
+        dcc.Store(id="runs-compare", data=[]),  # the ticked runs, in the order they were ticked
         dbc.Row([
             dbc.Col(html.Div([html.H1("Runs", className="h4 me-3 mb-0"),
-                              dbc.Button("Refresh", id="runs-reload", size="sm", color="secondary", outline=True)],
+                              dbc.Button("Refresh", id="runs-reload", size="sm", color="dark", outline=True)],
                              className="d-flex align-items-center mb-2"), xs=12, md=7),
             dbc.Col(create_share_box("runs"), xs=12, md=5),
         ]),
         html.Div(link_note(state, query), id="runs-link-note"),
         html.Div(id="runs-alerts"),
+        list_controls(state),
         dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
         dcc.ConfirmDialog(id="runs-delete-confirm"),
         html.Div(id="runs-action-alert", className="mt-2"),
@@ -125,17 +128,56 @@ def layout(**query: Any) -> html.Div:
 
 # -- the list and a run's card ---------------------------------------------------------------------------
 
+def list_controls(state: RunsState) -> dbc.Row:
+    """Search, status filter and sort of the runs list, and the link that compares the ticked runs."""
+    search = dbc.Input(id="runs-search", type="search", value=state.q, debounce=True, maxlength=MAX_SEARCH,
+                       placeholder="run id, family, dataset…")
+    status = dcc.Dropdown(id="runs-status", value=state.status, placeholder="any status",
+                          options=[{"label": s, "value": s} for s in RUN_STATUSES])
+    sort = dcc.Dropdown(id="runs-sort", value=state.sort, clearable=False,
+                        options=[{"label": SORT_LABELS[s], "value": s} for s in RUN_SORTS])
+    compare = dbc.Button("Compare ticked runs", id="runs-compare-link", href=CompareState.PATH, disabled=True,
+                         color="primary", outline=True, size="sm")
+    return dbc.Row([dbc.Col(create_field("Search runs", search, "runs-search"), xs=12, md=4),
+                    dbc.Col(create_field("Status", status, "runs-status"), xs=6, md=2),
+                    dbc.Col(create_field("Sort", sort, "runs-sort"), xs=6, md=3),
+                    dbc.Col(html.Div(compare, className="pt-md-4"), xs=12, md=3)], className="g-2 mb-1")
+
+
 @callback(Output("runs-table-wrap", "children"), Output("runs-alerts", "children"), Output("runs-watch", "disabled"),
           Output("runs-evaluating", "data"), Input("runs-refresh", "data"), Input("runs-reload", "n_clicks"),
-          Input("runs-selected", "data"), Input("runs-watch", "n_intervals"))
-def table(_refresh: int, _reload: Any, selected: str | None, _watch: Any) -> tuple[Any, ...]:
-    return runs_table(context.client(), selected)
+          Input("runs-selected", "data"), Input("runs-watch", "n_intervals"), Input("runs-search", "value"),
+          Input("runs-status", "value"), Input("runs-sort", "value"), State("runs-compare", "data"))
+def table(_refresh: int, _reload: Any, selected: str | None, _watch: Any, search: str | None, status: str | None,
+          sort: str | None, compared: list[str] | None) -> tuple[Any, ...]:
+    view = RunsState(q=(search or "")[:MAX_SEARCH], status=status, sort=sort or RUN_SORTS[0])
+    return runs_table(context.client(), selected, view, compared or [])
 
 
-def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, bool, dict[str, Any]]:
+@callback(Output("runs-compare", "data"), Output("runs-compare-link", "href"), Output("runs-compare-link", "disabled"),
+          Output("runs-compare-link", "children"), Input({"type": "run-compare", "run": ALL}, "value"),
+          State({"type": "run-compare", "run": ALL}, "id"), State("runs-compare", "data"))
+def tick(values: list[bool | None], ids: list[dict[str, str]], kept: list[str] | None) -> tuple[Any, ...]:
+    ticked = ticked_runs(kept or [], [i["run"] for i in ids], values)
+    href = CompareState(runs=tuple(ticked[:MAX_COMPARE])).href()
+    label = f"Compare {len(ticked)} ticked runs" if len(ticked) >= 2 else "Tick two or more runs to compare"
+    return ticked, href, not 2 <= len(ticked) <= MAX_COMPARE, label if len(ticked) <= MAX_COMPARE else (
+        f"Compare: tick at most {MAX_COMPARE} runs")
+
+
+def ticked_runs(kept: Sequence[str], shown: Sequence[str], values: Sequence[bool | None]) -> list[str]:
+    """The ticked runs after the boxes of the ``shown`` rows read ``values``: those ticked before and still ticked
+    (or hidden by the search), in their order, then the newly ticked."""
+    now = {run for run, value in zip(shown, values, strict=True) if value}
+    still = [run for run in kept if run in now or run not in shown]
+    return still + [run for run in shown if run in now and run not in still]
+
+
+def runs_table(client: BackendClient, selected: str | None, view: RunsState | None = None,
+               compared: Sequence[str] = ()) -> tuple[Any, Any, bool, dict[str, Any]]:
     """(table, alert, watch disabled, the runs-evaluating store): the list refreshes itself every WATCH_MS
     while a run trains or is evaluated; the card redraws from the store after each refresh, so both show the
-    same jobs."""
+    same jobs. ``view``: the list's search, status filter and sort; ``compared``: the ticked runs."""
     active = active_jobs(client)
     evaluating = {run_id: job.model_dump() for run_id, job in active.get("evaluate", {}).items()}
     store = {"jobs": evaluating, "at": time.time()}  # a new value each time, so the card always follows
@@ -146,7 +188,14 @@ def runs_table(client: BackendClient, selected: str | None) -> tuple[Any, Any, b
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store
     training = any(r.status == "training" for r in runs)
-    table = create_runs_table(runs, metrics_by_run(client, runs), selected, active.get("train", {}))
+    view = view or RunsState()
+    metrics = metrics_by_run(client, runs)
+    shown = select_runs(runs, metrics, view.q, view.status, view.sort)
+    if not shown:
+        hidden = html.P(f"None of the {len(runs)} runs matches the search and status filter: clear them to see all.",
+                        className="text-muted")
+        return hidden, no_worker_note(client, active), not (training or evaluating), store
+    table = create_runs_table(shown, metrics, selected, active.get("train", {}), compared)
     return table, no_worker_note(client, active), not (training or evaluating), store
 
 
@@ -468,13 +517,16 @@ def poll_job(client: BackendClient, job: Mapping[str, str], refresh: int) -> tup
 
 
 @callback(Output("runs-query", "data"), Input("runs-selected", "data"), Input("runs-family", "value"),
-          Input("runs-dataset", "value"), State("runs-family", "options"), State("runs-dataset", "options"))
-def query(selected: str | None, family: str | None, dataset: str | None, families: list[dict[str, Any]] | None,
-          datasets: list[dict[str, Any]] | None) -> str:
-    """The page's link: the open run, and the form's family and dataset only where the user changed them."""
+          Input("runs-dataset", "value"), Input("runs-search", "value"), Input("runs-status", "value"),
+          Input("runs-sort", "value"), State("runs-family", "options"), State("runs-dataset", "options"))
+def query(selected: str | None, family: str | None, dataset: str | None, search: str | None, status: str | None,
+          sort: str | None, families: list[dict[str, Any]] | None, datasets: list[dict[str, Any]] | None) -> str:
+    """The page's link: the open run, the list's search, filter and sort, and the form's family and dataset only
+    where the user changed them."""
     defaults = form_defaults([o["value"] for o in families or []], [o["value"] for o in datasets or []])
     return RunsState(run=selected, family=family if family != defaults[0] else None,
-                     dataset=dataset if dataset != defaults[1] else None).to_query()
+                     dataset=dataset if dataset != defaults[1] else None, q=(search or "")[:MAX_SEARCH],
+                     status=status, sort=sort or RUN_SORTS[0]).to_query()
 
 
 register_url_sync("runs")

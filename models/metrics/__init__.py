@@ -6,6 +6,7 @@ indices) is exported but not in METRICS, whose metrics take (codes, factors).
 """
 
 from .dci import dci, dci_completeness, dci_disentanglement
+from .dim_factor_mi import DimFactorInformation, dim_factor_information
 from .factor_vae import factor_vae_score
 from .interpretability import interpretability, quantile_classes
 from .mig import mig_dlib
@@ -17,11 +18,13 @@ from .sap import sap
 
 __all__ = [
     "METRICS",
+    "DimFactorInformation",
     "MetricFn",
     "MetricResult",
     "dci",
     "dci_completeness",
     "dci_disentanglement",
+    "dim_factor_information",
     "factor_vae_score",
     "interpretability",
     "mig_chen",

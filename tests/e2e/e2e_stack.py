@@ -70,7 +70,9 @@ class Stack:
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
 
-def wait_http(url: str, proc: subprocess.Popen, what: str, logs: Path, timeout_s: float = 60.0) -> None:
+def wait_http(url: str, proc: subprocess.Popen, what: str, logs: Path, timeout_s: float = 180.0) -> None:
+    """Poll ``url`` until it answers 200; a loaded 2-core machine can take a minute to import torch in each of the
+    three processes starting at once."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -68,6 +68,14 @@ EMBEDDING: dict[str, Any] = {
     "explained_variance": [0.64, 0.34], "index": [484, 553, 917], "x": [0.23, -0.16, 0.18], "y": [-0.04, -0.27, 0.13],
     "factors": {"label": [3, 9, 2]}, "attributes": {"label": [3.0, 9.0, 2.0], "thickness": [1.7, 1.74, 1.67]},
 }
+FACTOR_MI: dict[str, Any] = {  # the report's MIG matrix below, normalised by H(label) = 2.3: z3 knows the digit
+    "run_id": "tiny", "version": VERSION, "n_items": 1797, "seed": 0, "n_bins": 20, "factors": ["label"],
+    "dims": [0, 1, 2, 3], "mutual_info": [[0.01], [0.02], [0.024], [0.3]], "entropy": [2.3],
+    "normalised": [[0.0043], [0.0087], [0.0104], [0.1304]], "best_dim": [3], "gap": [0.12], "mig": 0.12}
+TYPICAL: dict[str, Any] = {
+    "run_id": "tiny", "version": VERSION, "index": 42, "factors": {"label": 4}, "factor_sizes": {"label": 10},
+    "rule": "the item nearest the middle value of every factor, then nearest the mean code", "n_items": 1797,
+    "seed": 0}
 FAMILIES: dict[str, Any] = {"families": [{
     "name": "vae", "summary": "beta-VAE", "capabilities": ["traversal"],
     "config_schema": {"type": "object", "title": "VAEConfig", "properties": {
@@ -178,6 +186,9 @@ class FakeBackend:
                 "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
                 "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": METRICS},
                 "/runs/tiny/traversal": TRAVERSAL, "/health": HEALTH, "/auth/whoami": WHOAMI_OPEN,
+                "/runs/tiny/factor-mi": FACTOR_MI, "/runs/tiny/typical-item": TYPICAL,
+                "/runs/grouped/factor-mi": {**FACTOR_MI, "run_id": "grouped"},
+                "/runs/grouped/typical-item": {**TYPICAL, "run_id": "grouped"},
                 "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
                 "/runs/grouped": {**DETAIL, **GROUPED_RUN}, "/runs/grouped/groups/heatmap": HEATMAP,
                 "/runs/grouped/traversal": GROUPED_TRAVERSAL, "/runs/grouped/factors": {**FACTORS, "run_id": "grouped"},

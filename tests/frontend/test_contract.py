@@ -27,7 +27,7 @@ from backend.main import create_app
 from frontend import api_client
 from frontend.api_client import BackendClient, BackendError, ImageUrls, MetricsFile
 from frontend.components.tables import metric_rows, summary_rows
-from frontend.state import ExploreState
+from frontend.state import Base, ExploreState
 
 API = "/api/v1"
 BASE_URL = "http://backend:8000"
@@ -83,8 +83,10 @@ CALLS: dict[str, Callable[[Scenario], Any]] = {
     "traversal": lambda s: s.client.traversal(RUN, "item:3", s.version(RUN)),
     "dim_traversal": lambda s: s.client.dim_traversal(GROUPED, 0, 3, 2.5, s.version(GROUPED)),
     "group_heatmap": lambda s: s.client.group_heatmap(GROUPED, s.version(GROUPED)),
-    "traversal_png": lambda s: s.client.traversal_png(RUN, ExploreState(run=RUN, v=s.version(RUN),
-                                                                        dims=(0, 1)).image_params()),
+    "traversal_png": lambda s: s.client.traversal_png(RUN, ExploreState(run=RUN, v=s.version(RUN), dims=(0, 1),
+                                                                        base=Base()).image_params()),
+    "factor_mi": lambda s: s.client.factor_mi(RUN, s.version(RUN)),
+    "typical_item": lambda s: s.client.typical_item(RUN, s.version(RUN)),
     "fetch": lambda s: s.client.fetch(f"{API}/datasets/digits/items/3.png"),
     "create_run": lambda s: s.client.create_run("vae", "digits", {"latent_dim": 2, "hidden": [8]}, {"steps": 5},
                                                 run_id=MADE),
@@ -102,8 +104,9 @@ CALLS: dict[str, Callable[[Scenario], Any]] = {
     "create_lens": lambda s: s.client.create_lens(RUN, {**LENS_BODY, "lens_id": NEW_LENS}),
 }
 URLS: dict[str, Callable[[ImageUrls, Scenario], str]] = {
-    "traversal": lambda images, s: images.traversal(RUN, ExploreState(run=RUN, v=s.version(RUN),
-                                                                      dims=(3,)).image_params()),
+    "traversal": lambda images, s: images.traversal(RUN, ExploreState(run=RUN, v=s.version(RUN), dims=(3,),
+                                                                      base=Base("item", index=3)).image_params()),
+    "reconstruct": lambda images, s: images.reconstruct(RUN, [3], s.version(RUN)),
     "decode": lambda images, s: images.decode(RUN, [0.5, 0.0, -1.0, 0.25], s.version(RUN)),
     "item": lambda images, s: images.item("digits", 7),
     "manipulation": lambda images, s: images.manipulation(RUN, LENS, {
@@ -169,7 +172,8 @@ def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_every_public_method_has_a_contract_call() -> None:
     """A method added to the client without a call here fails until it gets one."""
     assert public_methods(BackendClient) == set(CALLS)
-    assert public_methods(ImageUrls) == set(URLS) | {"path_of"}  # path_of reads back each URL below
+    # path_of reads back each URL below; shareable only puts the dashboard's origin before one
+    assert public_methods(ImageUrls) == set(URLS) | {"path_of", "shareable"}
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))

@@ -79,7 +79,7 @@ def test_a_link_for_an_old_version_shows_the_banner(pages: dict[str, ModuleType]
     _, _, _, banner, _, _ = pages["explore"].load_explore(client, "tiny", initial, None)
     assert isinstance(banner, dbc.Alert) and "0123456789ab" in text_of(banner) and VERSION in text_of(banner)
     link = banner.children[-1]
-    assert link.href == f"/explore?run=tiny&v={VERSION}&dims=1&steps=5&span=2.5&base=zero"
+    assert link.href == f"/explore?run=tiny&v={VERSION}&dims=1&steps=5&span=2.5&base=typical&unit=prior"
 
 
 def test_a_link_for_a_kept_older_version_shows_that_version(pages: dict[str, ModuleType], client: BackendClient,
@@ -178,12 +178,15 @@ def test_vector_rows_are_stretched_to_their_labels(pages: dict[str, ModuleType])
 def test_a_full_link_draws_its_image_with_the_page(pages: dict[str, ModuleType]) -> None:
     from frontend.state import ExploreState
 
-    state = ExploreState(run="tiny", v=VERSION, dims=(3, 1), steps=5)
+    state = ExploreState(run="tiny", v=VERSION, dims=(3, 1), steps=5, base=Base(), unit="sd")
     first = pages["explore"].first_view(IMAGES, state)
     assert first["src"] == f"http://localhost:8000/api/v1/runs/tiny/traversal.png?dims=3,1&steps=5&span=2.5&base=zero&v={VERSION}"
-    absolute = pages["explore"].first_view(IMAGES, ExploreState(run="tiny", v=VERSION, dims=(3,), unit="abs"))
+    absolute = pages["explore"].first_view(IMAGES, ExploreState(run="tiny", v=VERSION, dims=(3,), base=Base(),
+                                                                unit="abs"))
     assert "&span_mode=abs&" in absolute["src"]
     assert [text_of(label) for label in first["labels"]] == ["z3 ", "z1 "]
+    typical = ExploreState(run="tiny", v=VERSION, dims=(3,))  # no base: the typical item, named by the run's details
+    assert pages["explore"].first_view(IMAGES, typical)["src"] is None
     assert pages["explore"].first_view(IMAGES, ExploreState(run="tiny", dims=(3,)))["src"] is None  # no version
     assert pages["explore"].first_view(None, state)["src"] is None
     assert pages["explore"].traversal_view(IMAGES, None, [3], 5, 2.5, Base()) == (no_update,) * 8
@@ -320,10 +323,12 @@ def test_factors_follows_a_metrics_job_until_it_is_done(pages: dict[str, ModuleT
 
 def test_clicking_a_bar_opens_explore_on_that_dim(pages: dict[str, ModuleType]) -> None:
     click = {"points": [{"x": "z2", "y": 0.04, "customdata": 2, "curveNumber": 0}]}
-    href = pages["factors"].open_dim(click, {"run_id": "tiny", "version": VERSION})
-    assert href == f"/explore?run=tiny&v={VERSION}&dims=2&steps=9&span=2.5&base=zero"
-    with pytest.raises(PreventUpdate):
-        pages["factors"].open_dim({"points": []}, {"run_id": "tiny", "version": VERSION})
+    factors = pages["factors"]
+    assert factors.dim_to_open("factors-bars", click, None, None) == 2
+    assert factors.dim_to_open("factors-mi-heatmap", None, {"points": [{"x": 3, "y": 0}]}, None) == 3
+    assert factors.dim_to_open("factors-mi-open", None, None, "1") == 1
+    assert factors.dim_to_open("factors-bars", {"points": []}, None, "1") is None
+    assert factors.dim_to_open("factors-mi-open", None, None, None) is None
 
 
 def test_every_run_page_loads_its_run_with_the_one_loader(pages: dict[str, ModuleType], client: BackendClient) -> None:
@@ -417,15 +422,19 @@ def test_without_grouped_runs_the_page_says_which_family_to_train(pages: dict[st
 def test_a_click_selects_its_cell_and_a_link_restores_it(pages: dict[str, ModuleType]) -> None:
     groups = pages["groups"]
     with triggered("groups-heatmap", "clickData"):
-        assert groups.select(HEATMAP, {"points": [{"x": 2, "y": 1, "z": 0.0}]}, "") == {"dim": 2, "group": "arm"}
+        assert groups.select(HEATMAP, {"points": [{"x": 2, "y": 1, "z": 0.0}]}, [], "") == {"dim": 2, "group": "arm"}
         with pytest.raises(PreventUpdate):
-            groups.select(HEATMAP, {"points": [{"x": 2, "y": 7}]}, "")
+            groups.select(HEATMAP, {"points": [{"x": 2, "y": 7}]}, [], "")
     with triggered("groups-run", "data"):
-        assert groups.select(HEATMAP, None, "?run=grouped&dim=0&group=leg") == {"dim": 0, "group": "leg"}
-        assert groups.select(HEATMAP, None, "?run=grouped&dim=0&group=toe") == {"dim": 0, "group": None}
-        assert groups.select(HEATMAP, None, "?run=other&dim=0&group=leg") == groups.NO_SELECTION
-        assert groups.select(HEATMAP, None, "?run=grouped&dim=9") == groups.NO_SELECTION
-        assert groups.select(None, None, "?run=grouped&dim=0") == groups.NO_SELECTION
+        assert groups.select(HEATMAP, None, [], "?run=grouped&dim=0&group=leg") == {"dim": 0, "group": "leg"}
+        assert groups.select(HEATMAP, None, [], "?run=grouped&dim=0&group=toe") == {"dim": 0, "group": None}
+        assert groups.select(HEATMAP, None, [], "?run=other&dim=0&group=leg") == groups.NO_SELECTION
+        assert groups.select(HEATMAP, None, [], "?run=grouped&dim=9") == groups.NO_SELECTION
+        assert groups.select(None, None, [], "?run=grouped&dim=0") == groups.NO_SELECTION
+    with triggered({"type": "groups-pick", "dim": 0}):  # the keyboard's path: a dim's button in the top-groups table
+        assert groups.select(HEATMAP, None, [1], "") == {"dim": 0, "group": "head"}
+    with triggered({"type": "groups-pick", "dim": 3}):  # z3: every link pruned, no group to outline
+        assert groups.select(HEATMAP, None, [1], "") == {"dim": 3, "group": None}
 
 
 @pytest.mark.parametrize(("query", "words"), [
@@ -455,7 +464,7 @@ def test_a_selected_dim_is_traversed_group_by_group(pages: dict[str, ModuleType]
     fig, caption, link, alert = view(client, HEATMAP, {"dim": 0, "group": "leg"}, 3, 2.5)
     assert alert is None and len(fig.data[0].z) == 6 and "▶ leg" in fig.layout.yaxis.ticktext[2]
     assert "6 output features in 3 groups" in caption and "clicked group leg" in caption
-    assert link.href == f"/explore?run=grouped&v={VERSION}&dims=0&steps=3&span=2.5&base=zero"
+    assert link.href == f"/explore?run=grouped&v={VERSION}&dims=0&steps=3&span=2.5&base=typical&unit=prior"
     assert backend.calls[-1][2] == {"dims": "0", "steps": "3", "span": "2.5", "base": "zero", "outputs": "true",
                                     "v": VERSION}
     fig, caption, link, alert = view(client, HEATMAP, pages["groups"].NO_SELECTION, 3, 2.5)
@@ -559,8 +568,11 @@ def test_the_form_comes_from_the_schema(pages: dict[str, ModuleType], client: Ba
     assert family == "vae" and "The link's family 'nosuch' (expected one of vae" in text_of(alert)
     options = [{"label": "vae", "value": "vae"}, {"label": "oi_vae", "value": "oi_vae"}]
     sets = [{"label": "bars", "value": "bars"}, {"label": "digits", "value": "digits"}]
-    assert pages["runs"].query("tiny", "vae", "digits", options, sets) == "?run=tiny"  # the form's defaults: no word
-    assert pages["runs"].query(None, "oi_vae", "digits", options, sets) == "?family=oi_vae"  # what the user chose
+    view = ("", None, "newest")  # the list's search, status filter and sort, as the page opens
+    assert pages["runs"].query("tiny", "vae", "digits", *view, options, sets) == "?run=tiny"  # the form's defaults
+    assert pages["runs"].query(None, "oi_vae", "digits", *view, options, sets) == "?family=oi_vae"  # the user's
+    assert pages["runs"].query(None, "vae", "digits", "tc", "ready", "mig", options, sets) == (
+        "?q=tc&status=ready&sort=mig")
 
 
 def test_switching_family_keeps_the_fields_the_user_changed(pages: dict[str, ModuleType]) -> None:

@@ -21,17 +21,30 @@ def test_explore_round_trip() -> None:
     state = ExploreState(run="tiny", v="470e055819f7", dims=(3, 0, 2), steps=7, span=1.5,
                          base=Base("item", index=12), z=(0.5, -1.25, 0.0, 2.0))
     query = state.to_query()
-    assert query == "?run=tiny&v=470e055819f7&dims=3,0,2&steps=7&span=1.5&base=item:12&z=0.5,-1.25,0,2"
+    assert query == "?run=tiny&v=470e055819f7&dims=3,0,2&steps=7&span=1.5&base=item:12&z=0.5,-1.25,0,2&unit=prior"
     assert ExploreState.from_query(parse_search(query)) == state
     assert state.href() == "/explore" + query
 
 
-def test_the_span_unit_is_in_the_link_only_when_absolute() -> None:
-    absolute = ExploreState(run="tiny", v="470e055819f7", dims=(1,), unit="abs")
-    assert absolute.to_query().endswith("&unit=abs") and "unit" not in ExploreState(run="tiny").to_query()
-    assert ExploreState.from_query(parse_search(absolute.to_query())) == absolute
-    assert ExploreState.from_query({"unit": "parsecs"}).unit == "sd"
-    assert absolute.image_params()["span_mode"] == "abs" and ExploreState().image_params()["span_mode"] is None
+def test_the_span_unit_is_in_the_link_unless_it_is_sd_as_before_units() -> None:
+    for unit in ("abs", "prior"):
+        state = ExploreState(run="tiny", v="470e055819f7", dims=(1,), unit=unit)
+        assert state.to_query().endswith(f"&unit={unit}") and state.image_params()["span_mode"] == unit
+        assert ExploreState.from_query(parse_search(state.to_query())) == state
+    posterior = ExploreState(run="tiny", base=Base("item", index=3), unit="sd")
+    assert "unit" not in posterior.to_query() and posterior.image_params()["span_mode"] is None
+    assert ExploreState.from_query(parse_search(posterior.to_query())) == posterior
+    assert ExploreState.from_query({"unit": "parsecs"}).unit == "prior"  # no base: the typical item, prior sd
+    assert ExploreState.from_query({"base": "item:4"}).unit == "sd"  # a link made before the prior unit
+
+
+def test_a_link_without_a_base_opens_on_the_typical_item_in_prior_units() -> None:
+    state = ExploreState.from_query({"run": "tiny"})
+    assert state.base == Base("typical") and state.unit == "prior"
+    assert state.to_query() == "?run=tiny&steps=9&span=2.5&base=typical&unit=prior"
+    assert ExploreState.from_query(parse_search(state.to_query())) == state
+    assert Base("typical").resolved(42) == Base("item", index=42) and not Base("typical").resolved(None).valid
+    assert Base("prior", seed=3).resolved(42) == Base("prior", seed=3)
 
 
 def test_explore_defaults_and_garbage() -> None:
@@ -80,7 +93,8 @@ def test_other_pages() -> None:
 
 def test_with_version_and_explore_href() -> None:
     assert ExploreState(run="a", v="1").with_version("2").v == "2"
-    assert explore_href("tiny", "ab", dims=(3,)) == "/explore?run=tiny&v=ab&dims=3&steps=9&span=2.5&base=zero"
+    assert explore_href("tiny", "ab", dims=(3,)) == ("/explore?run=tiny&v=ab&dims=3&steps=9&span=2.5&base=typical"
+                                                      "&unit=prior")
     assert "base=item:17" in explore_href("tiny", "ab", base=Base("item", index=17))
 
 
@@ -105,7 +119,7 @@ def test_a_link_part_the_page_used_as_given_is_not_reported() -> None:
     precise = {"z": "0.123456,1", "span": "2.12345"}  # used in full and written back in full
     state = ExploreState.from_query(precise)
     assert state.unused(precise) == []
-    assert state.to_query() == "?steps=9&span=2.12345&base=zero&z=0.123456,1"
+    assert state.to_query() == "?steps=9&span=2.12345&base=typical&z=0.123456,1&unit=prior"
     assert ExploreState.from_query(parse_search(state.to_query())) == state  # a link made from a link is the same
 
 

@@ -54,7 +54,7 @@ def traversal_json(run_id: RunId, q: Annotated[TraversalJsonQuery, Query()], sto
     return TraversalPublic.model_validate(latents.traversal_view(loaded, result, q.outputs))
 
 
-@router.post("/decode", response_model=DecodePublic, responses=problems(413),
+@router.post("/decode", response_model=DecodePublic,
              summary="Decode latent vectors to outputs (the mean of p(x|z))")
 def decode(run_id: RunId, body: DecodeRequest, store: StoreDep, executor: ExecutorDep,
            settings: SettingsDep, v: VersionParam = None) -> DecodePublic:

@@ -60,7 +60,7 @@ def test_tiled_entropy_equals_naive_full_matrix() -> None:
     for tile in (7, 4_096, 1 << 22):  # one sample per block, several, all at once
         np.testing.assert_allclose(aggregate_posterior_entropy(z, mu, logvar, tile_elements=tile), naive, rtol=1e-12)
     torch_tiles = aggregate_posterior_entropy(z, mu, logvar, tile_elements=1 << 16, device="cpu")  # GPU code path
-    np.testing.assert_allclose(torch_tiles, naive, rtol=1e-12)
+    np.testing.assert_allclose(torch_tiles, naive, rtol=1e-10)  # torch sums in another order (1.2e-11 seen)
 
 
 def test_bad_inputs_say_what_was_expected() -> None:

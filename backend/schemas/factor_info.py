@@ -1,0 +1,42 @@
+"""The dim x factor information matrix (GET /runs/{id}/factor-mi) and the typical item (GET /runs/{id}/typical-item)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .analysis import EncodedN
+from .common import RequestModel, RunRef, Seed, Version
+
+
+class SampleQuery(RequestModel):
+    n: EncodedN = Field(5000, ge=2, description="items sampled and encoded (limit: setting max_embedding_n; fewer "
+                                                "when the dataset is smaller)")
+    seed: Seed = 0
+    v: Version = None
+
+
+class FactorMiPublic(RunRef):
+    """I(z_k; v_f) on the binned posterior means of a sample (SCIENCE.md section 2, MIG (dlib) steps 2-5)."""
+
+    n_items: int = Field(description="items in the sample")
+    seed: int
+    n_bins: int = Field(description="equal-width bins per latent dim")
+    factors: list[str] = Field(description="the F ground-truth factors")
+    dims: list[int] = Field(description="the K latent dims")
+    mutual_info: list[list[float]] = Field(description="K x F: plug-in I(z_k; v_f) in nats")
+    entropy: list[float] = Field(description="F: plug-in H(v_f) in nats")
+    normalised: list[list[float]] = Field(description="K x F: I(z_k; v_f) / H(v_f), in [0, 1]")
+    best_dim: list[int] = Field(description="F: the dim with the most information about each factor")
+    gap: list[float] = Field(description="F: best minus second-best normalised information")
+    mig: float = Field(description="the mean gap: MIG (dlib) on this sample")
+
+
+class TypicalItemPublic(RunRef):
+    """The default base of a traversal: a typical item of a sample."""
+
+    index: int = Field(description="its dataset index")
+    factors: dict[str, int] = Field(description="its factor values by name (empty without factors)")
+    factor_sizes: dict[str, int] = Field(description="how many values each factor has")
+    rule: str = Field(description="how it was chosen")
+    n_items: int = Field(description="items in the sample it was chosen from")
+    seed: int
