@@ -37,7 +37,8 @@ def layout(**query: Any) -> html.Div:
         html.Div(link_note(state, query), id="compare-link-note"),
         html.Div(id="compare-alerts"),
         dbc.Row([
-            dbc.Col(dcc.Loading(dcc.Graph(id="compare-graph", figure=empty_figure("loading…"), config=GRAPH_CONFIG)),
+            dbc.Col(dbc.Card(dbc.CardBody(dcc.Loading(dcc.Graph(id="compare-graph", figure=empty_figure("loading…"),
+                                                                config=GRAPH_CONFIG)))),
                     xs={"size": 12, "order": 1}, lg={"size": 8, "order": 2}),
             dbc.Col(html.Div([create_field(f"Runs (2 to {MAX_COMPARE})", picker, "compare-runs"),
                               create_field("Curve", series, "compare-series"),

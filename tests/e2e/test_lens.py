@@ -99,7 +99,7 @@ def test_a_lens_trained_from_the_page_shows_its_views_and_its_link_restores_them
     page.locator("#lens-job").wait_for()  # the progress bar follows the lens_fit job
     page.locator("#lens-job-alert", has_text=f"Lens {LENS} is trained").wait_for(timeout=180_000)
     image = grid(page, f"/lenses/{LENS}/")
-    assert f"{stack.api_url}/api/v1/runs/{RUN}/lenses/{LENS}/manipulation.png?" in image["src"]
+    assert f"{stack.ui_url}/api/v1/runs/{RUN}/lenses/{LENS}/manipulation.png?" in image["src"]  # via the proxy
     shown = view(page)
     assert shown["lens"] == LENS and (shown["a"], shown["b"], shown["color"]) == ("label", "thickness", "label")
     assert [r.removesuffix(" (binned)") for r in shown["rows"]] == ATTRIBUTES
