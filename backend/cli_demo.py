@@ -24,6 +24,7 @@ from .demo_runs import DEMO_LENS, DemoLens
 from .jobs.process import ROOT, start_worker_process, stop_worker_process
 
 MAX_RESTARTS = 3  # how often one child is restarted before the demo gives up and stops all three
+DEMO_SLOTS = 2  # the worker's slots at least: a small run starts beside the demo's long trainings, never behind them
 POLL_S = 0.5
 
 
@@ -112,10 +113,11 @@ def run_demo(args: argparse.Namespace) -> int:
         return 2
     env = {**os.environ, "FACTORSCOPE_HOME": str(s.home.resolve()),
            "FACTORSCOPE_BACKEND_URL": f"http://127.0.0.1:{s.api_port}"}
+    worker_env = {**env, "FACTORSCOPE_WORKER_SLOTS": str(max(s.worker_slots, DEMO_SLOTS))}
     # Own sessions: Ctrl-C reaches only this process, which then stops each child with exactly one SIGINT
     # (a second one makes uvicorn quit with a traceback, and the worker drop its job without a checkpoint).
     api, worker, ui = children = [Child("API", lambda: _python("backend.cli", env)),
-                                  Child("worker", lambda: start_worker_process(env, start_new_session=True)),
+                                  Child("worker", lambda: start_worker_process(worker_env, start_new_session=True)),
                                   Child("dashboard", lambda: _python("frontend", env))]
     procs = [child.running() for child in children]
     try:

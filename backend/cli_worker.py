@@ -15,12 +15,14 @@ import sys
 import threading
 from types import FrameType
 
-from .config import get_settings
+from .config import MAX_WORKER_SLOTS, get_settings
 
 
 def add_worker_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run queued jobs (training, evaluation) until SIGINT/SIGTERM")
     p.add_argument("--once", action="store_true", help="run the jobs queued now, then exit")
+    p.add_argument("--slots", type=_slots, default=None, metavar="N",
+                   help=f"run up to N jobs at once (1..{MAX_WORKER_SLOTS}; default: FACTORSCOPE_WORKER_SLOTS, else 2)")
     p.add_argument("--parent-pid", type=int, default=None, metavar="PID",
                    help="stop cleanly once process PID, which started this one, is gone (serve and demo use it)")
     p.set_defaults(handler=run_worker_command)
@@ -36,8 +38,15 @@ def run_worker_command(args: argparse.Namespace) -> int:
     if args.parent_pid is not None:  # given by the parent: it may be gone before this process got here
         threading.Thread(target=stop_with_parent, args=(args.parent_pid, stop), name="parent-watch",
                          daemon=True).start()
-    run_worker(get_settings(), stop, once=args.once)
+    run_worker(get_settings(), stop, once=args.once, slots=args.slots)
     return 0
+
+
+def _slots(text: str) -> int:
+    """``--slots``: an integer in 1..MAX_WORKER_SLOTS (as the worker_slots setting), else an argparse error."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_WORKER_SLOTS:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_WORKER_SLOTS}, got {text!r}")
+    return int(text)
 
 
 def stop_with_parent(parent: int, stop: threading.Event, every_s: float = 1.0) -> None:

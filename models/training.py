@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -197,16 +198,30 @@ def fit(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray
     return loop
 
 
+_THREADS_LOCK = threading.Lock()
+_THREADS_HELD: list[int] = []  # the ``n`` of each cpu_threads block open now, in any thread, oldest first
+_THREADS_BEFORE: list[int] = []  # the count before the first of them
+
+
 @contextmanager
 def cpu_threads(n: int) -> Iterator[None]:
-    """torch's intra-op CPU threads set to ``n`` (0: unchanged) inside the block, restored after."""
-    before = torch.get_num_threads()
-    if n:
+    """torch's intra-op CPU threads set to ``n`` (0: unchanged) inside the block, restored after. The count is one for
+    the whole process: with blocks open in several threads at once (a worker's slots) the newest one's ``n`` holds
+    while it is open, and the count from before the first comes back once the last has closed."""
+    if not n:
+        yield
+        return
+    with _THREADS_LOCK:
+        if not _THREADS_HELD:
+            _THREADS_BEFORE[:] = [torch.get_num_threads()]
+        _THREADS_HELD.append(n)
         torch.set_num_threads(n)
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        with _THREADS_LOCK:
+            _THREADS_HELD.remove(n)
+            torch.set_num_threads(_THREADS_HELD[-1] if _THREADS_HELD else _THREADS_BEFORE[0])
 
 
 def _run_steps(model: LatentModel, dataset: Dataset, train: np.ndarray, val: np.ndarray, cfg: TrainConfig,

@@ -11,7 +11,8 @@ from .context import JobContext
 
 Handler = Callable[[dict[str, Any], JobContext], dict[str, Any]]
 # payload keys each kind needs, all strings
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"train": ("run_id",), "evaluate": ("run_id",), "lens_fit": ("run_id",)}
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"train": ("run_id",), "evaluate": ("run_id",), "lens_fit": ("run_id",),
+                                             "projection": ("run_id", "version", "method")}
 
 
 def check_payload(kind: str, payload: Any) -> None:
@@ -86,5 +87,12 @@ def lens_fit(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     return lens_fit_job(payload, ctx)
 
 
-JOB_KINDS: dict[str, Handler] = {"train": train, "evaluate": evaluate, "lens_fit": lens_fit}
+def projection(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """A t-SNE, UMAP, PCA or MI projection of a run's sample into its projections/ folder (``projections.job``)."""
+    from ..projections import projection_job
+
+    return projection_job(payload, ctx)
+
+
+JOB_KINDS: dict[str, Handler] = {"train": train, "evaluate": evaluate, "lens_fit": lens_fit, "projection": projection}
 TRAINING_KINDS = ("train", "lens_fit")  # the jobs that make a run's weights: its status follows the newest

@@ -29,11 +29,15 @@ log = logging.getLogger("factorscope.worker")
 
 
 def worker_alive(job: Job, me: str) -> bool:
-    """Whether ``job``'s worker (``host:pid``) may still be running it, as seen by the idle worker ``me``: not when
-    it is ``me`` (an earlier process that had this id), nor a process of this host that is gone."""
-    if job.worker_id == me:
+    """Whether ``job``'s worker (a slot ``host:pid/k``, or ``host:pid`` before slots) may still be running it, as seen
+    by ``me``, which runs nothing now: an idle slot ``host:pid/k``, or a whole process ``host:pid`` before its slots
+    start. Not when it is ``me`` or one of ``me``'s slots (an earlier process that had this pid), nor a process of
+    this host that is gone."""
+    held = job.worker_id or ""
+    if held == me or held.startswith(f"{me}/"):
         return False
-    host, _, pid = (job.worker_id or "").rpartition(":")
+    host, _, rest = held.rpartition(":")
+    pid = rest.partition("/")[0]
     if host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid)):
         return False
     return _age_s(job.updated) < STALE_AFTER_S

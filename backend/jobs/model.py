@@ -12,6 +12,7 @@ JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 STATES: tuple[str, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 MAX_ATTEMPTS = 2  # a job whose worker died is re-queued once, then failed
+PRIORITIES = range(-100, 101)  # a job's priority: claimed higher first, then oldest first; 0 by default
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,21 @@ class Job:
     updated: str
     cancel_requested: bool
     attempts: int = 0  # how many times a worker claimed it
-    worker_id: str | None = None  # "host:pid" of the worker running it (or that ran it last)
+    worker_id: str | None = None  # "host:pid/slot" of the worker running it (or that ran it last)
+    priority: int = 0  # in PRIORITIES: claimed higher first, then oldest first
+    started: str | None = None  # UTC ISO: when a worker last claimed it (None before)
 
     @property
     def finished(self) -> bool:
         return self.state in FINISHED
+
+
+def check_priority(priority: int) -> int:
+    """``priority`` when it is an int in PRIORITIES, else ValueError saying what is expected."""
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority not in PRIORITIES:
+        raise ValueError(f"priority must be an integer in {PRIORITIES.start}..{PRIORITIES.stop - 1} (higher starts "
+                         f"first), got {priority!r}")
+    return priority
 
 
 class JobNotFoundError(KeyError):

@@ -5,6 +5,7 @@ seconds delays a job and never decides its fate."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -41,3 +42,25 @@ def with_retry(call: Callable[[], T], what: str, budget_s: float | None = None) 
             log.warning("%s: the database is unreachable (%s); trying again in %.1f s", what, first_line(err), delay)
             time.sleep(delay)
             delay = min(delay * 2, MAX_DELAY_S)
+
+
+class JobRetries:
+    """How often each job met a transient database error of its own while the database answered the worker (so not
+    an outage: e.g. SQLite's "no such table", a statement timeout); up to ``limit`` times it goes back to the queue,
+    then it fails. Counted in this worker process, shared by its slots."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def spend(self, job_id: str) -> int | None:
+        """Count one more error of ``job_id``: the count when it may go back to the queue, None once it may not."""
+        with self._lock:
+            count = self._counts[job_id] = self._counts.get(job_id, 0) + 1
+        return count if count <= self.limit else None
+
+    def forget(self, job_id: str) -> None:
+        """``job_id`` ended (or went back to the queue for another reason): its count goes."""
+        with self._lock:
+            self._counts.pop(job_id, None)

@@ -19,11 +19,12 @@ from sqlalchemy import Connection, Engine, RowMapping, delete, exists, func, ins
 
 from ..db import jobs, make_engine, read_only, upgrade, workers
 from .handlers import JOB_KINDS, TRAINING_KINDS, Handler, check_payload
-from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, now_iso
+from .model import MAX_ATTEMPTS, STATES, Job, JobNotFoundError, check_priority, now_iso
 
 MAX_MESSAGE = 1000
 UNFINISHED = ("queued", "running")
 MAX_LIST = 1000
+CLAIM_ORDER = (jobs.c.priority.desc(), jobs.c.created, jobs.c.id)  # higher priority first, then oldest first
 
 
 class JobStore:
@@ -50,27 +51,36 @@ class JobStore:
 
     # --- the API side -------------------------------------------------------------------------------
 
-    def submit(self, kind: str, payload: dict[str, Any]) -> Job:
-        """Queue a job; ValueError for an unknown kind or a payload the kind cannot use."""
-        self._check(kind, payload)
+    def submit(self, kind: str, payload: dict[str, Any], priority: int = 0) -> Job:
+        """Queue a job (``priority``: see ``PRIORITIES``); ValueError for an unknown kind, a payload the kind cannot
+        use or a priority out of range."""
+        self._check(kind, payload, priority)
         with self.engine.begin() as conn:
-            return _insert(conn, kind, payload)
+            return _insert(conn, kind, payload, priority)
 
-    def submit_once(self, kind: str, payload: dict[str, Any]) -> Job:
-        """The oldest queued or running job of ``kind`` for ``payload["run_id"]`` that is not being cancelled,
-        else a new job, in one write transaction: two calls at once queue one job (SQLite: BEGIN IMMEDIATE
-        takes the write lock first; PostgreSQL: an advisory lock on the kind and run)."""
-        self._check(kind, payload)  # every kind's payload names its run
+    def submit_once(self, kind: str, payload: dict[str, Any], priority: int | None = None) -> Job:
+        """The oldest queued or running job of ``kind`` for ``payload["run_id"]`` that is not being cancelled (a
+        queued one raised to ``priority`` when that is given and higher), else a new job (``priority``, default 0),
+        in one write transaction: two calls at once queue one job (SQLite: BEGIN IMMEDIATE takes the write lock
+        first; PostgreSQL: an advisory lock on the kind and run)."""
+        self._check(kind, payload, priority or 0)  # every kind's payload names its run
         run_id = payload["run_id"]
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(kind, run_id)})
-            return _unfinished(conn, kind, run_id) or _insert(conn, kind, payload)
+            found = _unfinished(conn, kind, run_id)
+            if found is None:
+                return _insert(conn, kind, payload, priority or 0)
+            if priority is not None and found.state == "queued" and found.priority < priority:
+                conn.execute(_guarded_update(found.job_id, "queued").values(priority=priority))
+                return _get(conn, found.job_id)
+            return found
 
-    def _check(self, kind: str, payload: dict[str, Any]) -> None:
+    def _check(self, kind: str, payload: dict[str, Any], priority: int) -> None:
         if kind not in self.kinds:
             raise ValueError(f"unknown job kind {kind!r}: expected one of {sorted(self.kinds)}")
         check_payload(kind, payload)
+        check_priority(priority)
 
     def get(self, job_id: str) -> Job:
         """The job ``job_id``; JobNotFoundError when there is none."""
@@ -111,10 +121,19 @@ class JobStore:
         """Each queued job's id -> how many jobs come before it (those running, and those queued earlier in
         ``claim_next``'s order); one read, for a whole job list."""
         running = select(func.count()).select_from(jobs).where(jobs.c.state == "running")
-        queued = select(jobs.c.id).where(jobs.c.state == "queued").order_by(jobs.c.created, jobs.c.id)
+        queued = select(jobs.c.id).where(jobs.c.state == "queued").order_by(*CLAIM_ORDER)
         with self._read() as conn:
             first = int(conn.execute(running).scalar() or 0)
             return {job_id: first + i for i, job_id in enumerate(conn.execute(queued).scalars())}
+
+    def line(self) -> tuple[builtins.list[Job], builtins.list[Job]]:
+        """(the running jobs, the queued jobs in ``claim_next``'s order): one read, for estimating when each queued
+        job starts."""
+        running = select(jobs).where(jobs.c.state == "running").order_by(jobs.c.started, jobs.c.id)
+        queued = select(jobs).where(jobs.c.state == "queued").order_by(*CLAIM_ORDER)
+        with self._read() as conn:
+            return [_job(r) for r in conn.execute(running).mappings()], \
+                [_job(r) for r in conn.execute(queued).mappings()]
 
     def cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one gets ``cancel_requested`` (its worker stops
@@ -131,9 +150,10 @@ class JobStore:
     # --- the worker side ----------------------------------------------------------------------------
 
     def claim_next(self, worker_id: str) -> Job | None:
-        """Atomically move the oldest queued job that may start to running for ``worker_id``; None when there is
-        none. A job waits while an older training job of its run (``TRAINING_KINDS``) is unfinished: an evaluation
-        queued behind its training never starts on a run without weights, also while that training is re-queued.
+        """Atomically move the first queued job (highest priority, then oldest) that may start to running for
+        ``worker_id``; None when there is none. A job waits while an older training job of its run
+        (``TRAINING_KINDS``) is unfinished, whatever their priorities: an evaluation queued behind its training never
+        starts on a run without weights, also while that training is re-queued.
         PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE and a guarded UPDATE."""
         while True:
             with self.engine.begin() as conn:
@@ -142,7 +162,7 @@ class JobStore:
                     return None
                 claimed = conn.execute(_guarded_update(job_id, "queued").values(
                     state="running", attempts=jobs.c.attempts + 1, worker_id=worker_id, updated=now_iso(),
-                    message=f"started on worker {worker_id}"))
+                    started=now_iso(), message=f"started on worker {worker_id}"))
                 if claimed.rowcount == 1:
                     return _get(conn, job_id)
 
@@ -151,8 +171,7 @@ class JobStore:
         behind_training = exists().where(  # an older training job of this job's run is queued or running
             training.c.run_id == jobs.c.run_id, training.c.kind.in_(TRAINING_KINDS),
             training.c.state.in_(UNFINISHED), training.c.created < jobs.c.created)
-        query = (select(jobs.c.id).where(jobs.c.state == "queued", ~behind_training)
-                 .order_by(jobs.c.created, jobs.c.id).limit(1))
+        query = select(jobs.c.id).where(jobs.c.state == "queued", ~behind_training).order_by(*CLAIM_ORDER).limit(1)
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return query
@@ -246,12 +265,12 @@ class JobStore:
             return _get(conn, job_id)
 
 
-def _insert(conn: Connection, kind: str, payload: dict[str, Any]) -> Job:
+def _insert(conn: Connection, kind: str, payload: dict[str, Any], priority: int) -> Job:
     now = now_iso()
     row = {"id": uuid.uuid4().hex, "kind": kind, "state": "queued", "progress": 0.0, "message": "queued",
            "payload": json.dumps(payload), "result": None, "error": None, "attempts": 0,
            "cancel_requested": False, "created": now, "updated": now, "worker_id": None,
-           "run_id": _run_of(payload)}
+           "run_id": _run_of(payload), "priority": priority, "started": None}
     conn.execute(insert(jobs).values(**row))
     return _job(row)
 
@@ -318,7 +337,8 @@ def _job(row: RowMapping | Mapping[str, Any]) -> Job:
                message=row["message"], payload=json.loads(row["payload"]),
                result=json.loads(row["result"]) if row["result"] is not None else None, error=row["error"],
                created=row["created"], updated=row["updated"], cancel_requested=bool(row["cancel_requested"]),
-               attempts=int(row["attempts"]), worker_id=row["worker_id"])
+               attempts=int(row["attempts"]), worker_id=row["worker_id"], priority=int(row["priority"]),
+               started=row["started"])
 
 
 def _fraction(progress: float) -> float:

@@ -25,6 +25,7 @@ from .store import LabelStore
 
 KIND = "lens_fit"
 MAX_JOBS = 1000  # lens_fit jobs of a lens looked at for a session's refits
+REFIT_PRIORITY = 10  # a refit's job starts before others queued (a person labelling waits for it)
 _lock = threading.Lock()
 
 
@@ -83,4 +84,4 @@ def _queue(home: Path, jobs: JobStore, labels: LabelStore, session: LabelSession
     newest = jobs.newest_by_run(KIND).get(lens_id)
     submit = jobs.submit if newest is not None and newest.state == "running" else jobs.submit_once
     return submit(KIND, {"run_id": lens_id, "nonce": run_nonce(home, lens_id), "session_id": session.session_id,
-                         "labels": standing})
+                         "labels": standing}, REFIT_PRIORITY)

@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..jobs.model import PRIORITIES
 from .common import RequestModel
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -38,7 +39,14 @@ class JobPublic(BaseModel):
     cancel_requested: bool
     job_url: str
     jobs_ahead: int | None = Field(None, description="while queued: how many jobs come before it, those running and "
-                                   "those queued earlier")
+                                   "those queued before it (higher priority, then older)")
+    priority: int = Field(0, ge=PRIORITIES.start, le=PRIORITIES.stop - 1, description="higher starts first, then "
+                          "older; 0 by default, -10 for the demo's background trainings, +10 for labelling refits")
+    estimated_start_s: float | None = Field(None, ge=0, description="while queued: seconds from now until it should "
+                                            "start, from the running jobs' rates so far and the durations of those "
+                                            "ahead of it spread over the worker's slots; null when not queued or not "
+                                            "known (estimated_start_reason says why)")
+    estimated_start_reason: str | None = Field(None, description="why estimated_start_s is null for a queued job")
 
 
 class JobList(BaseModel):

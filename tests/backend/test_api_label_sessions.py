@@ -334,7 +334,7 @@ def test_a_refit_is_queued_and_the_queue_switches_to_its_version(own: tuple[Test
     assert session["refit"]["state"] == "queued" and session["refit"]["labels_at_last_refit"] == 3
     assert session["refit"]["next_refit_at"] == 6 and session["lens_version"] == before
     jobs = client.get(f"{API}/jobs", params={"state": "queued"}).json()["jobs"]
-    assert [(j["job_id"], j["kind"]) for j in jobs] == [(session["refit"]["job_id"], "lens_fit")]
+    assert [(j["job_id"], j["kind"], j["priority"]) for j in jobs] == [(session["refit"]["job_id"], "lens_fit", 10)]
     work(client, home)
     after = read_record(home, LENS).version
     assert after != before

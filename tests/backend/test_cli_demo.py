@@ -54,13 +54,18 @@ def listening(port: int) -> bool:
 
 
 def worker_pid(home: Path) -> int:
-    """The pid of the one live worker on ``home``'s demo jobs database (workers sign in as ``host:pid``)."""
+    """The pid of the one live worker on ``home``'s demo jobs database, once its two slots have signed in (as
+    ``host:pid/0`` and ``host:pid/1``: the demo runs a small job beside its long training)."""
     store = JobStore(f"sqlite:///{home}/demo-jobs.db")
     try:
-        [worker] = live_workers(store)
+        deadline = time.monotonic() + 60
+        while len(slots := sorted(live_workers(store))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         store.close()
-    return int(worker.rpartition(":")[2])
+    assert [slot.rpartition("/")[2] for slot in slots] == ["0", "1"], slots
+    [pid] = {int(slot.rpartition(":")[2].partition("/")[0]) for slot in slots}
+    return pid
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from ...deps import JobsDep
+from ...deps import JobsDep, StoreDep
 from ...schemas import JobList, JobPublic, JobsQuery
 from ...schemas.common import JobIdStr
-from ...services.jobs import cancel_run_jobs, job_view
+from ...services.jobs import cancel_run_jobs, job_view, queued_views
 from ..responses import problems
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=problems(404, 422, 503))
@@ -17,16 +17,16 @@ JobId = Annotated[JobIdStr, Path(description="a job id from a 202 answer")]
 
 
 @router.get("", response_model=JobList, summary="Jobs, newest first, optionally of one kind and state (each queued "
-            "one with how many jobs come before it)")
-def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep) -> JobList:
-    listed, ahead = jobs.list(q.limit, q.kind, q.state, q.active), jobs.queue_positions()
-    return JobList.model_validate({"jobs": [job_view(j, ahead.get(j.job_id)) for j in listed]})
+            "one with how many jobs come before it and when it should start)")
+def list_jobs(q: Annotated[JobsQuery, Query()], jobs: JobsDep, store: StoreDep) -> JobList:
+    listed = jobs.list(q.limit, q.kind, q.state, q.active)
+    return JobList.model_validate({"jobs": queued_views(jobs, store, listed)})
 
 
-@router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link")
-def get_job(job_id: JobId, jobs: JobsDep) -> JobPublic:
-    job = jobs.get(job_id)
-    return JobPublic.model_validate(job_view(job, jobs.queue_positions().get(job_id)))
+@router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress 0..1, message and result link "
+            "(while queued: its place in the queue and estimated start)")
+def get_job(job_id: JobId, jobs: JobsDep, store: StoreDep) -> JobPublic:
+    return JobPublic.model_validate(queued_views(jobs, store, [jobs.get(job_id)])[0])
 
 
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job (a running one stops at its next "
