@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+MAX_WORKER_SLOTS = 64  # jobs one worker runs at once, at most
 HOST_PATTERN = re.compile(r"\*|(\*\.)?[a-z0-9_.-]+|\[[0-9a-f:.]+\]")  # a name, *.suffix, an [IPv6] literal or *
 
 
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     max_decode_batch: int = Field(1024, ge=1, description="latent vectors in one decode request")
     max_items: int = Field(64, ge=1, description="items in one reconstruct request")
     max_embedding_n: int = Field(5000, ge=2, description="items encoded for one embedding or factor table")
+    max_projection_n: int = Field(1_000_000, ge=2, description="items of one precomputed projection (POST "
+                                  "/runs/{id}/projections; the whole dataset at most)")
+    max_manifold_n: int = Field(100_000, ge=2, description="items of one t-SNE or UMAP projection")
     max_train_steps: int = Field(1_000_000, ge=1, description="optimizer steps of one training job")
     max_model_params: int = Field(50_000_000, ge=1, description="parameters of a model created through the API")
     max_model_layers: int = Field(64, ge=1, description="layers (modules with parameters) of a model created "
@@ -75,6 +79,12 @@ class Settings(BaseSettings):
     worker_heartbeat_s: float = Field(10.0, gt=0, le=10, description="seconds between a running job's signs of life "
                                       "(at most 10: a job untouched for 60 s is taken for abandoned), and so the "
                                       "longest a cancel waits to be seen")
+    worker_slots: int = Field(2, ge=1, le=MAX_WORKER_SLOTS, description="jobs one worker runs at once (threads, "
+                              "each claiming the next job as it is free; factorscope worker --slots sets it); torch's "
+                              "threads per job stay as configured, so N slots may use N times the cores")
+    worker_db_retries: int = Field(3, ge=0, le=100, description="times a job that meets a database error of its own "
+                                   "while the database answers the worker goes back to the queue before it fails "
+                                   "with that error (an outage, where the database does not answer, is waited out)")
 
     @field_validator("inference_chunk_rows")
     @classmethod

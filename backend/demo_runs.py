@@ -15,6 +15,7 @@ from models import TrainConfig
 
 from .lenses.create import LensSettings
 
+BACKGROUND_PRIORITY = -10  # the background runs' jobs: any job queued through the API or a labelling refit starts first
 
 @dataclass(frozen=True)
 class DemoRun:

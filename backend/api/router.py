@@ -15,12 +15,16 @@ from .routes import (
     families,
     groups,
     health,
+    item_sets,
+    items,
     jobs,
     label_sessions,
     latents,
     lenses,
     metrics,
+    projections,
     runs,
+    train_log,
 )
 
 # 400: an unreadable body or Content-Length; 401: a token unknown or revoked (or none where auth asks for one);
@@ -28,6 +32,7 @@ from .routes import (
 # waits for nothing before it (a token lookup included); then who may do what (auth): a refused caller learns no more.
 api_router = APIRouter(responses=problems(400, 401, 415, 500, 503),
                        dependencies=[Depends(admitted), Depends(authorized_request), Depends(checked_request)])
-for module in (health, families, datasets, runs, latents, analysis, groups, metrics, jobs, lenses, label_sessions):
+for module in (health, families, datasets, items, runs, train_log, latents, analysis, projections, groups, metrics,
+               jobs, lenses, label_sessions, item_sets):
     api_router.include_router(module.router)
 api_router.include_router(auth_routes)

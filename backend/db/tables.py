@@ -1,6 +1,6 @@
 """Every table at the head revision (SQLAlchemy Core), as the queries use them: ``jobs`` and ``workers``; the
 labelling tables ``label_sessions``, ``labels`` (append-only), ``label_events`` (skips and flags) and ``leases``; the
-API's ``tokens`` (hashes only).
+API's ``tokens`` (hashes only); ``item_sets`` (named sets of a run's items).
 
 JSON is stored as text so SQLite and PostgreSQL share one schema. The tables are made by the migrations in
 ``migrations/versions`` (never by ``metadata.create_all``); a test checks that the migrated database has
@@ -32,9 +32,12 @@ jobs = Table(
     Column("updated", String(40), nullable=False),
     Column("worker_id", String(255)),
     Column("run_id", String(255)),  # payload["run_id"]: the run the job works on (revision 0002)
+    Column("priority", Integer, nullable=False, server_default=text("0")),  # claimed higher first (revision 0005)
+    Column("started", String(40)),  # UTC ISO: when a worker last claimed it (revision 0005)
     Index("ix_jobs_state_created", "state", "created"),
     Index("ix_jobs_created", "created"),
     Index("ix_jobs_run_id_kind_created", "run_id", "kind", "created"),
+    Index("ix_jobs_state_priority_created", "state", "priority", "created"),
 )
 
 workers = Table(
@@ -125,4 +128,17 @@ tokens = Table(  # API tokens (backend/auth): only each token's sha256 is kept, 
     Column("revoked_at", String(40)),  # NULL while the token works
     Index("ux_tokens_hash", "hash", unique=True),
     Index("ux_tokens_name_active", "name", unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE),
+)
+
+item_sets = Table(  # named sets of a run's items (an embedding's lasso selection; revision 0006)
+    "item_sets",
+    metadata,
+    Column("id", String(32), primary_key=True),  # uuid4 hex
+    Column("run_id", String(255), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("items", Text, nullable=False),  # JSON list of dataset indices, as given
+    Column("n_items", Integer, nullable=False),  # its length (lists show it without reading the items)
+    Column("created_by", String(64)),  # the token's name; NULL with auth off
+    Column("created_at", String(40), nullable=False),  # UTC ISO, fixed width
+    Index("ix_item_sets_run_id_created_at", "run_id", "created_at"),
 )

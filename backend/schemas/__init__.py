@@ -18,7 +18,7 @@ from .latents import (
     TraversalQuery,
 )
 from .metrics import EvaluateRequest, MetricsFile, MetricsPublic
-from .runs import RunCreate, RunList, RunPublic, RunSummary
+from .runs import RunCreate, RunList, RunPublic, RunSummary, RunTrain
 
 __all__ = [
     "DatasetList",
@@ -50,6 +50,7 @@ __all__ = [
     "RunPublic",
     "RunRef",
     "RunSummary",
+    "RunTrain",
     "TopGroups",
     "TraversalJsonQuery",
     "TraversalPublic",

@@ -74,16 +74,24 @@ class FactorsPublic(FactorTable, RunRef):
     warnings: CollapseWarnings = []
 
 
+LatentDim = Annotated[int, Field(ge=0, le=4095)]
+EmbeddingMethod = Literal["pca", "mi", "dims", "tsne", "umap"]  # tsne, umap: precomputed (POST .../projections)
+
+
 class EmbeddingQuery(RequestModel):
-    method: Literal["pca", "mi"] = Field("pca", description="pca: first two principal components of the posterior "
-                                         "means; mi: the two most informative dims")
+    method: Literal["pca", "mi", "dims"] = Field("pca", description="pca: first two principal components of the "
+                                                 "posterior means; mi: the two most informative dims; dims: dim_x "
+                                                 "against dim_y (t-SNE and UMAP: GET .../projections/{method})")
+    dim_x: LatentDim | None = Field(None, description="method=dims: the latent dim on x (default 0; below the "
+                                    "run's latent_dim, not dim_y)")
+    dim_y: LatentDim | None = Field(None, description="method=dims: the latent dim on y (default 1)")
     n: EncodedN = Field(500, ge=2, description="items encoded (limit: setting max_embedding_n)")
     seed: Seed = 0
     v: Version = None
 
 
 class EmbeddingPublic(RunRef):
-    method: Literal["pca", "mi"]
+    method: EmbeddingMethod
     axes: list[str] = Field(description="what x and y are, e.g. ['PC1', 'PC2'] or ['z3', 'z0']")
     explained_variance: list[float] | None = Field(description="fraction of variance per axis (pca)")
     index: list[int] = Field(description="dataset index of each point")

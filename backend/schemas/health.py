@@ -13,5 +13,5 @@ class HealthPublic(BaseModel):
 class ReadyPublic(BaseModel):
     status: Literal["ready"] = "ready"
     checks: dict[str, bool] = Field(description="runs store, inference thread, jobs database")
-    workers: int = Field(description="job workers that gave a sign of life in the last 60 s; 0: queued jobs wait "
-                         "until one starts (factorscope worker)")
+    workers: int = Field(description="job worker slots (each runs one job at a time) that gave a sign of life in "
+                         "the last 60 s; 0: queued jobs wait until a worker starts (factorscope worker)")

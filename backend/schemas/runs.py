@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from models import TrainConfig
 
+from ..jobs.model import PRIORITIES
 from .analysis import CollapseWarnings
 from .common import RequestModel, RunIdStr
 from .configs import config_class_schema
+from .jobs import JobPublic
 from .limits import LIMIT_KEY
 
 RunStatus = Literal["training", "ready", "failed", "cancelled"]
+JobPriority = Annotated[int, Field(ge=PRIORITIES.start, le=PRIORITIES.stop - 1, strict=True,
+                                   description="the training job's priority: higher starts first, then older (0: the "
+                                   "default; the demo's background trainings have -10, labelling refits +10)")]
 
 
 def train_schema() -> dict[str, Any]:
@@ -32,6 +37,14 @@ class RunCreate(RequestModel):
     train: dict[str, Any] = Field(default_factory=dict, description="training fields (steps, batch_size, lr, seed, "
                                   "...); defaults fill the rest", examples=[{"steps": 100}],
                                   json_schema_extra=train_schema())
+    priority: JobPriority = 0
+
+
+class RunTrain(RequestModel):
+    """POST /runs/{id}/train's optional body (a training job already queued is raised to a higher priority given
+    here; without a body it keeps its own)."""
+
+    priority: JobPriority = 0
 
 
 class ParentPublic(BaseModel):
@@ -69,3 +82,5 @@ class RunPublic(RunSummary):
     latest_version: str | None = Field(None, description="the run's current version; differs from version when "
                                        "v= asked for an older version the run kept")
     warnings: CollapseWarnings = []  # from the report's factor table, else training's last logged KL
+    job: JobPublic | None = Field(None, description="the run's latest training job (state, progress, and while "
+                                  "queued its place in the queue and estimated start); null when the API started none")

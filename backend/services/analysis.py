@@ -13,7 +13,7 @@ from models import factor_table as evaluate_factors
 
 from ..config import Settings
 from ..convert import to_int_lists, to_lists, to_numpy
-from ..errors import LimitExceeded
+from ..errors import InvalidInput, LimitExceeded
 from ..inference import InferenceExecutor
 from ..store import LoadedRun, RunStore
 
@@ -80,8 +80,32 @@ class Embedding:
     coords: np.ndarray  # (N, 2)
 
 
-def embed(enc: Encoded, method: str) -> Embedding:
-    """2-D coordinates of the posterior means: PCA (numpy SVD) or the two most informative dims."""
+def check_dims(dim_x: int | None, dim_y: int | None, method: str, latent_dim: int) -> tuple[int, int] | None:
+    """(dim_x, dim_y) of method=dims (default (0, 1)): 422 naming the field when one is not below ``latent_dim`` or
+    both are the same dim; None for another method, which takes neither."""
+    if method != "dims":
+        for name, value in (("dim_x", dim_x), ("dim_y", dim_y)):
+            if value is not None:
+                raise InvalidInput(f"query.{name}", f"is used with method=dims only; expected no {name} with "
+                                   f"method={method}")
+        return None
+    dims = (0 if dim_x is None else dim_x, 1 if dim_y is None else dim_y)
+    for name, value in zip(("dim_x", "dim_y"), dims, strict=True):
+        if value >= latent_dim:
+            raise InvalidInput(f"query.{name}", f"expected a latent dim below the run's latent_dim = {latent_dim}, "
+                               f"got {value}")
+    if dims[0] == dims[1]:
+        raise InvalidInput("query.dim_y", f"expected another dim than dim_x = {dims[0]}")
+    return dims
+
+
+def embed(enc: Encoded, method: str, dims: tuple[int, int] | None = None) -> Embedding:
+    """2-D coordinates of the posterior means: PCA (numpy SVD), the two most informative dims, or ``dims`` (the
+    pair ``check_dims`` gave, for method ``dims``)."""
+    if method == "dims":
+        if dims is None:
+            raise ValueError("method 'dims' needs the (dim_x, dim_y) check_dims gave")
+        return Embedding([f"z{dims[0]}", f"z{dims[1]}"], None, enc.mu[:, list(dims)])
     if method == "mi":
         top = np.argsort(-factor_mutual_information(enc.mu, enc.logvar, "gaussian"), kind="stable")[:2]
         coords = _two_columns(enc.mu[:, top])
@@ -107,9 +131,9 @@ def labels(dataset: Dataset, index: np.ndarray) -> tuple[dict[str, list[int]], d
             {name: to_lists(attributes[:, j]) for j, name in enumerate(info.attribute_names)})
 
 
-def embedding_view(loaded: LoadedRun, enc: Encoded, method: str) -> dict[str, Any]:
-    emb = embed(enc, method)
-    factors, attributes = labels(loaded.dataset, enc.index)
+def embedding_view(loaded: LoadedRun, index: np.ndarray, method: str, emb: Embedding) -> dict[str, Any]:
+    """EmbeddingPublic's content: the (N,) items ``index`` at ``emb``'s (N, 2) coordinates, with their labels."""
+    factors, attributes = labels(loaded.dataset, index)
     return {"run_id": loaded.run_id, "version": loaded.version, "method": method, "axes": emb.axes,
-            "explained_variance": emb.explained, "index": to_int_lists(enc.index), "x": to_lists(emb.coords[:, 0]),
+            "explained_variance": emb.explained, "index": to_int_lists(index), "x": to_lists(emb.coords[:, 0]),
             "y": to_lists(emb.coords[:, 1]), "factors": factors, "attributes": attributes}

@@ -73,7 +73,7 @@ def test_n_may_be_max_embedding_n_itself(client: TestClient) -> None:
 @pytest.mark.parametrize(("url", "words"), [
     ("embedding?n=5001", ["max_embedding_n = 5000"]),
     ("embedding?n=1", ["greater than or equal to 2"]),
-    ("embedding?method=tsne", ["'pca' or 'mi'"]),
+    ("embedding?method=tsne", ["'pca', 'mi' or 'dims'"]),
     ("embedding?seed=-1", ["greater than or equal to 0"]),
     ("factors?n=6000", ["max_embedding_n"]),
     ("factors?n=many", ["valid integer"]),

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.exc import IntegrityError
-from test_db_migrations_labels import JOB_ROWS, STAMP, rows, tables
+from test_db_migrations_labels import HEAD_JOB_ROWS, JOB_ROWS, STAMP, rows, tables
 
 from backend.auth import TokenStore
 from backend.db import current_revision, head_revision, jobs, label_sessions, tokens, upgrade
@@ -33,8 +33,8 @@ def test_a_database_at_0003_is_upgraded_with_every_row_kept(engine: sa.Engine) -
     at_0003(engine)
     assert current_revision(engine) == "0003" and "tokens" not in tables(engine)
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0004"
-    assert rows(engine, jobs) == JOB_ROWS and rows(engine, label_sessions) == [SESSION]
+    assert current_revision(engine) == head_revision() == "0006"
+    assert rows(engine, jobs) == HEAD_JOB_ROWS and rows(engine, label_sessions) == [SESSION]
     assert rows(engine, tokens) == []
     store = TokenStore(engine)
     token, secret = store.create("alice", "labeller")

@@ -105,7 +105,7 @@ def test_an_old_failed_run_stays_failed_after_1100_newer_jobs(store: JobStore) -
 
 
 def test_bad_input_is_a_value_error_that_says_what_is_expected(store: JobStore) -> None:
-    kinds = r"\['evaluate', 'lens_fit', 'train'\]"
+    kinds = r"\['evaluate', 'lens_fit', 'projection', 'train'\]"
     with pytest.raises(ValueError, match=rf"unknown job kind 'bake': expected one of {kinds}"):
         store.submit("bake", {})
     with pytest.raises(ValueError, match=r"payload\['run_id'\]"):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from ...deps import ExecutorDep, IfNoneMatch, RunId, SettingsDep, StoreDep
 from ...schemas import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQuery
-from ...schemas.factor_info import FactorMiPublic, SampleQuery, TypicalItemPublic
+from ...schemas.factor_info import FactorMiPublic, FactorMiQuery, SampleQuery, TypicalItemPublic
 from ...services import analysis, factor_info
 from ..responses import ETAG_HEADER, cache_headers, etag, matches, not_modified, problems
 
@@ -26,14 +26,20 @@ def factors(run_id: RunId, q: Annotated[FactorsQuery, Query()], store: StoreDep,
 
 
 @router.get("/embedding", response_model=EmbeddingPublic,
-            summary="2-D coordinates of encoded items with their factor and attribute values")
+            summary="2-D coordinates of encoded items with their factor and attribute values",
+            description="method=pca (axes PC1, PC2), mi (the two most informative dims) or dims (dim_x against dim_y, "
+            "axes e.g. ['z3', 'z0']; 422 when a dim is not below the run's latent_dim or dim_x == dim_y). The "
+            "items are analysis.sample_items(dataset, n, seed). t-SNE, UMAP and more than max_embedding_n items: "
+            "POST /api/v1/runs/{run_id}/projections, then GET /api/v1/runs/{run_id}/projections/{method}.")
 def embedding(run_id: RunId, q: Annotated[EmbeddingQuery, Query()], store: StoreDep, executor: ExecutorDep,
               settings: SettingsDep) -> EmbeddingPublic:
     record = store.ready(run_id, q.v)
     analysis.check_n(q.n, settings)
     loaded = store.load(record)
+    dims = analysis.check_dims(q.dim_x, q.dim_y, q.method, loaded.latent_dim)
     enc = analysis.encoded(store, loaded, executor, q.n, q.seed)
-    return EmbeddingPublic.model_validate(analysis.embedding_view(loaded, enc, q.method))
+    emb = analysis.embed(enc, q.method, dims)
+    return EmbeddingPublic.model_validate(analysis.embedding_view(loaded, enc.index, q.method, emb))
 
 
 JSON_304: dict[int | str, dict[str, Any]] = {
@@ -42,17 +48,18 @@ JSON_304: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/factor-mi", response_model=FactorMiPublic, responses=JSON_304,
-            summary="Latent dim x ground-truth factor: I(z_k; v_f) / H(v_f), the matrix MIG (dlib) is built from, "
-                    "with each factor's best dim and gap; 409 for a dataset without factors")
-def factor_mi(run_id: RunId, q: Annotated[SampleQuery, Query()], store: StoreDep, executor: ExecutorDep,
+            summary="Latent dim x ground-truth factor (or attribute, for a dataset without factors or with "
+                    "source=attributes): I(z_k; v_f) / H(v_f), the matrix MIG (dlib) is built from, with each "
+                    "column's best dim and gap; 409 for a dataset with neither")
+def factor_mi(run_id: RunId, q: Annotated[FactorMiQuery, Query()], store: StoreDep, executor: ExecutorDep,
               settings: SettingsDep, response: Response, if_none_match: IfNoneMatch = None) -> Any:
     record = store.ready(run_id, q.v)
     analysis.check_n(q.n, settings)
-    factor_info.check_factors(record)
-    tag = etag(run_id, record.version, "factor-mi", q.n, q.seed)
+    source = factor_info.check_source(record, q.source)
+    tag = etag(run_id, record.version, "factor-mi", source, q.n, q.seed)
     if matches(if_none_match, tag):
         return not_modified(tag, q.v is not None)
-    view = factor_info.factor_mi_view(store, store.load(record), executor, q.n, q.seed)
+    view = factor_info.factor_mi_view(store, store.load(record), executor, q.n, q.seed, source)
     response.headers.update(cache_headers(tag, q.v is not None))
     return FactorMiPublic.model_validate(view)
 

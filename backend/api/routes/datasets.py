@@ -10,11 +10,13 @@ from fastapi import APIRouter, Path, Query, Response
 from models import get_dataset
 
 from ...convert import grid_png
-from ...deps import IfNoneMatch
-from ...errors import InvalidInput, NotFound
+from ...deps import IfNoneMatch, SettingsDep
+from ...errors import InvalidInput, LimitExceeded, NotFound
 from ...schemas import DatasetList
 from ...schemas.datasets import MAX_ATTRIBUTE_VALUES, AttributesQuery, DatasetAttributes
+from ...schemas.sprites import SpriteQuery
 from ...services.catalog import attribute_view, dataset_item, dataset_views
+from ...services.sprites import SPRITE_COLUMNS, SPRITE_PAGE, page_digest, page_items, sprite_png
 from ..responses import PNG_RESPONSES, PNGResponse, etag, matches, not_modified, png, problems
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=problems(404, 409, 422))
@@ -62,3 +64,28 @@ def item_png(name: Annotated[str, Path(max_length=100)], index: Annotated[int, P
     if matches(if_none_match, tag):
         return not_modified(tag, immutable=False)
     return png(grid_png(item, 1, 1, get_dataset(name).info), tag, immutable=False)
+
+
+@router.get("/{name}/sprites/{page}.png", response_class=PNGResponse, responses=PNG_RESPONSES,
+            summary="Thumbnails of 1,024 sample positions in one PNG, for an embedding's hover images",
+            description=f"Page p holds sample positions [p * {SPRITE_PAGE}, (p + 1) * {SPRITE_PAGE}) of "
+            "analysis.sample_items(dataset, n, seed) (the items of GET .../embedding and of a projection with that "
+            f"n and seed), row-major in {SPRITE_COLUMNS} columns of cell x cell pixels, no gaps: the image of point i "
+            f"is cell i % {SPRITE_PAGE} of page i // {SPRITE_PAGE}. Items render as their item PNG (feature vectors "
+            "as heat strips), fitted into the cell. 404 for a page beyond the sample. Immutable: the ETag follows "
+            "the items shown.")
+def sprites(name: Annotated[str, Path(max_length=100)], page: Annotated[int, Path(ge=0, le=2**20)],
+            q: Annotated[SpriteQuery, Query()], settings: SettingsDep, if_none_match: IfNoneMatch = None) -> Response:
+    if q.n > settings.max_projection_n:
+        raise LimitExceeded("max_projection_n", q.n, settings.max_projection_n, "query.n")
+    index = page_items(name, q.n, q.seed, page)
+    if index is None:
+        pages = -(-min(q.n, len(get_dataset(name))) // SPRITE_PAGE)  # ceil
+        raise NotFound(f"the sample of n = {q.n} items of dataset {name!r} has {pages} sprite pages; expected a "
+                       f"page below {pages}")
+    dataset = get_dataset(name)
+    items = dataset.items(index)
+    tag = etag("sprites", name, q.n, q.seed, page, q.cell, page_digest(items))
+    if matches(if_none_match, tag):
+        return not_modified(tag, immutable=True)
+    return png(sprite_png(items, dataset.info, q.cell), tag, immutable=True)

@@ -10,9 +10,9 @@ from ...config import Settings
 from ...deps import JobsDep, RunId, SettingsDep, StoreDep, VersionParam
 from ...errors import AlreadyTrained, StillStopping
 from ...runs import run_nonce
-from ...schemas import JobAccepted, RunCreate, RunList, RunPublic
+from ...schemas import JobAccepted, RunCreate, RunList, RunPublic, RunTrain
 from ...services.catalog import check_made_by_post_runs, run_detail, run_summary, training_jobs
-from ...services.jobs import accepted, cancel_run_jobs
+from ...services.jobs import accepted, cancel_run_jobs, queued_views
 from ...store import CreateLimits, RunStore
 from ..responses import problems
 
@@ -45,7 +45,7 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
     check_made_by_post_runs(body.family)
     record = store.create(body.family, body.dataset, body.config, body.train, create_limits(settings), body.run_id)
     try:
-        job = accepted(jobs.submit("train", train_payload(store, record.run_id)), record.run_id)
+        job = accepted(jobs.submit("train", train_payload(store, record.run_id), body.priority), record.run_id)
     except Exception:
         store.delete(record.run_id)  # no run without its training job: the request changed nothing
         raise
@@ -56,8 +56,8 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
 @router.post("/{run_id}/train", status_code=202, response_model=JobAccepted, responses=problems(409, 503),
              summary="Queue the training of a run without weights again (cancelled, failed, or interrupted); it "
              "continues from its last checkpoint (or answers the training job already queued or running)")
-def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: SettingsDep,
-               response: Response) -> JobAccepted:
+def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: SettingsDep, response: Response,
+               body: RunTrain | None = None) -> JobAccepted:
     record = store.record(run_id)
     if record.finished:
         raise AlreadyTrained(f"run {run_id!r} is trained already (version {record.version}); expected a run without "
@@ -67,7 +67,8 @@ def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: Settings
     if stopping is not None and stopping.state == "running" and stopping.cancel_requested:
         raise StillStopping(f"run {run_id!r}'s cancelled training (job {stopping.job_id}) has not stopped yet; "
                             "expected a retry in a few seconds", headers={"Retry-After": "5"})
-    job = accepted(jobs.submit_once("train", train_payload(store, run_id)), run_id)
+    priority = body.priority if body is not None else None  # none given: a queued job keeps its own
+    job = accepted(jobs.submit_once("train", train_payload(store, run_id), priority), run_id)
     response.headers["Location"] = job.job_url
     return job
 
@@ -76,7 +77,9 @@ def resume_run(run_id: RunId, store: StoreDep, jobs: JobsDep, settings: Settings
             summary="A run: config, status, metrics, history (409: v= names a version the run does not have)")
 def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = None) -> RunPublic:
     record = store.ready(run_id, v) if v else store.record(run_id)
-    return RunPublic.model_validate(run_detail(store, record, training_jobs(jobs).get(run_id)))
+    job = training_jobs(jobs).get(run_id)
+    view = queued_views(jobs, store, [job])[0] if job is not None else None
+    return RunPublic.model_validate({**run_detail(store, record, job), "job": view})
 
 
 @router.delete("/{run_id}", status_code=204, response_class=Response, responses=problems(409),

@@ -1,0 +1,8 @@
+"""Precomputed 2-D projections of a run's posterior means (t-SNE, UMAP, and PCA or MI axes of more items than an
+embedding request encodes): the ``projection`` job computes one into the run's folder, the API serves it."""
+
+from .files import projection_path, read_projection
+from .job import projection_job
+from .limits import check_projection
+
+__all__ = ["check_projection", "projection_job", "projection_path", "read_projection"]
