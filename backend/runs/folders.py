@@ -15,7 +15,7 @@ from models import CONFIG_FILE, CheckpointError
 
 from .records import RunRecord, record_of
 
-LOG_FILE = "train_log.jsonl"  # one JSON line per progress report: {"step", "val_loss", loss terms...}
+LOG_FILE = "train_log.jsonl"  # one JSON line per progress report: {"step", "time", "val_loss", loss terms...}
 CHECKPOINT_DIR = "checkpoint"  # a run's resumable training state, removed when training ends
 TRASH_PREFIX = ".deleted-"  # a deleted run's folder is renamed to this (not a run id), then removed
 log = logging.getLogger("factorscope.runs")

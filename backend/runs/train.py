@@ -7,6 +7,7 @@ import json
 import math
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,8 @@ class _Log:
         self.last = p
         self.guard()
         with self.path.open("a") as f:
-            f.write(json.dumps({"step": p.step, "val_loss": p.val_loss, **p.terms}) + "\n")
+            entry = {"step": p.step, "time": round(time.time(), 3), "val_loss": p.val_loss, **p.terms}
+            f.write(json.dumps(entry) + "\n")
         if self.forward:
             self.forward(p)
 

@@ -119,8 +119,10 @@ def test_a_form_body_is_refused_too_and_queues_nothing(client: TestClient, probl
             "application/x-www-form-urlencoded")
     problem(client.post(f"{API}/runs/{RUN}/metrics", content=b"x=1", headers={"content-type": "text/plain"}), 415,
             "text/plain")
-    problem(client.post(f"{API}/runs/{RUN}/train", content=b"x=1", headers={"content-type": "text/plain"}), 422,
-            "takes no body")
+    problem(client.post(f"{API}/runs/{RUN}/train", content=b"x=1", headers={"content-type": "text/plain"}), 415,
+            "text/plain")  # its body (an optional priority) is JSON only
+    problem(client.post(f"{API}/label-sessions/nosuch/close", content=b"x=1",
+                        headers={"content-type": "text/plain", "X-Requested-With": "1"}), 422, "takes no body")
     assert client.get(f"{API}/jobs").json()["jobs"] == before
 
 
@@ -150,6 +152,8 @@ def test_openapi_documents_the_write_header_and_its_403(client: TestClient) -> N
                        (f"{API}/jobs/{{job_id}}", "delete")):
         assert header(path, verb)["required"] and header(path, verb)["in"] == "header", (path, verb)
         assert "403" in paths[path][verb]["responses"]
-    for path in (f"{API}/runs", f"{API}/runs/{{run_id}}/metrics"):  # they take a body: a JSON one does instead
-        assert not header(path, "post")["required"] and "403" in paths[path]["post"]["responses"]
+    for path in (f"{API}/runs/{{run_id}}/metrics", f"{API}/runs/{{run_id}}/train"):  # an optional body: may come bare
+        assert header(path, "post")["required"] and "403" in paths[path]["post"]["responses"]
+    assert not header(f"{API}/runs", "post")["required"]  # its JSON body is required and does instead
+    assert "403" in paths[f"{API}/runs"]["post"]["responses"]
     assert all(p["name"] != "X-Requested-With" for p in paths[f"{API}/runs"]["get"].get("parameters", []))
