@@ -2,12 +2,18 @@
 their weights checked against the sha256 in ``backend/demo_weights``, unless ``--train-fresh``), train and evaluate
 the small ones here (resuming half-done ones) and queue the large ones as training and evaluation jobs for the
 worker (unless ``--foreground``). Finished and evaluated runs are left as they are. Then the demo lens and its
-labelling session (``demo_lens``)."""
+labelling session (``demo_lens``).
+
+Everything runs with one BLAS thread, as the demo runs train on one torch thread: the lens's score table fits
+hundreds of two-parameter L-BFGS problems (Platt scaling), which two OpenBLAS threads on a busy CPU made 8 to 30
+times slower (one Platt fit of a 10-class attribute on 300 items: 3.2 to 13 s against 0.4 s, on 2 cores at load 13)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from threadpoolctl import threadpool_limits
 
 from models import CONFIG_FILE, EvalConfig, read_json
 
@@ -15,7 +21,7 @@ from .cli_evaluate import evaluate_with_bar
 from .cli_train import train_with_bar
 from .config import Settings, get_settings
 from .demo_lens import prepare_lens
-from .demo_runs import DEMO_LENS, DEMO_RUNS, DemoRun
+from .demo_runs import BACKGROUND_PRIORITY, DEMO_LENS, DEMO_RUNS, DemoRun
 from .demo_weights import BundleError, install_bundle
 from .jobs import JobStore
 from .runs import RunRecord, create_run, record_of, run_dir
@@ -34,16 +40,21 @@ def add_prepare_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
-    settings = get_settings()
+    with threadpool_limits(1, user_api="blas"):
+        return prepare_all(get_settings(), args.foreground, args.train_fresh)
+
+
+def prepare_all(settings: Settings, foreground: bool, train_fresh: bool) -> int:
+    """Make, train or queue every demo run, then the demo lens and its session; 0, or 1 with the reason on stderr."""
     for demo in DEMO_RUNS:
         config = run_dir(settings.home, demo.run_id) / CONFIG_FILE
         if not config.is_file():
             try:
-                make_run(settings, demo, args.train_fresh)
+                make_run(settings, demo, train_fresh)
             except BundleError as err:
                 print(f"factorscope prepare: {err}", file=sys.stderr)
                 return 1
-        if demo.background and not args.foreground:
+        if demo.background and not foreground:
             queue(settings, demo, record_of(read_json(config)))
         else:
             prepare_here(settings, demo)
@@ -78,14 +89,15 @@ def evaluated(settings: Settings, record: RunRecord) -> bool:
 
 def queue(settings: Settings, demo: DemoRun, record: RunRecord) -> None:
     """Submit the training job (unless trained) and the evaluation job (unless evaluated) for ``demo``, each
-    unless already queued or running; the worker takes jobs oldest first, so evaluation sees the weights."""
+    unless already queued or running, at BACKGROUND_PRIORITY (a job queued through the API starts first); the
+    evaluation waits for its run's training, so it sees the weights."""
     kinds = [k for k, done in (("train", record.finished), ("evaluate", evaluated(settings, record))) if not done]
     if not kinds:
         print(f"ready: {record.run_id} ({record.family} on {record.dataset}) version {record.version}")
         return
     jobs = JobStore(settings.database_url)
     try:
-        ids = [jobs.submit_once(kind, {"run_id": demo.run_id}).job_id for kind in kinds]
+        ids = [jobs.submit_once(kind, {"run_id": demo.run_id}, BACKGROUND_PRIORITY).job_id for kind in kinds]
     finally:
         jobs.close()
     print(f"queued: {demo.run_id} ({demo.family} on {demo.dataset}) as {' and '.join(kinds)} jobs {', '.join(ids)};"

@@ -24,9 +24,10 @@ class LabelSessionCreate(RequestModel):
         "lens's")
     strategy: Strategy = Field("bald", description="bald: mutual information between the attribute and z* (the "
                                "seed's); bald_batch: BALD with a diversity penalty in z*; max_entropy; random")
-    batch_size: int = Field(1, ge=1, le=MAX_BATCH, description="items chosen jointly (bald_batch spreads "
+    batch_size: int = Field(1, ge=1, le=MAX_BATCH, strict=True, description="items chosen jointly (bald_batch spreads "
                             "max(batch_size, refit_every) items)")
-    refit_every: int = Field(50, ge=1, le=1_000_000, description="standing labels between refits of the lens")
+    refit_every: int = Field(50, ge=1, le=1_000_000, strict=True, description="standing labels between refits of "
+                             "the lens")
 
 
 class SessionsQuery(RequestModel):
@@ -115,12 +116,12 @@ class NextPublic(BaseModel):
 
 
 class LabelCreate(RequestModel):
-    item: int = Field(ge=0, le=2**31 - 1)
+    item: int = Field(ge=0, le=2**31 - 1, strict=True)  # a JSON integer: true is refused, not read as item 1
     value: int | FiniteFloat | Annotated[str, Field(max_length=MAX_NAME)] = Field(
         description="a class name or index, or a number in the attribute's range")
     labeller: Name
     attribute: str | None = Field(None, max_length=100, description="default: the session's only attribute")
-    time_taken_ms: int | None = Field(None, ge=0, le=2**31 - 1)
+    time_taken_ms: int | None = Field(None, ge=0, le=2**31 - 1, strict=True)
 
 
 class LabelPublic(BaseModel):
@@ -139,7 +140,7 @@ class LabelPublic(BaseModel):
 
 
 class EventCreate(RequestModel):
-    item: int = Field(ge=0, le=2**31 - 1)
+    item: int = Field(ge=0, le=2**31 - 1, strict=True)  # a JSON integer: true is refused, not read as item 1
     labeller: Name
 
 

@@ -11,12 +11,16 @@ from .common import FiniteFloat, Matching, RequestModel, RunIdStr, Seed, Version
 from .limits import BodyText, SettingLimit
 from .runs import RunStatus
 
-TrainSteps = Annotated[int, SettingLimit("max_train_steps")]
+# The bodies' integers are strict: a JSON true or 2.0 is refused, not read as 1 or 2 (schemathesis on the demo home
+# found false taken as seed 0 by a lens refit).
+TrainSteps = Annotated[int, SettingLimit("max_train_steps"), Field(strict=True)]
+StrictSeed = Annotated[Seed, Field(strict=True)]
 
 
 class OracleSource(RequestModel):
-    n: int = Field(ge=1, le=10_000_000, description="items whose ground truth is revealed (the simulated oracle)")
-    seed: Seed = 0
+    n: int = Field(ge=1, le=10_000_000, strict=True, description="items whose ground truth is revealed (the "
+                   "simulated oracle)")
+    seed: StrictSeed = 0
 
 
 class OracleLabels(RequestModel):
@@ -47,28 +51,28 @@ class LensFit(RequestModel):
 
     steps: TrainSteps = Field(2000, ge=1, description="Adam steps (limit: setting max_train_steps)")
     lr: FiniteFloat = Field(1e-3, gt=0, le=1.0)
-    batch_size: Annotated[int, SettingLimit("max_train_batch")] = Field(128, ge=2, description="items per batch (half "
-                                                                     "labelled, where there are enough; limit: "
-                                                                     "setting max_train_batch)")
-    seed: Seed = 0
+    batch_size: Annotated[int, SettingLimit("max_train_batch")] = Field(128, ge=2, strict=True, description="items "
+                                                                     "per batch (half labelled, where there are "
+                                                                     "enough; limit: setting max_train_batch)")
+    seed: StrictSeed = 0
 
 
 class LensCreate(RequestModel):
     lens_id: RunIdStr | None = Field(None, description="the lens's id (a run id); null: one is made")
     variant: Literal["ilvm", "filvm"] = Field("ilvm", description="ilvm: each attribute read from all of z*; "
                                               "filvm: attribute j from z*_j alone")
-    k: int = Field(8, ge=1, le=512, description="dimension of z*")
-    T: int = Field(4, ge=0, le=64, description="planar flow length in q(z* | z, s)")
+    k: int = Field(8, ge=1, le=512, strict=True, description="dimension of z*")
+    T: int = Field(4, ge=0, le=64, strict=True, description="planar flow length in q(z* | z, s)")
     beta: FiniteFloat = Field(1.0, ge=0, le=1000, description="weight of the KL part")
     attributes: list[Annotated[str, Field(max_length=100)]] = Field(
         min_length=1, max_length=32, description="attributes of the base run's dataset "
         "(GET /api/v1/datasets/{name}/attributes), in head order")
     labels: LabelSource = Field(description='{"oracle": {"n", "seed"}}, {"rows": [{item, attribute, value}]} or '
                                 '{"csv": "item,attribute,value\\n..."}')
-    hidden: list[Annotated[int, Field(ge=1, le=4096)]] = Field([128, 128], min_length=1, max_length=8,
+    hidden: list[Annotated[int, Field(ge=1, le=4096, strict=True)]] = Field([128, 128], min_length=1, max_length=8,
                                                               description="hidden widths of the lens's networks")
-    max_items: int = Field(20_000, ge=2, le=10_000_000, description="most items of the base dataset encoded for "
-                           "training (the labelled ones always)")
+    max_items: int = Field(20_000, ge=2, le=10_000_000, strict=True, description="most items of the base dataset "
+                           "encoded for training (the labelled ones always)")
     fit: LensFit = Field(default_factory=LensFit)
 
 

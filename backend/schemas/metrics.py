@@ -25,7 +25,7 @@ Items = Literal["held out", "all"]  # which items a number was measured on: the 
 class EvaluateRequest(RequestModel):
     full: bool = Field(False, description="disentanglement_lib's sample sizes (slow on a CPU); false: smaller "
                        "samples, each stated in the report")
-    seed: Seed = 0
+    seed: Annotated[Seed, Field(strict=True)] = 0  # a JSON integer: false is refused, not read as seed 0
 
 
 # -- one disentanglement metric each: variant label, headline value, named scores, per-latent/factor arrays ------

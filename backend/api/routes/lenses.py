@@ -81,7 +81,7 @@ def list_lenses(run_id: RunId, store: StoreDep, jobs: JobsDep) -> LensList:
                                                for r in views.lens_records(store, run_id)]})
 
 
-@router.get("/{lens_id}", response_model=LensPublic,
+@router.get("/{lens_id}", response_model=LensPublic, responses=problems(409),
             summary="A lens: config, label-set summary, score table, version, parent version")
 def get_lens(run_id: RunId, lens_id: LensId, store: StoreDep, jobs: JobsDep, v: VersionParam = None) -> LensPublic:
     record = views.lens_record(store, run_id, lens_id)
