@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from .analysis import EncodedN
@@ -15,13 +17,28 @@ class SampleQuery(RequestModel):
     v: Version = None
 
 
+MiSource = Literal["factors", "attributes"]
+
+
+class FactorMiQuery(SampleQuery):
+    source: MiSource | None = Field(None, description="the matrix's columns: the dataset's ground-truth factors or "
+                                                      "its attributes (side information); default: its factors, "
+                                                      "else its attributes")
+
+
 class FactorMiPublic(RunRef):
-    """I(z_k; v_f) on the binned posterior means of a sample (SCIENCE.md section 2, MIG (dlib) steps 2-5)."""
+    """I(z_k; v_f) on the binned posterior means of a sample (SCIENCE.md section 2, MIG (dlib) steps 2-5); the
+    columns v_f are the dataset's factors or, for a dataset without factors or on request, its attributes."""
 
     n_items: int = Field(description="items in the sample")
     seed: int
-    n_bins: int = Field(description="equal-width bins per latent dim")
-    factors: list[str] = Field(description="the F ground-truth factors")
+    n_bins: int = Field(description="equal-width bins per latent dim and per continuous attribute")
+    source: MiSource = Field(description="what the F columns are: ground-truth factors or attributes")
+    sources: list[MiSource] = Field(description="what the dataset offers as columns (source= picks one)")
+    binning: str = Field(description="how the codes and the columns were discretised")
+    factors: list[str] = Field(description="the F columns: ground-truth factors or attributes")
+    kinds: list[Literal["factor", "categorical", "continuous"]] = Field(
+        description="F: each column's kind; a continuous attribute is binned like the codes")
     dims: list[int] = Field(description="the K latent dims")
     mutual_info: list[list[float]] = Field(description="K x F: plug-in I(z_k; v_f) in nats")
     entropy: list[float] = Field(description="F: plug-in H(v_f) in nats")

@@ -1,14 +1,16 @@
-"""Which latent dim encodes which ground-truth factor (the matrix MIG (dlib) is built from), and the run's typical
-item (the default base of a traversal). Both read the same cached sample of encoded items (``analysis.encoded``)."""
+"""Which latent dim encodes which ground-truth factor (the matrix MIG (dlib) is built from), or, for a dataset without
+factors or on request, which dim encodes which attribute (side information); and the run's typical item (the default
+base of a traversal). Both read the same cached sample of encoded items (``analysis.encoded``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from models import dim_factor_information, get_dataset
+from models import Dataset, dim_factor_information, get_dataset
 
 from ..convert import to_int_lists, to_lists
 from ..errors import Problem
@@ -17,38 +19,84 @@ from ..runs import RunRecord
 from ..store import LoadedRun, RunStore
 from .analysis import encoded
 
-N_BINS = 20  # equal-width bins per dim, as dlib's MIG
+N_BINS = 20  # equal-width bins per dim (and per continuous attribute), as dlib's MIG
+Source = Literal["factors", "attributes"]
+BINNING = (f"every latent dim, and every continuous attribute, is cut into {N_BINS} equal-width bins over its range "
+           "on the sample (the discretisation MIG (dlib) applies to codes); factors and categorical attributes are "
+           "used as they are")
 
 
 class NoFactors(Problem):
     status, slug = 409, "no-factors"
 
 
-def check_factors(record: RunRecord) -> list[str]:
-    """The run's dataset's ground-truth factors (before its model is loaded); 409 when it has none."""
-    names = list(get_dataset(record.dataset).info.factor_names)
-    if not names:
-        raise NoFactors(f"dataset {record.dataset!r} has no ground-truth factors, so there is no dim x factor "
-                        "matrix; expected a run on a dataset with factors (e.g. dsprites, glyphs)")
-    return names
+@dataclass(frozen=True)
+class MiColumns:
+    """The columns v_c of the matrix for a sample of N items: their names, kinds ("factor", "categorical" or
+    "continuous") and (N, C) values (integers, except a continuous attribute's reals, binned by the metric)."""
+
+    names: list[str]
+    kinds: list[str]
+    values: np.ndarray
+
+    @property
+    def continuous(self) -> list[bool]:
+        return [kind == "continuous" for kind in self.kinds]
 
 
-def factor_mi_view(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int
-                   ) -> dict[str, Any]:
-    """I(z_k; v_f) / H(v_f) on the binned mean codes of ``n`` sampled items, each factor's best dim and gap;
-    cached per run version (``check_factors`` first)."""
-    names = list(loaded.dataset.info.factor_names)
+def available_sources(dataset: Dataset) -> list[Source]:
+    """What the dataset can give the matrix's columns: its ground-truth factors and/or its attributes."""
+    info = dataset.info
+    offered: tuple[tuple[Source, tuple[str, ...]], ...] = (("factors", info.factor_names),
+                                                           ("attributes", info.attribute_names))
+    return [source for source, names in offered if names]
+
+
+def check_source(record: RunRecord, asked: Source | None) -> Source:
+    """``resolve_source`` for the run's dataset, before its model is loaded."""
+    return resolve_source(get_dataset(record.dataset), asked)
+
+
+def resolve_source(dataset: Dataset, asked: Source | None) -> Source:
+    """The columns to use: ``asked``, or without it the dataset's factors, else its attributes; 409 when the
+    dataset has none of what is asked."""
+    sources = available_sources(dataset)
+    name = dataset.info.name
+    if not sources:
+        raise NoFactors(f"dataset {name!r} has neither ground-truth factors nor attributes, so there is no dim x "
+                        "factor matrix; the page still shows the information per latent dim, and Explore its "
+                        "traversals")
+    if asked is not None and asked not in sources:
+        raise NoFactors(f"dataset {name!r} has no {asked}; source: expected one of {sources}")
+    return asked or sources[0]
+
+
+def mi_columns(dataset: Dataset, source: Source, index: np.ndarray) -> MiColumns:
+    """The ``source`` columns for the items ``index`` (B,): the factors, or the attributes (class indices and
+    reals)."""
+    info = dataset.info
+    if source == "factors":
+        return MiColumns(list(info.factor_names), ["factor"] * len(info.factor_names), dataset.factors(index))
+    return MiColumns(list(info.attribute_names), list(info.attribute_kinds), dataset.attributes(index))
+
+
+def factor_mi_view(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int, seed: int,
+                   source: Source) -> dict[str, Any]:
+    """I(z_k; v_c) / H(v_c) on the binned mean codes of ``n`` sampled items for the ``source`` columns (resolved by
+    ``check_source``), each column's best dim and gap; cached per run version."""
 
     def compute() -> dict[str, Any]:
         enc = encoded(store, loaded, executor, n, seed)
-        info = dim_factor_information(enc.mu, loaded.dataset.factors(enc.index), N_BINS)
+        columns = mi_columns(loaded.dataset, source, enc.index)
+        info = dim_factor_information(enc.mu, columns.values, N_BINS, columns.continuous)
         return {"run_id": loaded.run_id, "version": loaded.version, "n_items": len(enc.index), "seed": seed,
-                "n_bins": N_BINS, "factors": names, "dims": list(range(enc.mu.shape[1])),
-                "mutual_info": to_lists(info.mutual_info), "entropy": to_lists(info.entropy),
-                "normalised": to_lists(info.normalised), "best_dim": to_int_lists(info.best_dim),
-                "gap": to_lists(info.gap), "mig": float(np.mean(info.gap))}
+                "n_bins": N_BINS, "source": source, "sources": available_sources(loaded.dataset),
+                "binning": BINNING, "factors": columns.names, "kinds": columns.kinds,
+                "dims": list(range(enc.mu.shape[1])), "mutual_info": to_lists(info.mutual_info),
+                "entropy": to_lists(info.entropy), "normalised": to_lists(info.normalised),
+                "best_dim": to_int_lists(info.best_dim), "gap": to_lists(info.gap), "mig": float(np.mean(info.gap))}
 
-    return store.memo((loaded.run_id, loaded.version, "factor_mi", n, seed), compute)
+    return store.memo((loaded.run_id, loaded.version, "factor_mi", source, n, seed), compute)
 
 
 def typical_row(factors: np.ndarray, sizes: Sequence[int], codes: np.ndarray) -> int:

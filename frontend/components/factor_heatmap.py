@@ -1,5 +1,6 @@
-"""The Factors page's dim x factor information heatmap (pure figure builder) and its keyboard path: a table of each
-factor's best dim with a link to that dim's traversal, and the options of the page's dim picker."""
+"""The Factors page's dim x factor information heatmap (pure figure builder), its caption (factors, or attributes with
+the continuous ones binned) and its keyboard path: a table of each column's best dim with a link to that dim's
+traversal, and the options of the page's dim picker."""
 
 from __future__ import annotations
 
@@ -17,9 +18,41 @@ MIN_HEIGHT = 260
 ROW_PX = 44  # height of one factor's row
 
 
+def is_attributes(fm: FactorMi) -> bool:
+    return fm.source == "attributes"
+
+
+def column_word(fm: FactorMi) -> str:
+    """What the rows are: "factor" or "attribute"."""
+    return "attribute" if is_attributes(fm) else "factor"
+
+
+def column_name(fm: FactorMi, f: int) -> str:
+    """A row's name, with "(binned)" for a continuous attribute."""
+    binned = f < len(fm.kinds) and fm.kinds[f] == "continuous"
+    return fm.factors[f] + (" (binned)" if binned else "")
+
+
 def factor_tick(fm: FactorMi, f: int) -> str:
-    """A row's label: the factor, its best dim and gap."""
-    return f"{fm.factors[f]}<br><span style='font-size:11px'>z{fm.best_dim[f]} · gap {fm.gap[f]:.2f}</span>"
+    """A row's label: the factor or attribute, its best dim and gap."""
+    return f"{column_name(fm, f)}<br><span style='font-size:11px'>z{fm.best_dim[f]} · gap {fm.gap[f]:.2f}</span>"
+
+
+def source_caption(fm: FactorMi) -> str:
+    """What the rows are and how they were discretised, for the text under the heatmap."""
+    if not is_attributes(fm):
+        return (f"Rows: the dataset's ground-truth factors, the values the items were generated from. Each latent "
+                f"dim's posterior mean is cut into {fm.n_bins} equal-width bins over its range on the {fm.n_items} "
+                "sampled items, as MIG (dlib) does.")
+    kinds = dict(zip(fm.factors, fm.kinds, strict=False))
+    binned = [name for name in fm.factors if kinds.get(name) == "continuous"]
+    caption = (f"Rows: the dataset's attributes ({', '.join(fm.factors)}): side information recorded with each item, "
+               "not the generative factors it was made from, so the gaps are a guide rather than MIG.")
+    if binned:
+        caption += (f" Continuous attributes ({', '.join(binned)}) were binned into {fm.n_bins} equal-width bins over "
+                    f"their range on the {fm.n_items} sampled items, the discretisation MIG (dlib) applies to the "
+                    "latent codes; categorical ones are used as they are. Each row is divided by its own entropy.")
+    return caption
 
 
 def factor_mi_figure(fm: FactorMi) -> go.Figure:
@@ -29,8 +62,8 @@ def factor_mi_figure(fm: FactorMi) -> go.Figure:
     if not fm.factors or not fm.dims:
         return empty_figure("no factors")
     z = [[fm.normalised[k][f] for k in range(len(fm.dims))] for f in range(len(fm.factors))]  # F x K
-    hover = [[f"{name} · z{dim}<br>I(z; v) / H(v) = {z[f][k]:.3f}<br>click: traverse z{dim}"
-              for k, dim in enumerate(fm.dims)] for f, name in enumerate(fm.factors)]
+    hover = [[f"{column_name(fm, f)} · z{dim}<br>I(z; v) / H(v) = {z[f][k]:.3f}<br>click: traverse z{dim}"
+              for k, dim in enumerate(fm.dims)] for f in range(len(fm.factors))]
     fig = go.Figure(go.Heatmap(x=fm.dims, y=list(range(len(fm.factors))), z=z, zmin=0, zmax=1, colorscale="Blues",
                                colorbar={"title": "I / H"}, text=[[f"{v:.2f}" for v in row] for row in z],
                                texttemplate="%{text}", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
@@ -41,7 +74,9 @@ def factor_mi_figure(fm: FactorMi) -> go.Figure:
                       xaxis={"title": "latent dim", "tickvals": fm.dims, "ticktext": [f"z{d}" for d in fm.dims]},
                       yaxis={"title": "", "tickvals": list(range(len(fm.factors))), "autorange": "reversed",
                              "ticktext": [factor_tick(fm, f) for f in range(len(fm.factors))]})
-    title = f"I(z; factor) / H(factor) on {fm.n_items} items — boxed: each factor's best dim · MIG {fm.mig:.2f}"
+    word = column_word(fm)
+    score = f"mean gap {fm.mig:.2f}" if is_attributes(fm) else f"MIG {fm.mig:.2f}"
+    title = f"I(z; {word}) / H({word}) on {fm.n_items} items — boxed: each {word}'s best dim · {score}"
     return base_layout(fig, title, height=max(MIN_HEIGHT, 110 + ROW_PX * len(fm.factors)))
 
 
@@ -53,14 +88,14 @@ def clicked_dim(click: Mapping[str, Any] | None) -> int | None:
 
 
 def best_dims_table(fm: FactorMi, href: Callable[[int], str]) -> dbc.Table:
-    """One row per factor: its best dim, that dim's share of the factor's entropy, the gap, and a link (focusable)
-    to the dim's traversal; ``href(dim)`` is the traversal's address."""
-    head = html.Thead(html.Tr([html.Th("factor"), html.Th("best dim"), html.Th("I / H"), html.Th("gap"),
+    """One row per factor (or attribute): its best dim, that dim's share of the column's entropy, the gap, and a
+    link (focusable) to the dim's traversal; ``href(dim)`` is the traversal's address."""
+    head = html.Thead(html.Tr([html.Th(column_word(fm)), html.Th("best dim"), html.Th("I / H"), html.Th("gap"),
                                html.Th("traversal")]))
-    rows = [html.Tr([html.Td(name), html.Td(f"z{dim}"), html.Td(f"{fm.normalised[dim][f]:.2f}"),
+    rows = [html.Tr([html.Td(column_name(fm, f)), html.Td(f"z{dim}"), html.Td(f"{fm.normalised[dim][f]:.2f}"),
                      html.Td(f"{fm.gap[f]:.2f}"),
                      html.Td(dcc.Link(f"Traverse z{dim}", href=href(dim), className="fs-best-link"))])
-            for f, (name, dim) in enumerate(zip(fm.factors, fm.best_dim, strict=True))]
+            for f, dim in enumerate(fm.best_dim)]
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, id="factors-mi-table", className="mb-2 small")
 
 

@@ -1,5 +1,6 @@
 """Factors: which latent dim encodes which ground-truth factor (the dim x factor information heatmap MIG is built
-from, with each factor's best dim and gap), information per latent dim (MI under either estimator, KL, variance),
+from, with each factor's best dim and gap; or which dim encodes which attribute, for a dataset without factors or
+when chosen), information per latent dim (MI under either estimator, KL, variance),
 the top-k reconstruction curve and the metrics report. Clicking a heatmap cell or a dim's bar, a best-dim link, or
 choosing a dim and "Open traversal" opens Explore on that dim. A run with an Lp-nested (ISA)
 prior has its bars grouped by subspace, with a table of the subspaces' learned exponents."""
@@ -11,7 +12,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from frontend import context
@@ -27,7 +28,7 @@ from frontend.api_client import (
     Run,
 )
 from frontend.components.controls import create_field, create_run_picker
-from frontend.components.factor_heatmap import best_dims_table, dim_picker_options, factor_mi_figure
+from frontend.components.factor_heatmap import best_dims_table, dim_picker_options, factor_mi_figure, source_caption
 from frontend.components.factor_heatmap import clicked_dim as clicked_cell
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
@@ -76,9 +77,11 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(create_field("MI estimator", estimator, "factors-est"), xs=12, md=4, xl=4),
             dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
         ]),
-        dbc.Card([dbc.CardHeader("Which dim encodes which factor (click a cell to traverse its dim)"),
-                  dbc.CardBody([dcc.Loading(dcc.Graph(id="factors-mi-heatmap", config=GRAPH_CONFIG,
+        dbc.Card([dbc.CardHeader("Which dim encodes which factor or attribute (click a cell to traverse its dim)"),
+                  dbc.CardBody([source_picker(state.source),
+                                dcc.Loading(dcc.Graph(id="factors-mi-heatmap", config=GRAPH_CONFIG,
                                                       figure=empty_figure("loading…"))),
+                                html.Div(id="factors-mi-caption", className="small text-muted mb-2"),
                                 html.Div(id="factors-mi-best"), dim_picker()])],
                  className="mb-3", id="factors-mi-card"),
         dbc.Card([dbc.CardHeader("Information per latent dim (click a bar to explore that dim)"),
@@ -97,10 +100,11 @@ def layout(**query: Any) -> html.Div:
     ], className="fs-page", id="factors-page")
 
 
-def factors_store(client: BackendClient, run: Run, _dataset: Dataset | None,
-                  _asked: FactorsState) -> tuple[dict[str, Any], list[Any]]:
-    """The ``factors-run`` store: the run, its information per dim and its dim x factor matrix (each None when it
-    cannot be computed; the matrix also for a dataset without factors)."""
+def factors_store(client: BackendClient, run: Run, dataset: Dataset | None,
+                  asked: FactorsState) -> tuple[dict[str, Any], list[Any]]:
+    """The ``factors-run`` store: the run, its information per dim and its dim x factor matrix over the link's
+    source when the dataset has it, else its factors, else its attributes (each None when it cannot be computed; the
+    matrix also for a dataset with neither)."""
     alerts = []
     try:
         factors = client.factors(run.run_id, run.version).model_dump()
@@ -108,7 +112,7 @@ def factors_store(client: BackendClient, run: Run, _dataset: Dataset | None,
         factors = None
         alerts.append(create_error_alert(err, "compute the information per dim"))
     try:
-        matrix = client.factor_mi(run.run_id, run.version).model_dump()
+        matrix = client.factor_mi(run.run_id, run.version, offered_source(dataset, asked.source)).model_dump()
     except BackendError as err:
         matrix = None
         if not err.is_a("no-factors"):
@@ -116,7 +120,22 @@ def factors_store(client: BackendClient, run: Run, _dataset: Dataset | None,
     return {"run_id": run.run_id, "version": run.version, "factors": factors, "factor_mi": matrix}, alerts
 
 
-load_factors = register_run_loader("factors", FactorsState.from_query, factors_store)
+load_factors = register_run_loader("factors", FactorsState.from_query, factors_store, with_dataset=True)
+
+
+def offered_source(dataset: Dataset | None, source: str) -> str | None:
+    """``source`` ("factors" or "attributes") when the dataset has such columns, else None (the backend's default)."""
+    names = {"factors": dataset.factor_names, "attributes": dataset.attribute_names}.get(source) if dataset else None
+    return source if names else None
+
+
+def source_picker(source: str) -> html.Div:
+    """The heatmap's rows: the dataset's factors or its attributes (shown when it has both)."""
+    radio = dbc.RadioItems(id="factors-mi-source", value=source or "factors", inline=True,
+                           options=[{"label": "ground-truth factors", "value": "factors"},
+                                    {"label": "attributes (side information)", "value": "attributes"}])
+    return html.Div(create_field("Rows", radio, "factors-mi-source"), id="factors-mi-source-box",
+                    style={"display": "none"})
 
 
 def dim_picker() -> dbc.InputGroup:
@@ -130,15 +149,34 @@ def dim_picker() -> dbc.InputGroup:
 
 @callback(Output("factors-mi-heatmap", "figure"), Output("factors-mi-best", "children"),
           Output("factors-mi-dim", "options"), Output("factors-mi-dim", "value"), Output("factors-mi-card", "style"),
-          Input("factors-run", "data"))
+          Output("factors-mi-caption", "children"), Output("factors-mi-source", "value"),
+          Output("factors-mi-source-box", "style"), Input("factors-run", "data"))
 def factor_heatmap(run: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The heatmap, the best-dim table and the dim picker; the card is hidden for a dataset without factors."""
+    """The heatmap, its caption, the best-dim table, the dim picker and the rows' source (a choice only when the
+    dataset has both factors and attributes); the card is hidden for a dataset with neither."""
+    hidden = {"display": "none"}
     if not run or not run.get("factor_mi"):
-        return empty_figure("no factors"), None, [], None, {"display": "none"} if run else {}
+        return empty_figure("no factors"), None, [], None, hidden if run else {}, None, no_update, hidden
     fm = FactorMi.model_validate(run["factor_mi"])
     table = best_dims_table(fm, lambda dim: explore_href(fm.run_id, fm.version, dims=(dim,)))
     options, value = dim_picker_options(fm)
-    return factor_mi_figure(fm), table, options, value, {}
+    box = {} if len(fm.sources) > 1 else hidden
+    return factor_mi_figure(fm), table, options, value, {}, source_caption(fm), fm.source, box
+
+
+@callback(Output("factors-run", "data", allow_duplicate=True), Output("factors-mi-caption", "children",
+                                                                      allow_duplicate=True),
+          Input("factors-mi-source", "value"), State("factors-run", "data"), prevent_initial_call=True)
+def switch_source(source: str, run: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """The run's matrix over the chosen rows (factors or attributes); nothing when it already is."""
+    matrix = (run or {}).get("factor_mi")
+    if not run or not matrix or matrix.get("source") == source:
+        raise PreventUpdate
+    try:
+        fm = context.client().factor_mi(run["run_id"], run["version"], source)
+    except BackendError as err:
+        return no_update, create_error_alert(err, f"compute which dim encodes which {source[:-1]}")
+    return {**run, "factor_mi": fm.model_dump()}, no_update
 
 
 @callback(Output("factors-topk", "figure"), Input("factors-run", "data"))
@@ -230,7 +268,14 @@ def estimator_note(dims: Sequence[FactorDim]) -> Any:
 def query(run: Mapping[str, Any] | None, estimator: str) -> str:
     if not run:
         raise PreventUpdate
-    return FactorsState(run=run["run_id"], v=run["version"], est=estimator).to_query()
+    return FactorsState(run=run["run_id"], v=run["version"], est=estimator, source=linked_source(run)).to_query()
+
+
+def linked_source(run: Mapping[str, Any]) -> str:
+    """The heatmap's rows for the link: "" when they are the dataset's default (its first source)."""
+    matrix = run.get("factor_mi") or {}
+    sources = matrix.get("sources") or []
+    return matrix["source"] if sources and matrix.get("source") != sources[0] else ""
 
 
 register_url_sync("factors")

@@ -2,7 +2,9 @@
 answered through the Factors page's dim x factor heatmap (and checked against what that dim's traversal does), a
 clicked cell and the keyboard path opening that dim's traversal, and the traversal's defaults: a span in prior sd
 around the run's typical item (a centred mid-size sprite), said in the caption, with the item and its
-reconstruction beside the grid."""
+reconstruction beside the grid; and, on the digits run, the heatmap over the dataset's attributes (side information,
+the continuous thickness binned) with its caption, a cell opening its dim's traversal, and axe finding nothing
+serious."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from e2e_stack import RUN as DIGITS_RUN
 from e2e_stack import Stack
+from test_a11y import blocking, settle
 from test_dashboard import click_cell, no_horizontal_scroll, plot, traversal, wait_url
 
 # training the run takes about a minute on an idle 2-core CPU and ten on a shared, loaded one: the first test's
@@ -121,3 +126,42 @@ def test_the_default_traversal_moves_every_dim_around_a_typical_item_shown_with_
     assert (np.abs(outputs[:, -1] - outputs[:, 0]).mean(axis=1) > 0.02).all()
     assert no_horizontal_scroll(page)
     shot(page, "explore")
+
+
+ATTRIBUTES_READY = "gd.data.length === 1 && gd.data[0].type === 'heatmap' && gd.data[0].z.length === 2"
+
+
+def test_the_digits_run_shows_its_attributes_binned_and_a_cell_opens_its_dims_traversal(stack: Stack,
+                                                                                           page: Any) -> None:
+    api = httpx.get(f"{stack.api_url}/api/v1/runs/{DIGITS_RUN}/factor-mi", params={"source": "attributes"},
+                    timeout=120).json()
+    assert api["factors"] == ["label", "thickness"] and api["kinds"] == ["categorical", "continuous"]
+    page.goto(f"{stack.ui_url}/factors?run={DIGITS_RUN}")
+    plot(page, "factors-mi-heatmap", "gd.data.length === 1 && gd.data[0].z.length === 1")  # its one factor, label
+    page.locator("#factors-mi-source").get_by_text("attributes (side information)", exact=True).click()
+    wait_url(page, "/factors?", "source=attributes")
+    heatmap = plot(page, "factors-mi-heatmap", ATTRIBUTES_READY)
+    assert [t.split("<br>")[0] for t in heatmap["layout"]["yaxis"]["ticktext"]] == ["label", "thickness (binned)"]
+    z = heatmap["data"][0]["z"]  # rows: attributes; columns: dims
+    np.testing.assert_allclose(z, np.asarray(api["normalised"]).T, atol=1e-9)
+    caption = page.locator("#factors-mi-caption").inner_text()
+    assert "side information" in caption and "not the generative factors" in caption
+    assert "Continuous attributes (thickness) were binned into 20 equal-width bins" in caption
+    settle(page, "#factors-mi-heatmap .js-plotly-plot")
+    found = blocking(Axe().run(page).response)
+    assert not found, "\n".join(found)
+
+    dim = api["best_dim"][1]  # thickness's best dim
+    click_cell(page, "factors-mi-heatmap", dim, 1)
+    wait_url(page, "/explore?", f"dims={dim}&")
+    traversal(page)
+
+
+def test_a_link_with_source_attributes_opens_on_the_attributes(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.ui_url}/factors?run={DIGITS_RUN}&source=attributes")
+    heatmap = plot(page, "factors-mi-heatmap", ATTRIBUTES_READY)
+    assert heatmap["layout"]["yaxis"]["ticktext"][1].startswith("thickness (binned)")
+    assert page.locator("#factors-mi-source input[value='attributes']").is_checked()
+    page.locator("#factors-mi-source").get_by_text("ground-truth factors", exact=True).click()
+    plot(page, "factors-mi-heatmap", "gd.data[0].z.length === 1")
+    page.wait_for_function("() => !window.location.href.includes('source=')")  # the default stays out of the link

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.metrics import mutual_info_score
 
 from models import dim_factor_information
 from models.metrics import mig_dlib
@@ -57,6 +58,30 @@ def test_a_constant_factor_gets_a_zero_column() -> None:
     v = np.stack([rng.integers(0, 4, N), np.full(N, 2)], axis=1)
     info = dim_factor_information(rng.normal(size=(N, 2)) + v[:, :1], v)
     assert info.entropy[1] == 0.0 and info.normalised[:, 1].tolist() == [0.0, 0.0] and info.gap[1] == 0.0
+
+
+def test_a_continuous_column_is_binned_like_the_codes() -> None:
+    """A real-valued column (flagged continuous) enters as its 20 equal-width bins: the matrix equals sklearn's plug-in
+    MI between the binned dim and the binned column, over the binned column's entropy; a class column is unchanged."""
+    rng = np.random.default_rng(4)
+    width = rng.uniform(0.5, 3.0, N)  # continuous side information
+    label = rng.integers(0, 3, N)
+    codes = np.stack([width + 0.1 * rng.normal(size=N), label + 0.1 * rng.normal(size=N)], axis=1)
+    info = dim_factor_information(codes, np.stack([label, width], axis=1), continuous=[False, True])
+
+    def bins(x: np.ndarray) -> np.ndarray:
+        return np.digitize(x, np.histogram(x, 20)[1][:-1])
+
+    for f, column in enumerate((label, bins(width))):
+        entropy = mutual_info_score(column, column)
+        expected = [mutual_info_score(column, bins(codes[:, k])) / entropy for k in range(2)]
+        np.testing.assert_allclose(info.normalised[:, f], expected, rtol=1e-9)
+    assert info.best_dim.tolist() == [1, 0] and info.normalised[0, 1] > 0.5
+    np.testing.assert_array_equal(info.normalised[:, :1], dim_factor_information(codes, label[:, None]).normalised)
+    with pytest.raises(ValueError, match="integer labels"):  # unflagged reals are still refused
+        dim_factor_information(codes, width[:, None])
+    with pytest.raises(ValueError, match="continuous: expected one flag per factor column"):
+        dim_factor_information(codes, width[:, None], continuous=[True, False])
 
 
 def test_bad_shapes_are_refused_with_their_names() -> None:
