@@ -48,6 +48,7 @@ class Dataset(Model):
     n_items: int = 0
     description: str = ""
     factor_names: list[str] = Field(default_factory=list)
+    factor_sizes: list[int] = Field(default_factory=list)
     attribute_names: list[str] = Field(default_factory=list)
 
 
@@ -142,6 +143,24 @@ class Run(RunSummary):
     latest_version: str | None = None  # differs from version for an older version the run kept
 
 
+class TrainLog(Model):
+    """A run's logged training steps after ``after``, in columns aligned with ``step`` (``terms``: loss, recon, kl
+    and the family's own; None where a line lacks one); ``more``: others are logged already; ``done``: no more will
+    come (trained, failed or cancelled)."""
+
+    run_id: str
+    status: str
+    done: bool
+    total_steps: int | None = None
+    eval_every: int | None = None
+    last_step: int | None = None
+    more: bool = False
+    step: list[int] = Field(default_factory=list)
+    time: list[float | None] = Field(default_factory=list)
+    val_loss: list[float | None] = Field(default_factory=list)
+    terms: dict[str, list[float | None]] = Field(default_factory=dict)
+
+
 class JobAccepted(Model):
     job_id: str
     run_id: str
@@ -161,6 +180,8 @@ class Job(Model):
     error: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
     jobs_ahead: int | None = None  # while queued: jobs that come before it
+    estimated_start_s: float | None = None  # while queued: seconds until a worker slot is expected to take it
+    estimated_start_reason: str | None = None  # while queued without an estimate: why there is none
 
     @property
     def finished(self) -> bool:
@@ -213,12 +234,18 @@ class Factors(Model):
 
 class FactorMi(Model):
     """Latent dim x ground-truth factor information: ``normalised[k][f] = I(z_k; v_f) / H(v_f)`` (K x F), the matrix
-    MIG (dlib) is built from, with each factor's best dim and its gap to the runner-up."""
+    MIG (dlib) is built from, with each factor's best dim and its gap to the runner-up. ``source`` says whether the
+    F columns are factors or attributes (side information; a continuous one binned as ``binning`` says)."""
 
     run_id: str
     version: str
     n_items: int
+    source: str = "factors"
+    sources: list[str] = Field(default_factory=list)  # what the dataset offers as columns
+    binning: str = ""
+    n_bins: int = 20
     factors: list[str]
+    kinds: list[str] = Field(default_factory=list)  # per column: "factor", "categorical" or "continuous"
     dims: list[int]
     normalised: list[list[float]]
     entropy: list[float]
@@ -249,6 +276,52 @@ class Embedding(Model):
     y: list[float]
     factors: dict[str, list[int]] = Field(default_factory=dict)
     attributes: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class Neighbour(Model):
+    item: int
+    distance: float  # Euclidean, between posterior means
+
+
+class Neighbours(Model):
+    """The ``k`` items of the sample (``n``, ``seed``) nearest ``item`` in latent space, nearest first."""
+
+    run_id: str
+    version: str
+    item: int
+    n: int
+    seed: int
+    neighbours: list[Neighbour]
+
+
+class ItemSearch(Model):
+    """Items matching every ``where`` condition: ``total`` of them, ``items`` a page; ``where`` each condition as the
+    backend read it (a factor level or class index, or [lo, hi] for a continuous attribute)."""
+
+    dataset: str
+    total: int
+    offset: int = 0
+    items: list[int]
+    where: dict[str, int | list[float]] = Field(default_factory=dict)
+
+
+class ItemSetSummary(Model):
+    set_id: str
+    run_id: str
+    name: str
+    n_items: int
+    created_by: str | None = None
+    created_at: str = ""
+
+
+class ItemSet(ItemSetSummary):
+    """A saved set with its items; read back (``item_set``), the mean posterior code over them and over the run's
+    default sample of ``baseline_n`` items (what a saved set is compared with)."""
+
+    items: list[int]
+    mean_code: list[float] = Field(default_factory=list)
+    baseline_code: list[float] = Field(default_factory=list)
+    baseline_n: int | None = None
 
 
 class Traversal(Model):
@@ -507,6 +580,11 @@ class BackendClient:
         """Queue a run's training again (it continues from its checkpoint)."""
         return JobAccepted.model_validate(self._json("POST", _path("runs", run_id, "train")))
 
+    def train_log(self, run_id: str, after: int = 0, limit: int = 2000) -> TrainLog:
+        """The run's logged training steps after step ``after`` (at most ``limit``, up to 10,000)."""
+        return TrainLog.model_validate(self._json("GET", _path("runs", run_id, "log"),
+                                                  {"after": after, "limit": limit}))
+
     def delete_run(self, run_id: str) -> None:
         self._send("DELETE", _path("runs", run_id))
 
@@ -530,9 +608,11 @@ class BackendClient:
     def factors(self, run_id: str, v: str | None = None) -> Factors:
         return Factors.model_validate(self._json("GET", _path("runs", run_id, "factors"), {"v": v}))
 
-    def factor_mi(self, run_id: str, v: str | None = None) -> FactorMi:
-        """The dim x factor information matrix; a dataset without factors answers 409 ("no-factors")."""
-        return FactorMi.model_validate(self._json("GET", _path("runs", run_id, "factor-mi"), {"v": v}))
+    def factor_mi(self, run_id: str, v: str | None = None, source: str | None = None) -> FactorMi:
+        """The dim x factor information matrix over the dataset's factors or (``source="attributes"``, or by default
+        for a dataset without factors) its attributes; a dataset with neither answers 409 ("no-factors")."""
+        params = {"v": v, "source": source or None}
+        return FactorMi.model_validate(self._json("GET", _path("runs", run_id, "factor-mi"), params))
 
     def typical_item(self, run_id: str, v: str | None = None) -> TypicalItem:
         return TypicalItem.model_validate(self._json("GET", _path("runs", run_id, "typical-item"), {"v": v}))
@@ -541,9 +621,45 @@ class BackendClient:
         """The run's metrics.json: its training summary and evaluation report."""
         return RunMetrics.model_validate(self._json("GET", _path("runs", run_id, "metrics")))
 
-    def embedding(self, run_id: str, method: str, n: int, v: str | None = None) -> Embedding:
-        params = {"method": method, "n": n, "v": v}
+    def embedding(self, run_id: str, method: str, n: int, v: str | None = None, *, seed: int = 0,
+                  dims: tuple[int, int] | None = None) -> Embedding:
+        """``n`` sampled items in 2-D (n up to max_embedding_n); ``dims`` the two dims of method "dims"."""
+        params = {"method": method, "n": n, "v": v, "seed": seed or None,
+                  **({"dim_x": dims[0], "dim_y": dims[1]} if dims else {})}
         return Embedding.model_validate(self._json("GET", _path("runs", run_id, "embedding"), params))
+
+    def request_projection(self, run_id: str, method: str, n: int, seed: int = 0, v: str | None = None) -> JobAccepted:
+        """Queue the job that projects ``n`` items (t-SNE, UMAP, or PCA/MI beyond max_embedding_n); the same job again
+        for the same request."""
+        body = {"method": method, "n": n, "seed": seed, "v": v}
+        return JobAccepted.model_validate(self._json("POST", _path("runs", run_id, "projections"), body=body))
+
+    def projection(self, run_id: str, method: str, n: int, seed: int = 0, v: str | None = None) -> Embedding:
+        """A projection the job computed; 404 while it is not computed."""
+        params = {"n": n, "seed": seed, "v": v}
+        return Embedding.model_validate(self._json("GET", _path("runs", run_id, "projections", method), params))
+
+    def neighbours(self, run_id: str, item: int, k: int = 10, n: int = 2000, seed: int = 0,
+                   v: str | None = None) -> Neighbours:
+        params = {"item": item, "k": k, "n": n, "seed": seed, "v": v}
+        return Neighbours.model_validate(self._json("GET", _path("runs", run_id, "neighbours"), params))
+
+    def search_items(self, dataset: str, where: Sequence[str], limit: int = 24, offset: int = 0) -> ItemSearch:
+        """Items whose factors/attributes match every ``name=value`` in ``where`` (422 naming a bad entry); the API
+        takes them as one comma-separated ``where``, as it takes every list."""
+        params = {"where": list(where), "limit": limit, "offset": offset}
+        return ItemSearch.model_validate(self._json("GET", _path("datasets", dataset, "items", "search"), params))
+
+    def create_item_set(self, run_id: str, name: str, items: Sequence[int]) -> ItemSet:
+        body = {"name": name, "items": list(items)}
+        return ItemSet.model_validate(self._json("POST", _path("runs", run_id, "item-sets"), body=body))
+
+    def item_sets(self, run_id: str) -> list[ItemSetSummary]:
+        rows = self._json("GET", _path("runs", run_id, "item-sets"))["sets"]
+        return [ItemSetSummary.model_validate(x) for x in rows]
+
+    def item_set(self, set_id: str) -> ItemSet:
+        return ItemSet.model_validate(self._json("GET", _path("item-sets", set_id)))
 
     def traversal(self, run_id: str, base: str, v: str | None = None) -> Traversal:
         """The numbers of a one-dim traversal around ``base``: its ``base_z`` is the base point's code."""
@@ -621,6 +737,12 @@ class ImageUrls:
 
     def item(self, dataset: str, index: int) -> str:
         return f"{self.base}{_path('datasets', dataset, 'items', f'{index}.png')}"
+
+    def sprites(self, dataset: str, n: int, seed: int, cell: int) -> str:
+        """The sprite sheets of a sample, with ``{page}`` where the page number goes: sheet p holds the thumbnails of
+        sample positions p*1024..p*1024+1023, 32 to a row, ``cell`` px each."""
+        query = urlencode({"n": n, "seed": seed, "cell": cell})
+        return f"{self.base}{_path('datasets', dataset, 'sprites')}/{{page}}.png?{query}"
 
     def manipulation(self, run_id: str, lens_id: str, params: Mapping[str, Any]) -> str:
         """``params``: the manipulation.png query (base, a, b, steps, span, v)."""

@@ -24,7 +24,8 @@ BASE_RE = re.compile(r"^(?:(item):([0-9]{1,9})|(prior):([0-9]{1,10})|(zero)|(typ
 STEPS = (3, 15, 9)  # min, max, default
 SPAN = (0.25, 5.0, 2.5)
 MAX_DIMS = 20  # rows in one traversal (x 15 steps stays under the backend's 400 cells)
-EMBED_N = (50, 5000, 500)
+EMBED_N = (50, 1_000_000, 500)  # items a view may show: beyond SYNC_N it is a projection job
+SYNC_N = 5000  # the backend's max_embedding_n: /embedding answers at once up to this many items
 # traversal span: prior sd (the prior's quantiles), sd at the base (posterior for an item, else prior), latent units
 SPAN_UNITS: tuple[str, ...] = ("prior", "sd", "abs")
 MAX_Z = 512
@@ -209,6 +210,14 @@ class PageState:
         return replace(self, v=v)  # type: ignore[type-var]
 
 
+PICK_RE = re.compile(r"^[\w .-]{1,64}=[\w .-]{1,64}(,[\w .-]{1,64}=[\w .-]{1,64}){0,15}$")
+
+
+def as_pick(text: str | None) -> str:
+    """"shape=heart,scale=3": up to 16 comma-separated factor=level pairs as given; "" when malformed."""
+    return text if text and PICK_RE.fullmatch(text) else ""
+
+
 @dataclass(frozen=True)
 class ExploreState(PageState):
     PATH: ClassVar[str] = "/explore"
@@ -221,6 +230,8 @@ class ExploreState(PageState):
     base: Base = field(default_factory=lambda: Base("typical"))
     z: tuple[float, ...] = ()  # the playground's latent vector; () = the base point
     unit: str = "prior"  # one of SPAN_UNITS
+    pick: str = ""  # the factor values the base item was chosen by, e.g. "shape=heart,scale=3" (as_pick)
+    find: str = ""  # the item search box's text, e.g. "label=3" (the backend reads it)
 
     @classmethod
     def from_query(cls, query: Query) -> ExploreState:
@@ -231,7 +242,8 @@ class ExploreState(PageState):
         return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
                    dims=as_dims(first(query, "dims")), steps=as_int(first(query, "steps"), *STEPS),
                    span=as_float(first(query, "span"), *SPAN), base=base, z=as_floats(first(query, "z")),
-                   unit=as_choice(first(query, "unit"), SPAN_UNITS, "prior" if base.kind == "typical" else "sd"))
+                   unit=as_choice(first(query, "unit"), SPAN_UNITS, "prior" if base.kind == "typical" else "sd"),
+                   pick=as_pick(first(query, "pick")), find=(first(query, "find") or "")[:MAX_SEARCH])
 
     def pairs(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in super().pairs() if (k, v) != ("unit", "sd")]  # links as they were before units
@@ -247,6 +259,9 @@ Estimator = Literal["mi_gaussian", "mi_monte_carlo"]
 ESTIMATORS: tuple[str, ...] = ("mi_gaussian", "mi_monte_carlo")
 
 
+MI_SOURCES: tuple[str, ...] = ("factors", "attributes")
+
+
 @dataclass(frozen=True)
 class FactorsState(PageState):
     PATH: ClassVar[str] = "/factors"
@@ -254,14 +269,33 @@ class FactorsState(PageState):
     run: str | None = None
     v: str | None = None
     est: str = "mi_gaussian"
+    source: str = ""  # the heatmap's columns: one of MI_SOURCES; "" = the dataset's factors, else its attributes
 
     @classmethod
     def from_query(cls, query: Query) -> FactorsState:
         return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
-                   est=as_choice(first(query, "est"), ESTIMATORS, "mi_gaussian"))
+                   est=as_choice(first(query, "est"), ESTIMATORS, "mi_gaussian"),
+                   source=as_choice(first(query, "source"), MI_SOURCES, ""))
 
 
-METHODS: tuple[str, ...] = ("pca", "mi")
+# the embedding's axes: PCA, the two most informative dims, two chosen dims (dim_x, dim_y), or a projection computed by
+# a job (t-SNE, UMAP); SCOPES: a sample of n items, or every item of the dataset (a job)
+METHODS: tuple[str, ...] = ("pca", "mi", "dims", "tsne", "umap")
+JOB_METHODS: tuple[str, ...] = ("tsne", "umap")
+SCOPES: tuple[str, ...] = ("sample", "all")
+SEL_RE = re.compile(r"^(box|lasso):(-?[0-9.e+-]+(?:,-?[0-9.e+-]+){3,399})$")  # a selection's outline, data units
+SET_RE = re.compile(r"^[\w-]{1,64}$")
+MAX_SEARCH = 100
+
+
+def as_selection(text: str | None) -> str:
+    """"box:x0,x1,y0,y1" or "lasso:x,y,x,y,..." (at least 3 vertices) as given; "" when malformed."""
+    match = SEL_RE.fullmatch(text or "")
+    if match is None:
+        return ""
+    values = as_floats(match.group(2))
+    even = len(values) % 2 == 0 and (len(values) == 4 if match.group(1) == "box" else len(values) >= 6)
+    return text if values and even and text else ""
 
 
 @dataclass(frozen=True)
@@ -271,16 +305,34 @@ class EmbeddingState(PageState):
     run: str | None = None
     v: str | None = None
     method: str = "pca"
+    dim_x: int = 0  # method "dims": the latent dims on the axes
+    dim_y: int = 1
+    scope: str = "sample"  # one of SCOPES
     n: int = EMBED_N[2]
+    seed: int = 0  # the sample's seed
     color: str = ""  # "factor:<name>" or "attribute:<name>"; "" = one colour
+    q: str = ""  # the search, e.g. "label=3" or "shape=heart, scale=3"
+    item: int | None = None  # the clicked point: its neighbours are shown
+    sel: str = ""  # the box or lasso selection (as_selection)
+    set: str | None = None  # the saved item set whose latent means are compared
 
     @classmethod
     def from_query(cls, query: Query) -> EmbeddingState:
-        color = first(query, "color") or ""
+        color, item, saved = first(query, "color") or "", first(query, "item"), first(query, "set")
         return cls(run=as_run(first(query, "run")), v=as_version(first(query, "v")),
                    method=as_choice(first(query, "method"), METHODS, "pca"),
-                   n=as_int(first(query, "n"), *EMBED_N),
-                   color=color if re.fullmatch(r"(factor|attribute):[\w .-]{1,64}", color) else "")
+                   dim_x=as_int(first(query, "dim_x"), 0, MAX_Z - 1, 0),
+                   dim_y=as_int(first(query, "dim_y"), 0, MAX_Z - 1, 1),
+                   scope=as_choice(first(query, "scope"), SCOPES, "sample"), n=as_int(first(query, "n"), *EMBED_N),
+                   seed=as_int(first(query, "seed"), 0, 2**32 - 1, 0),
+                   color=color if re.fullmatch(r"(factor|attribute):[\w .-]{1,64}", color) else "",
+                   q=(first(query, "q") or "")[:MAX_SEARCH], item=as_index(item, 10**9),
+                   sel=as_selection(first(query, "sel")), set=saved if saved and SET_RE.fullmatch(saved) else None)
+
+    @property
+    def by_job(self) -> bool:
+        """Whether the points come from a projection job (t-SNE, UMAP, every item, or more than SYNC_N)."""
+        return self.method in JOB_METHODS or self.scope == "all" or self.n > SYNC_N
 
 
 @dataclass(frozen=True)
@@ -303,7 +355,6 @@ class GroupsState(PageState):
 
 RUN_SORTS: tuple[str, ...] = ("newest", "oldest", "name", "mig", "val_loss")  # the runs list's orders
 RUN_STATUSES: tuple[str, ...] = ("ready", "training", "failed", "cancelled")
-MAX_SEARCH = 100
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,20 @@ metrics with the rows that differ first. Pure: runs in, figures and components o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
-from ..api_client import Run
+from ..api_client import Run, TrainLog
 from .figures import HISTORY_SERIES, base_layout, empty_figure
+from .live_curve import term_points
 from .tables import key_metrics, number
 
 SUMMARY_KEYS = ("family", "dataset", "version", "status")
+LOGGED = {"train_loss": "loss", "train_recon": "recon", "train_kl": "kl"}  # series -> its term in train_log.jsonl
 
 
 def run_label(run: Run) -> str:
@@ -22,14 +24,26 @@ def run_label(run: Run) -> str:
     return f"{run.run_id} @ {(run.version or '—')[:8]}"
 
 
-def compare_figure(runs: Sequence[Run], series: str) -> go.Figure:
-    """One line per run: ``series`` (a training history key, e.g. "val_loss") against the step."""
+def series_points(run: Run, series: str, log: TrainLog | None) -> tuple[list[int], list[float]]:
+    """(steps, values) of ``series``: every logged step from the run's training ``log`` when it logs the series'
+    term, else the validation passes' records in its history."""
+    term = LOGGED.get(series)
+    if log is not None and term in log.terms:
+        return term_points(log, term)
+    rows = [(r["step"], r[series]) for r in run.history or [] if "step" in r and r.get(series) is not None]
+    return [step for step, _ in rows], [value for _, value in rows]
+
+
+def compare_figure(runs: Sequence[Run], series: str, logs: Mapping[str, TrainLog] | None = None) -> go.Figure:
+    """One line per run: ``series`` (a training history key, e.g. "val_loss") against the step; a training term at
+    every logged step for the runs in ``logs`` (run id -> its whole training log)."""
     fig = go.Figure()
     for run in runs:
-        points = [(r["step"], r[series]) for r in run.history or [] if "step" in r and r.get(series) is not None]
-        if points:
-            fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], name=run_label(run),
-                            mode="lines+markers")
+        log = (logs or {}).get(run.run_id)
+        x, y = series_points(run, series, log)
+        if x:
+            fig.add_scatter(x=x, y=y, name=run_label(run), mode="lines" if log and LOGGED.get(series) in log.terms
+                            else "lines+markers")
     name = HISTORY_SERIES.get(series, series)
     if not fig.data:
         return empty_figure(f"no run has a recorded {name}")

@@ -126,21 +126,6 @@ def topk_figure(topk: Sequence[TopKRow] | None) -> go.Figure:
     return base_layout(fig, "Top-k reconstruction")
 
 
-def training_figure(history: Sequence[Mapping[str, Any]] | None) -> go.Figure:
-    """The loss terms recorded during training, against the step."""
-    rows = [r for r in history or [] if "step" in r]
-    series = [key for key in HISTORY_SERIES if any(key in r for r in rows)]
-    if not rows or not series:
-        return empty_figure("no training history")
-    fig = go.Figure()
-    for key in series:
-        points = [(r["step"], r[key]) for r in rows if r.get(key) is not None]
-        fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], name=HISTORY_SERIES[key],
-                        mode="lines+markers")
-    fig.update_layout(xaxis={"title": "step"}, yaxis={"title": "loss (nats per item)"})
-    return base_layout(fig, "Training curve", height=300)
-
-
 def colour_values(emb: Embedding, colour: str) -> tuple[str, list[float]] | None:
     """"factor:<name>" / "attribute:<name>" -> (name, values per point), or None (one colour)."""
     kind, _, name = colour.partition(":")
@@ -185,7 +170,7 @@ def embedding_traces(emb: Embedding, coloured: tuple[str, list[float]] | None) -
 
 def point_hover(value: str = "") -> str:
     """An embedding point's hover: its item, the value its colour stands for, what a click does."""
-    return f"item %{{customdata}}<br>{value + '<br>' if value else ''}click: traverse from here<extra></extra>"
+    return f"item %{{customdata}}<br>{value + '<br>' if value else ''}click: its neighbours<extra></extra>"
 
 
 def embedding_figure(emb: Embedding, colour: str = "") -> go.Figure:

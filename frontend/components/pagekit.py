@@ -21,6 +21,7 @@ from ..api_client import BackendClient, BackendError, Dataset, Job, Run, RunSumm
 from ..state import PageState
 from .controls import pick_run, run_options
 from .feedback import create_error_alert, create_message, create_no_run_note, create_version_banner
+from .queue import queue_text
 from .shell import CURRENT_RUN
 
 WATCH_MS = 5000  # how often a page re-reads a job it shows while that job is unfinished
@@ -107,11 +108,11 @@ def active_jobs(client: BackendClient) -> dict[str, dict[str, Job]]:
 
 
 def progress_view(job: Job) -> tuple[int, str, str]:
-    """(percent, bar label, status line) of a job; a queued one says how many jobs come first."""
+    """(percent, bar label, status line) of a job; a queued one says how many jobs come first and when it should
+    start (``queue_text``)."""
     percent = round(100 * max(0.0, min(1.0, job.progress)))
-    if job.state == "queued" and job.jobs_ahead:
-        ahead = f"{job.jobs_ahead} job{'s' if job.jobs_ahead > 1 else ''}"
-        return percent, f"{percent}%", f"queued: {ahead} ahead (the worker runs jobs one at a time, oldest first)"
+    if job.state == "queued":
+        return percent, f"{percent}%", queue_text(job) or job.state
     said = job.message and job.message != job.state  # a queued job's message is just "queued"
     return percent, f"{percent}%", f"{job.state}: {job.message}" if said else job.state
 

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from ..api_client import Job, Measured, MetricResult, MetricsFile, RunSummary, TopGroups
 from ..state import EmbeddingState, ExploreState, FactorsState, GroupsState
+from .queue import queue_text, shown_status
 
 KEY_METRICS = ("val loss (nats)", "IW-ELBO (nats)", "MIG (dlib)", "MI total (nats, Gaussian)")
 
@@ -129,7 +130,7 @@ def training_text(job: Job | None) -> str:
     if job is None:
         return "training…"
     if job.state == "queued":
-        return "queued"
+        return queue_text(job) or job.state
     return f"training {round(100 * job.progress)}%" + (f" · {job.message}" if job.message else "")
 
 
@@ -138,7 +139,8 @@ def stopped_text(run: RunSummary) -> str:
     return f"training {run.status}" + (f": {run.error}" if run.error and run.status == "failed" else "")
 
 
-STATUS_COLOURS = {"ready": "success", "training": "warning", "failed": "danger", "cancelled": "secondary"}
+STATUS_COLOURS = {"ready": "success", "training": "warning", "queued": "info", "failed": "danger",
+                  "cancelled": "secondary"}
 
 
 def compare_box(run_id: str, ticked: bool) -> dbc.Checkbox:
@@ -159,7 +161,9 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsF
         values = key_metrics(metrics.get(run.run_id))
         button = dbc.Button(run.run_id, id={"type": "run-select", "run": run.run_id}, color="link", size="sm",
                             className="p-0 fs-run-link", n_clicks=0)
-        status = dbc.Badge(run.status, color=STATUS_COLOURS.get(run.status, "secondary"))
+        shown = shown_status(run, (jobs or {}).get(run.run_id))
+        colour = STATUS_COLOURS.get(shown, "secondary")  # dark text on the light ones (contrast, axe)
+        status = dbc.Badge(shown, color=colour, text_color="dark" if colour in ("warning", "info") else None)
         data: dict[str, Any] = {"data-run": run.run_id}  # Dash takes hyphenated attributes through **kwargs
         rows.append(html.Tr([html.Td(compare_box(run.run_id, run.run_id in compared)), html.Td(button),
                              html.Td(run.family), html.Td(run.dataset),

@@ -12,11 +12,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, Run
-from frontend.components.compare import compare_figure, create_compare_table
+from frontend.api_client import BackendClient, BackendError, Run, TrainLog
+from frontend.components.compare import LOGGED, compare_figure, create_compare_table
 from frontend.components.controls import create_field
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, HISTORY_SERIES, empty_figure
+from frontend.components.live_curve import PAGE
 from frontend.components.pagekit import create_share_box, link_note, register_url_sync
 from frontend.state import MAX_COMPARE, SERIES, CompareState, as_pinned_runs, unpin
 
@@ -74,6 +75,22 @@ def load_runs(client: BackendClient, tokens: Sequence[str]) -> tuple[list[Run], 
     return runs, alerts
 
 
+def whole_logs(client: BackendClient, runs: Sequence[Run]) -> dict[str, TrainLog]:
+    """Run id -> its training log (every logged step), for the runs shown at their current version whose log fits
+    one answer; the others' curves come from their history (a kept older version's log is gone)."""
+    logs = {}
+    for run in runs:
+        if run.latest_version not in (None, run.version):
+            continue
+        try:
+            log = client.train_log(run.run_id, 0, PAGE)
+        except BackendError:
+            continue  # the history still draws this run's curve
+        if not log.more:
+            logs[run.run_id] = log
+    return logs
+
+
 @callback(Output("compare-graph", "figure"), Output("compare-table-wrap", "children"),
           Output("compare-alerts", "children"), Output("compare-query", "data"), Input("compare-runs", "value"),
           Input("compare-series", "value"))
@@ -87,8 +104,10 @@ def compare(chosen: list[str] | None, series: str) -> tuple[Any, ...]:
     if len(tokens) < 2:
         hint = "Choose two or more runs to compare (or tick them in the runs list)."
         return empty_figure(hint), html.P(hint, className="text-muted"), None, query
-    runs, alerts = load_runs(context.client(), tokens)
-    return compare_figure(runs, series), create_compare_table(runs), alerts or None, query
+    client = context.client()
+    runs, alerts = load_runs(client, tokens)
+    logs = whole_logs(client, runs) if series in LOGGED else {}
+    return compare_figure(runs, series, logs), create_compare_table(runs), alerts or None, query
 
 
 register_url_sync("compare")

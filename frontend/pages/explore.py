@@ -39,6 +39,7 @@ from frontend.components.controls import (
 )
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import UNUSED_MI
+from frontend.components.item_picker import THUMB_KINDS, clicked_item, create_item_picker, neighbours_view
 from frontend.components.pagekit import (
     create_share_box,
     link_note,
@@ -190,10 +191,11 @@ def download_href(state: ExploreState) -> str:
 
 
 def explore_state(run: Mapping[str, Any], dims: Sequence[int], steps: int, span: float, base: Base,
-                  z: Sequence[float], unit: str = "sd") -> ExploreState:
+                  z: Sequence[float], unit: str = "sd", pick: str = "", find: str = "") -> ExploreState:
     k = run["latent_dim"]
     return ExploreState(run=run["run_id"], v=run["version"], dims=tuple(dims), steps=steps, span=span, base=base,
-                        z=tuple(round(float(x), 2) for x in z) if len(z) == k else (), unit=unit)
+                        z=tuple(round(float(x), 2) for x in z) if len(z) == k else (), unit=unit, pick=pick,
+                        find=find)
 
 
 def base_code(client: BackendClient, run: Mapping[str, Any], base: Base) -> list[float]:
@@ -227,7 +229,8 @@ def controls(state: ExploreState) -> html.Div:
             dbc.Col(create_field("Prior seed", dbc.Input(id="explore-base-seed", type="number", min=0, step=1,
                                                          value=state.base.seed, debounce=True), "explore-base-seed")),
         ]),
-        html.Div([dbc.Label("Pick a base item", className="fs-label"), gallery_nav,
+        create_item_picker(state.pick, state.find),
+        html.Div([dbc.Label("Browse the items", className="fs-label"), gallery_nav,
                   html.Div(id="explore-gallery", className="fs-gallery")]),
     ], className="fs-controls")
 
@@ -431,13 +434,14 @@ def decoded(z: list[float], run: Mapping[str, Any] | None) -> str | None:
 @callback(Output("explore-query", "data"), Input("explore-run", "data"), Input("explore-dims", "value"),
           Input("explore-steps", "value"), Input("explore-span", "value"), Input("explore-base-kind", "value"),
           Input("explore-base-index", "value"), Input("explore-base-seed", "value"), Input(Z, "value"),
-          Input("explore-interval", "disabled"), Input("explore-span-unit", "value"))
+          Input("explore-interval", "disabled"), Input("explore-span-unit", "value"), Input("explore-pick", "data"),
+          Input("explore-find", "value"))
 def query(run: Mapping[str, Any] | None, dims: list[int] | None, steps: int, span: float, kind: str, index: Any,
-          seed: Any, z: list[float], paused: bool, unit: str) -> str:
+          seed: Any, z: list[float], paused: bool, unit: str, pick: str | None, find: str | None) -> str:
     base = Base.of(kind, index, seed)
     if not run or not paused or base_problem(run, base):  # no URL writes per animation frame, nor for a bad base
         raise PreventUpdate
-    return explore_state(run, dims or [], steps, span, base, z, unit).to_query()
+    return explore_state(run, dims or [], steps, span, base, z, unit, pick or "", find or "").to_query()
 
 
 register_url_sync("explore")
@@ -462,11 +466,22 @@ def gallery(run: Mapping[str, Any] | None, _prev: Any, _next: Any, index: Any, k
 
 
 @callback(Output("explore-base-kind", "value"), Output("explore-base-index", "value"),
-          Input({"type": "gallery-item", "index": ALL}, "n_clicks"), prevent_initial_call=True)
-def pick_item(clicks: list[int | None]) -> tuple[str, int]:
-    if not any(clicks) or not isinstance(ctx.triggered_id, Mapping):
+          *(Input({"type": kind, "index": ALL}, "n_clicks") for kind in THUMB_KINDS), prevent_initial_call=True)
+def pick_item(*clicks: list[int | None]) -> tuple[str, int]:
+    """A thumbnail clicked (the gallery, a search's or the neighbours') makes its item the base."""
+    if not any(any(group) for group in clicks):
         raise PreventUpdate
-    return "item", int(ctx.triggered_id["index"])
+    return "item", clicked_item()
+
+
+@callback(Output("explore-neighbours", "children"), Output("explore-neighbours-note", "children"),
+          Input("explore-run", "data"), Input("explore-base-kind", "value"), Input("explore-base-index", "value"))
+def neighbours(run: Mapping[str, Any] | None, kind: str, index: Any) -> tuple[Any, ...]:
+    if not run:
+        raise PreventUpdate
+    drawn = Base.of(kind, index, 0).resolved(typical_index(run))
+    item = drawn.index if drawn.kind == "item" and not base_problem(run, drawn) else None
+    return neighbours_view(context.client(), context.images(), run, item)
 
 
 @callback(Output(Z, "value", allow_duplicate=True), Output(Z, "min"), Output(Z, "max"), Output(Z, "marks"),

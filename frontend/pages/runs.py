@@ -17,8 +17,19 @@ from frontend import context
 from frontend.api_client import BackendClient, BackendError, Family, Job, MetricsFile, RunSummary
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field
 from frontend.components.feedback import create_error_alert, create_message
-from frontend.components.figures import GRAPH_CONFIG, training_figure
 from frontend.components.forms import RUN_ID_FIELD, check_run_id, form_values, problem_fields, refusal
+from frontend.components.live_curve import (
+    PAGE,
+    Cursor,
+    advance,
+    create_live_curve,
+    extension,
+    live_figure,
+    live_id,
+    new_cursor,
+    progress_note,
+    term_options,
+)
 from frontend.components.pagekit import (
     WATCH_MS,
     active_jobs,
@@ -28,6 +39,7 @@ from frontend.components.pagekit import (
     progress_view,
     register_url_sync,
 )
+from frontend.components.queue import queue_text, shown_status
 from frontend.components.runs_list import SORT_LABELS, select_runs
 from frontend.components.tables import create_config_table, create_metrics_table, create_runs_table, run_links
 from frontend.state import MAX_COMPARE, MAX_SEARCH, RUN_SORTS, RUN_STATUSES, CompareState, RunsState
@@ -121,8 +133,8 @@ def layout(**query: Any) -> html.Div:
         dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
         dcc.ConfirmDialog(id="runs-delete-confirm"),
         html.Div(id="runs-action-alert", className="mt-2"),
-        dbc.Row([dbc.Col(html.Div(id="runs-card"), xs=12, xl=7), dbc.Col(train_form(state), xs=12, xl=5)],
-                className="mt-3"),
+        dbc.Row([dbc.Col([html.Div(id="runs-card"), html.Div(id="runs-live")], xs=12, xl=7),
+                  dbc.Col(train_form(state), xs=12, xl=5)], className="mt-3"),
     ], className="fs-page", id="runs-page")
 
 
@@ -180,23 +192,24 @@ def runs_table(client: BackendClient, selected: str | None, view: RunsState | No
     same jobs. ``view``: the list's search, status filter and sort; ``compared``: the ticked runs."""
     active = active_jobs(client)
     evaluating = {run_id: job.model_dump() for run_id, job in active.get("evaluate", {}).items()}
-    store = {"jobs": evaluating, "at": time.time()}  # a new value each time, so the card always follows
+    training = {run_id: job.model_dump() for run_id, job in active.get("train", {}).items()}
+    store = {"jobs": evaluating, "train": training, "at": time.time()}  # a new value each time: the card follows
     try:
         runs = client.runs()
     except BackendError as err:
         return None, create_error_alert(err, "list the runs"), True, store
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store
-    training = any(r.status == "training" for r in runs)
+    trains = any(r.status == "training" for r in runs)
     view = view or RunsState()
     metrics = metrics_by_run(client, runs)
     shown = select_runs(runs, metrics, view.q, view.status, view.sort)
     if not shown:
         hidden = html.P(f"None of the {len(runs)} runs matches the search and status filter: clear them to see all.",
                         className="text-muted")
-        return hidden, no_worker_note(client, active), not (training or evaluating), store
+        return hidden, no_worker_note(client, active), not (trains or evaluating), store
     table = create_runs_table(shown, metrics, selected, active.get("train", {}), compared)
-    return table, no_worker_note(client, active), not (training or evaluating), store
+    return table, no_worker_note(client, active), not (trains or evaluating), store
 
 
 def no_worker_note(client: BackendClient, active: Mapping[str, Mapping[str, Job]]) -> Any:
@@ -221,11 +234,15 @@ def select(clicks: list[int | None]) -> str:
 def card(evaluating: Mapping[str, Any] | None, selected: str | None) -> Any:
     """Redrawn after each refresh of the table (which follows the selection too), from the jobs it read."""
     job = ((evaluating or {}).get("jobs") or {}).get(selected or "")
-    return run_card(context.client(), selected, Job.model_validate(job) if job else None)
+    training = ((evaluating or {}).get("train") or {}).get(selected or "")
+    return run_card(context.client(), selected, Job.model_validate(job) if job else None,
+                    Job.model_validate(training) if training else None)
 
 
-def run_card(client: BackendClient, run_id: str | None, evaluating: Job | None = None) -> Any:
-    """The run's card; ``evaluating``: its metrics job while that is queued or running."""
+def run_card(client: BackendClient, run_id: str | None, evaluating: Job | None = None,
+             training: Job | None = None) -> Any:
+    """The run's card; ``evaluating``: its metrics job while that is queued or running; ``training``: its training
+    job while that is queued or running (a queued one says how long it waits)."""
     if not run_id:
         return dbc.Card(dbc.CardBody("Click a run's name to see its config, training curve and metrics.",
                                      className="text-muted"), className="mb-3")
@@ -233,15 +250,17 @@ def run_card(client: BackendClient, run_id: str | None, evaluating: Job | None =
         run = client.run(run_id)
     except BackendError as err:
         return create_error_alert(err, f"load run {run_id}")
+    status, queued = shown_status(run, training), queue_text(training) if training else None
     header = [html.Span(run.run_id, className="fw-semibold me-2"),
-              html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {run.status}",
+              html.Span(f"{run.family} on {run.dataset} · version {run.version or '—'} · {status}",
                         className="text-muted small me-auto"), *run_actions(run, evaluating is not None)]
     return dbc.Card([
-        dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2"),
+        # white behind the outline buttons: on the header's grey their text falls short of 4.5:1 (axe)
+        dbc.CardHeader(header, className="d-flex flex-wrap align-items-center gap-2 bg-white"),
         dbc.CardBody([
             evaluation_status(evaluating),
-            run_links(run),
-            dcc.Graph(figure=training_figure(run.history), config=GRAPH_CONFIG, id="runs-curve"),
+            html.Div(queued, id="runs-queued", className="small mb-2", **POLITE) if queued else None,
+            run_links(run, None if queued else training),  # a running job's progress (a waiting one is said above)
             dbc.Row([dbc.Col([html.H2("Config", className="h6"), create_config_table(run.config),
                              html.H2("Training", className="h6"), create_config_table(run.train)], md=5),
                      dbc.Col([html.H2("Metrics", className="h6"), create_metrics_table(run.metrics)], md=7)]),
@@ -264,7 +283,7 @@ def run_actions(run: RunSummary, evaluating: bool = False) -> list[Any]:
     it), (re)compute its metrics (not twice at once), delete it."""
     buttons = []
     if run.status == "training" and run.job_id:
-        buttons.append(dbc.Button("Cancel training", id="runs-cancel", size="sm", color="warning", outline=True))
+        buttons.append(dbc.Button("Cancel training", id="runs-cancel", size="sm", color="dark", outline=True))
     if run.status in ("cancelled", "failed") or (run.status == "training" and not run.job_id):
         buttons.append(dbc.Button("Resume training", id="runs-resume", size="sm", color="primary", outline=True))
     if run.status == "ready":
@@ -342,6 +361,42 @@ def run_action(client: BackendClient, run_id: str, action: str) -> Any:
                               "the run's card, and the Metrics table fills in when it is done.", "info")
     except BackendError as err:
         return create_error_alert(err, f"{'cancel the training of' if action == 'cancel' else 'evaluate'} {run_id}")
+
+
+# -- the live training curve -----------------------------------------------------------------------------
+
+@callback(Output("runs-live", "children"), Input("runs-selected", "data"), Input("runs-refresh", "data"))
+def live_card(selected: str | None, refresh: int | None) -> Any:
+    """The open run's curve, drawn anew when another run is opened or a run is started, resumed or deleted."""
+    return create_live_curve(selected, f"{selected}:{refresh or 0}") if selected else None
+
+
+@callback(Output(live_id("curve", MATCH), "figure"), Output(live_id("curve", MATCH), "extendData"),
+          Output(live_id("cursor", MATCH), "data"), Output(live_id("poll", MATCH), "disabled"),
+          Output(live_id("terms", MATCH), "options"), Output(live_id("note", MATCH), "children"),
+          Input(live_id("poll", MATCH), "n_intervals"), Input(live_id("terms", MATCH), "value"),
+          State(live_id("cursor", MATCH), "data"))
+def live(_tick: int, terms: list[str] | None, cursor: Cursor) -> tuple[Any, ...]:
+    return live_update(context.client(), cursor, terms or [])
+
+
+def live_update(client: BackendClient, cursor: Cursor, terms: Sequence[str]) -> tuple[Any, ...]:
+    """One poll of the curve: (figure, extendData, cursor, poll disabled, term options, note). The whole figure
+    when none is drawn or other terms are asked for; else only the steps logged since the last poll travel. The
+    poll stops once the log has ended (trained, failed or cancelled) or the run is gone."""
+    keep = dash.no_update
+    redraw = not cursor["drawn"] or list(terms) != cursor["shown"]
+    start = new_cursor(cursor["run_id"], terms) if redraw else cursor
+    try:
+        log = client.train_log(start["run_id"], start["after"], PAGE)
+    except BackendError as err:
+        alert = create_error_alert(err, f"follow the training of {cursor['run_id']}")
+        return keep, keep, cursor, err.status == 404, keep, alert
+    moved = advance(start, log)
+    options = term_options(moved["terms"]) if moved["terms"] != cursor["terms"] else keep
+    figure = live_figure(log, moved["shown"]) if redraw else keep
+    extended = keep if redraw else (extension(log, start) or keep)
+    return figure, extended, moved, moved["done"], options, progress_note(moved, log)
 
 
 # -- the training form -----------------------------------------------------------------------------------

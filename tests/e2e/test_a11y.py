@@ -18,10 +18,13 @@ BLOCKING = ("serious", "critical")
 # page: (path, a selector that is there once the page has drawn what it shows)
 PAGES = {
     "runs": ("/", "#runs-table-wrap table tbody tr"),
+    "run-card": (f"/?run={RUN}", ".fs-live-curve .js-plotly-plot .scatterlayer .trace"),  # card + training curve
     "explore": (f"/explore?run={RUN}&dims=0,1&steps=5", "#explore-traversal[src]"),
     "factors": (f"/factors?run={RUN}", "#factors-bars .barlayer .point"),
     "groups": (f"/groups?run={GROUPED_RUN}", "#groups-heatmap g.hm"),
     "embedding": (f"/embedding?run={RUN}&n=200", "#embedding-graph .js-plotly-plot .main-svg"),
+    # a clicked point's neighbours, a search's matches and a box selection (the set's panel)
+    "embedding-point": (f"/embedding?run={RUN}&n=200&item=0&q=label%3D3&sel=box:-9,9,-9,9", "#embedding-explore-link"),
     "lens": (f"/lens?run={RUN}", "#lens-select"),
     "labelling": ("/label", "#_pages_content form, #_pages_content select, #_pages_content .card"),
     "signin": ("/signin", "#signin-token, #signout-submit"),

@@ -220,13 +220,13 @@ def test_factors_shows_k_bars_and_a_click_opens_explore(stack: Stack, page: Any,
     assert image["height"] == CELL + 2 * GAP and controls(page)["rows"] == [f"z{dim}"]
 
 
-def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any, shot: Any) -> None:
+def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any) -> None:
+    """A click opens the point's panel (tests/e2e/test_projector_e2e.py); its link traverses from the item."""
     page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=factor:label")  # ten digits: a trace each
     page.wait_for_function("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
         return gd && gd.data && gd.data.length === 10 && gd.data.reduce((n, t) => n + t.x.length, 0) === 200; }""")
     assert page.evaluate("""() => document.querySelector('#embedding-graph .js-plotly-plot').data.every(
         t => t.type === 'scattergl')""")
-    shot(page, "embedding")
     point = page.evaluate("""() => {
         const gd = document.querySelector('#embedding-graph .js-plotly-plot');
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
@@ -235,6 +235,7 @@ def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any, shot:
     }""")
     page.mouse.move(point["x"], point["y"])
     page.mouse.click(point["x"], point["y"])
+    page.locator("#embedding-explore-link").click()
     url = wait_url(page, "/explore?", "base=item:")
     item = int(re.search(r"base=item:(\d+)", url).group(1))
     assert item in point["items"]
@@ -398,17 +399,20 @@ def test_the_run_card_cancels_training_computes_metrics_and_deletes(stack: Stack
     assert httpx.get(f"{api}/jobs/{job_id}").json()["kind"] == "evaluate"
     # Factors follows a metrics job: queued behind a training job, run, then its new report in place
     wait_job(api, job_id, "succeeded")
-    blocker = httpx.post(f"{api}/runs", json={"family": "vae", "dataset": "digits", "config": {"hidden": [16]},
-                                              "train": {"steps": 1_000_000}}).json()
+    blockers = [httpx.post(f"{api}/runs", json={"family": "vae", "dataset": "digits", "config": {"hidden": [16]},
+                                                "train": {"steps": 1_000_000}}).json()
+                for _ in range(2)]  # one per worker slot
     queued = httpx.post(f"{api}/runs/{RUN}/metrics", headers=WRITE).json()
     page.goto(f"{stack.ui_url}/factors?run={RUN}")
     page.evaluate("() => { window.fsSameDocument = true; }")
     metrics = page.locator("#factors-metrics")
-    metrics.filter(has_text="being computed (0% · queued: 1 job ahead").wait_for()
-    assert httpx.delete(stack.api_url + blocker["job_url"], headers=WRITE).status_code == 200
+    metrics.filter(has_text="being computed (0% · queued — 2 jobs ahead").wait_for()
+    for blocker in blockers:
+        assert httpx.delete(stack.api_url + blocker["job_url"], headers=WRITE).status_code == 200
     page.wait_for_function("() => !document.querySelector('#factors-metrics').innerText.includes('being computed')",
                            timeout=120_000)
     assert httpx.get(stack.api_url + queued["job_url"]).json()["state"] == "succeeded"
     assert metrics.locator("#metrics-table").is_visible() and page.evaluate("() => window.fsSameDocument === true")
-    wait_job(api, blocker["job_id"], "cancelled")
-    assert httpx.delete(f"{api}/runs/{blocker['run_id']}", headers=WRITE).status_code == 204
+    for blocker in blockers:
+        wait_job(api, blocker["job_id"], "cancelled")
+        assert httpx.delete(f"{api}/runs/{blocker['run_id']}", headers=WRITE).status_code == 204

@@ -63,19 +63,34 @@ DETAIL: dict[str, Any] = {
     "history": [{"step": 50, "train_loss": 37.3, "val_loss": 36.4, "train_kl": 0.97},
                 {"step": 100, "train_loss": 31.8, "val_loss": 31.2, "train_kl": 1.61}],
 }
+TRAIN_LOG: dict[str, Any] = {  # GET /runs/tiny/log: its 100 steps, logged every 50 here
+    "run_id": "tiny", "status": "ready", "done": True, "total_steps": 100, "eval_every": 50, "after": 0,
+    "last_step": 100, "more": False, "step": [50, 100], "time": [1764736800.5, 1764736801.25],
+    "val_loss": [36.4, 31.2], "terms": {"loss": [37.3, 31.8], "recon": [36.3, 30.2], "kl": [0.97, 1.61]},
+}
 EMBEDDING: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "method": "pca", "axes": ["PC1", "PC2"],
     "explained_variance": [0.64, 0.34], "index": [484, 553, 917], "x": [0.23, -0.16, 0.18], "y": [-0.04, -0.27, 0.13],
     "factors": {"label": [3, 9, 2]}, "attributes": {"label": [3.0, 9.0, 2.0], "thickness": [1.7, 1.74, 1.67]},
 }
 FACTOR_MI: dict[str, Any] = {  # the report's MIG matrix below, normalised by H(label) = 2.3: z3 knows the digit
-    "run_id": "tiny", "version": VERSION, "n_items": 1797, "seed": 0, "n_bins": 20, "factors": ["label"],
+    "run_id": "tiny", "version": VERSION, "n_items": 1797, "seed": 0, "n_bins": 20, "source": "factors",
+    "sources": ["factors", "attributes"], "binning": "20 equal-width bins", "factors": ["label"], "kinds": ["factor"],
     "dims": [0, 1, 2, 3], "mutual_info": [[0.01], [0.02], [0.024], [0.3]], "entropy": [2.3],
     "normalised": [[0.0043], [0.0087], [0.0104], [0.1304]], "best_dim": [3], "gap": [0.12], "mig": 0.12}
 TYPICAL: dict[str, Any] = {
     "run_id": "tiny", "version": VERSION, "index": 42, "factors": {"label": 4}, "factor_sizes": {"label": 10},
     "rule": "the item nearest the middle value of every factor, then nearest the mean code", "n_items": 1797,
     "seed": 0}
+NEIGHBOURS: dict[str, Any] = {"run_id": "tiny", "version": VERSION, "item": 3, "n": 100, "seed": 0,
+                              "neighbours": [{"item": 17, "distance": 0.25}, {"item": 5, "distance": 0.5}]}
+ITEM_SET: dict[str, Any] = {  # run tiny's one saved set, as GET /item-sets/s1 answers it
+    "set_id": "s1", "run_id": "tiny", "name": "two sevens", "n_items": 2, "created_by": None,
+    "created_at": "2026-12-03T05:00:00+00:00", "set_url": "/api/v1/item-sets/s1", "items": [1, 2], "version": VERSION,
+    "mean_code": [0.1, -0.2, 0.0, 1.5], "baseline_code": [0.0, 0.05, -0.1, 0.2], "baseline_n": 500}
+ITEM_SEARCH: dict[str, Any] = {"dataset": "glyphs", "total": 125, "offset": 1, "items": [4381, 4386, 4391],
+                               "where": {"digit": 7, "rotation": 1}}
+SET_SUMMARY = {"set_id", "run_id", "name", "n_items", "created_by", "created_at", "set_url"}
 FAMILIES: dict[str, Any] = {"families": [{
     "name": "vae", "summary": "beta-VAE", "capabilities": ["traversal"],
     "config_schema": {"type": "object", "title": "VAEConfig", "properties": {
@@ -185,8 +200,12 @@ class FakeBackend:
         return {"/runs": {"runs": self.runs}, "/families": FAMILIES, "/datasets": DATASETS,
                 "/runs/tiny": DETAIL, "/runs/tiny/factors": FACTORS, "/runs/tiny/embedding": EMBEDDING,
                 "/runs/tiny/metrics": {"run_id": "tiny", "version": VERSION, "metrics": METRICS},
-                "/runs/tiny/traversal": TRAVERSAL, "/health": HEALTH, "/auth/whoami": WHOAMI_OPEN,
+                "/runs/tiny/traversal": TRAVERSAL, "/runs/tiny/log": TRAIN_LOG, "/health": HEALTH,
+                "/auth/whoami": WHOAMI_OPEN,
                 "/runs/tiny/factor-mi": FACTOR_MI, "/runs/tiny/typical-item": TYPICAL,
+                "/runs/tiny/neighbours": NEIGHBOURS, "/datasets/glyphs/items/search": ITEM_SEARCH,
+                "/runs/tiny/projections/pca": EMBEDDING, "/item-sets/s1": ITEM_SET,
+                "/runs/tiny/item-sets": {"sets": [{k: v for k, v in ITEM_SET.items() if k in SET_SUMMARY}]},
                 "/runs/grouped/factor-mi": {**FACTOR_MI, "run_id": "grouped"},
                 "/runs/grouped/typical-item": {**TYPICAL, "run_id": "grouped"},
                 "/ready": {"status": "ready", "checks": {"runs": True}, "workers": self.workers},
@@ -204,6 +223,10 @@ class FakeBackend:
             return self.create(body)
         if method == "POST" and path == "/runs/tiny/lenses":
             return self.create_lens(body)
+        if method == "POST" and path == "/runs/tiny/projections":
+            return self.accept("pj1", "projection", "tiny")
+        if method == "POST" and path == "/runs/tiny/item-sets":
+            return httpx.Response(201, json={k: v for k, v in ITEM_SET.items() if k in SET_SUMMARY | {"items"}})
         if path.startswith("/jobs"):
             return self.job_route(method, path.removeprefix("/jobs").lstrip("/"), params)
         if method == "POST" and path == "/runs/tiny/metrics":
@@ -216,7 +239,8 @@ class FakeBackend:
         if method == "GET" and path == "/runs/tiny/groups/heatmap":
             return problem(409, "Conflict", "run 'tiny' (family vae) has no output groups; expected a run of a "
                            "family with group structure (oi_vae)", type="tag:factorscope.dev,2025:problems/no-groups")
-        if method == "GET" and path.endswith(".png") and path.startswith(("/runs/tiny/", "/datasets/digits/items/")):
+        if method == "GET" and path.endswith(".png") and path.startswith(("/runs/tiny/", "/datasets/digits/items/",
+                                                                          "/datasets/digits/sprites/")):
             return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
         return problem(404, "Not Found", f"no run or route {path!r}; expected one of the ids listed by GET /runs")
 

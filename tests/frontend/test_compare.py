@@ -12,7 +12,7 @@ from component_text import text_of
 from dash import Dash
 from fake_backend import DETAIL, METRICS, RUN
 
-from frontend.api_client import BackendClient, MetricsFile, Run, RunSummary
+from frontend.api_client import BackendClient, MetricsFile, Run, RunSummary, TrainLog
 from frontend.components.compare import compare_figure, compare_rows, create_compare_table
 from frontend.components.runs_list import select_runs
 from frontend.state import MAX_COMPARE, CompareState, RunsState, as_pinned_runs, unpin
@@ -93,6 +93,17 @@ def test_the_curves_overlay_one_line_per_run() -> None:
     assert list(fig.data[1].y) == [40.0, 35.5] and fig.layout.yaxis.title.text == "validation loss (nats per item)"
     assert "no run has a recorded train recon" in str(compare_figure(two_runs(), "train_recon").layout.annotations)
 
+
+
+def test_a_training_term_is_drawn_at_every_logged_step_where_the_log_is_given() -> None:
+    log = TrainLog(run_id="tiny", status="ready", done=True, step=[10, 20, 30], val_loss=[None] * 3,
+                   time=[None] * 3, terms={"loss": [9.0, 8.0, 7.5], "kl": [1.0, 1.2, 1.3]})
+    runs = [{**DETAIL, "history": [{"step": 30, "val_loss": 8.0, "train_loss": 7.5}]}, {**DETAIL, "run_id": "b",
+            "history": [{"step": 30, "val_loss": 9.0, "train_loss": 8.5}]}]
+    fig = compare_figure([Run.model_validate(r) for r in runs], "train_loss", {"tiny": log})
+    assert list(fig.data[0].x) == [10, 20, 30] and fig.data[0].mode == "lines"  # the log: every logged step
+    assert list(fig.data[1].x) == [30] and fig.data[1].mode == "lines+markers"  # no log given: its history
+    assert list(compare_figure([Run.model_validate(runs[0])], "val_loss", {"tiny": log}).data[0].y) == [8.0]
 
 @pytest.fixture(scope="module")
 def page(app: Dash) -> ModuleType:

@@ -87,6 +87,13 @@ CALLS: dict[str, Callable[[Scenario], Any]] = {
                                                                         base=Base()).image_params()),
     "factor_mi": lambda s: s.client.factor_mi(RUN, s.version(RUN)),
     "typical_item": lambda s: s.client.typical_item(RUN, s.version(RUN)),
+    "neighbours": lambda s: s.client.neighbours(RUN, 3, 5, 100, 0, s.version(RUN)),
+    "search_items": lambda s: s.client.search_items("glyphs", ["digit=7", "rotation=1"], limit=3, offset=1),
+    "request_projection": lambda s: s.client.request_projection(RUN, "pca", 60, 0, s.version(RUN)),
+    "projection": lambda s: s.client.projection(RUN, "pca", 60, 0, s.version(RUN)),  # computed in train_and_evaluate
+    "create_item_set": lambda s: s.client.create_item_set(RUN, "contract set", [1, 2, 3]),
+    "item_sets": lambda s: s.client.item_sets(RUN),
+    "item_set": lambda s: s.client.item_set(s.results["create_item_set"].set_id),
     "fetch": lambda s: s.client.fetch(f"{API}/datasets/digits/items/3.png"),
     "create_run": lambda s: s.client.create_run("vae", "digits", {"latent_dim": 2, "hidden": [8]}, {"steps": 5},
                                                 run_id=MADE),
@@ -95,6 +102,7 @@ CALLS: dict[str, Callable[[Scenario], Any]] = {
     "cancel_job": lambda s: s.client.cancel_job(s.job_made()),
     "resume_run": lambda s: s.client.resume_run(MADE),
     "evaluate": lambda s: s.client.evaluate(RUN),
+    "train_log": lambda s: s.client.train_log(RUN, after=0, limit=5),
     "delete_run": lambda s: s.client.delete_run(MADE),
     "attributes": lambda s: s.client.attributes("digits"),
     "lenses": lambda s: s.client.lenses(RUN),
@@ -109,6 +117,7 @@ URLS: dict[str, Callable[[ImageUrls, Scenario], str]] = {
     "reconstruct": lambda images, s: images.reconstruct(RUN, [3], s.version(RUN)),
     "decode": lambda images, s: images.decode(RUN, [0.5, 0.0, -1.0, 0.25], s.version(RUN)),
     "item": lambda images, s: images.item("digits", 7),
+    "sprites": lambda images, s: images.sprites("digits", 60, 0, 16).replace("{page}", "0"),
     "manipulation": lambda images, s: images.manipulation(RUN, LENS, {
         "base": "item:5", "a": "label", "b": "thickness", "steps": 3, "span": 2.0,
         "v": s.client.lens(RUN, LENS).version}),
@@ -145,6 +154,7 @@ def train_and_evaluate(client: BackendClient, settings: Settings, jobs: JobStore
         client.create_run(family, dataset, config, train, run_id=run_id)
     run_worker(settings, once=True, store=jobs)
     client.create_lens(RUN, {**LENS_BODY, "lens_id": LENS})
+    client.request_projection(RUN, "pca", 60)  # the scenario reads it back
     for run_id in (RUN, GRID):
         client.evaluate(run_id)
     run_worker(settings, once=True, store=jobs)

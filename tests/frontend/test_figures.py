@@ -17,7 +17,6 @@ from frontend.components.figures import (
     group_traversal_figure,
     mi_bar_figure,
     topk_figure,
-    training_figure,
 )
 
 DIMS = Factors.model_validate(FACTORS).dims
@@ -64,7 +63,6 @@ def test_without_subspaces_the_bars_are_one_sorted_group() -> None:
 def test_empty_inputs_say_so() -> None:
     assert mi_bar_figure([], "mi_gaussian").layout.annotations[0].text == "no latent dims"
     assert "top-k" in topk_figure(None).layout.annotations[0].text
-    assert training_figure([]).layout.annotations[0].text == "no training history"
     assert empty_figure("x").data == ()
 
 
@@ -73,12 +71,6 @@ def test_topk_curve() -> None:
     fig = topk_figure(list(reversed(rows or [])))
     assert list(fig.data[0].x) == [0, 1, 4] and list(fig.data[0].y) == [0.128, 0.085, 0.084]
     assert fig.data[1].yaxis == "y2"
-
-
-def test_training_curve_has_the_recorded_series() -> None:
-    fig = training_figure([{"step": 50, "train_loss": 3.0, "val_loss": 3.5}, {"step": 100, "train_loss": 2.0}])
-    assert [t.name for t in fig.data] == ["train loss", "validation loss"]
-    assert list(fig.data[1].x) == [50]
 
 
 def test_embedding_is_webgl_with_item_indices() -> None:

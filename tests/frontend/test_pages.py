@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -19,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from fake_backend import DETAIL, FACTORS, GROUPED_RUN, HEATMAP, PNG, RUN, VERSION, FakeBackend, problem
 
 from frontend.api_client import BackendClient, ImageUrls
-from frontend.state import Base
+from frontend.state import Base, EmbeddingState
 
 IMAGES = ImageUrls("http://localhost:8000")
 
@@ -207,15 +208,17 @@ def test_run_controls_restore_the_link(pages: dict[str, ModuleType], with_client
 
 def test_the_url_query_follows_the_controls(pages: dict[str, ModuleType]) -> None:
     run = run_store(pages)
-    query = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], True, "sd")
+    query = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], True, "sd", None, None)
     assert query == f"?run=tiny&v={VERSION}&dims=3&steps=5&span=1&base=prior:7&z=0.5,0,0,0"
-    assert pages["explore"].query(run, [3], 5, 1.0, "zero", 0, 7, [], True, "abs").endswith("&unit=abs")
+    assert pages["explore"].query(run, [3], 5, 1.0, "zero", 0, 7, [], True, "abs", None, None).endswith("&unit=abs")
+    picked = pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [], True, "sd", "label=3", "label=4")
+    assert "pick=label%3D3" in picked and "find=label%3D4" in picked
     with pytest.raises(PreventUpdate):  # playing: no URL write per frame
-        pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False, "sd")
+        pages["explore"].query(run, [3], 5, 1.0, "prior", 0, 7, [0.5, 0, 0, 0], False, "sd", None, None)
     with pytest.raises(PreventUpdate):  # a bad base (here -3) keeps the last good link
-        pages["explore"].query(run, [3], 5, 1.0, "item", -3, 7, [0.5, 0, 0, 0], True, "sd")
+        pages["explore"].query(run, [3], 5, 1.0, "item", -3, 7, [0.5, 0, 0, 0], True, "sd", None, None)
     with pytest.raises(PreventUpdate):  # so does an item the dataset lacks
-        pages["explore"].query(run, [3], 5, 1.0, "item", 99999, 7, [0.5, 0, 0, 0], True, "sd")
+        pages["explore"].query(run, [3], 5, 1.0, "item", 99999, 7, [0.5, 0, 0, 0], True, "sd", None, None)
 
 
 def test_playground_decodes_the_sliders(pages: dict[str, ModuleType], with_client: Dash) -> None:
@@ -338,44 +341,50 @@ def test_every_run_page_loads_its_run_with_the_one_loader(pages: dict[str, Modul
                for name in ("explore", "factors", "embedding", "groups"))
     link = {"run": "tiny", "v": "0123456789ab"}
     data, options, value, banner, alerts, remembered = pages["embedding"].load_embedding(client, "tiny", link, None)
-    assert data == {"run_id": "tiny", "version": VERSION} and value == remembered == "tiny" and not alerts
+    assert (data["run_id"], data["version"], data["dataset"]) == ("tiny", VERSION, "digits")
+    assert value == remembered == "tiny" and not alerts
     assert [o["value"] for o in options] == ["tiny"] and "0123456789ab" in str(banner)  # made for another version
     data, _, value, banner, alerts, remembered = pages["embedding"].load_embedding(client, "nope", {}, None)
     assert data is None and value == "nope" and banner is None and remembered is no_update and alerts
 
 
 def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client: BackendClient,
-                                            backend: FakeBackend) -> None:
-    run = {"run_id": "tiny", "version": VERSION}
-    data, options, colour, alert = pages["embedding"].load_points(client, run, "mi", 300, "factor:label")
-    assert data["index"] == [484, 553, 917] and alert is None and colour == "factor:label"
+                                            backend: FakeBackend, with_client: Dash) -> None:
+    run = {"run_id": "tiny", "version": VERSION, "dataset": "digits"}
+    view = EmbeddingState(run="tiny", v=VERSION, method="mi", n=300)
+    data, options, colour, alert, sprite, job, _ = pages["embedding"].load_view(client, run, view, "factor:label")
+    assert data["index"] == [484, 553, 917] and alert is None and colour == "factor:label" and job["display"] == "none"
     assert [o["value"] for o in options] == ["", "factor:label", "attribute:label", "attribute:thickness"]
     assert backend.calls[-1][2] == {"method": "mi", "n": "300", "v": VERSION}
-    href = pages["embedding"].open_item({"points": [{"customdata": 553}]}, run)
+    assert sprite.endswith("/api/v1/datasets/digits/sprites/{page}.png?n=300&seed=0&cell=32")
+    item = pages["embedding"].clicked_item({"points": [{"customdata": 553}]})
+    href = pages["embedding"].explore_link("tiny", VERSION, item)
     assert href.startswith("/explore?run=tiny&v=") and "base=item:553" in href
     backend.overrides[("GET", "/api/v1/runs/tiny/embedding")] = lambda r: problem(
-        422, "Unprocessable Entity", "n is 9000, over the limit max_embedding_n = 5000")
-    data, _, _, alert = pages["embedding"].load_points(client, run, "pca", 9000)
-    assert data is None and "max_embedding_n" in text_of(alert)
+        422, "Unprocessable Entity", "n is 4000, over the limit max_embedding_n = 3000")
+    data, *_ = pages["embedding"].load_view(client, run, replace(view, n=4000), "")
+    assert data is None and "max_embedding_n" in text_of(_[2])
 
 
-def test_a_colour_the_run_lacks_is_reported(pages: dict[str, ModuleType], client: BackendClient) -> None:
-    run = {"run_id": "tiny", "version": VERSION}
-    data, _, colour, alert = pages["embedding"].load_points(client, run, "pca", 300, "factor:nosuch")
+def test_a_colour_the_run_lacks_is_reported(pages: dict[str, ModuleType], client: BackendClient,
+                                            with_client: Dash) -> None:
+    run = {"run_id": "tiny", "version": VERSION, "dataset": "digits"}
+    data, _, colour, alert, *_ = pages["embedding"].load_view(client, run, EmbeddingState(run="tiny", n=300),
+                                                              "factor:nosuch")
     assert data is not None and colour == ""
     assert "tiny's dataset has no factor nosuch; expected one of factor: label" in text_of(alert)
 
 
 def test_a_bad_embedding_size_is_reported_and_the_plot_kept(pages: dict[str, ModuleType], backend: FakeBackend,
                                                             with_client: Dash) -> None:
-    run = {"run_id": "tiny", "version": VERSION}
+    run = {"run_id": "tiny", "version": VERSION, "dataset": "digits"}
     calls = len(backend.calls)
-    for bad in (None, 2.5, 10, 9000):  # what the number box may hold: never silently the default 500
-        data, options, colour, alert = pages["embedding"].points(run, "pca", bad, "")
+    for bad in (None, 2.5, 10, 2_000_000):  # what the number box may hold: never silently the default 500
+        data, options, colour, alert, *_ = pages["embedding"].points(run, "pca", 0, 1, "sample", bad, 0, "", 0)
         assert data is no_update and options is no_update and colour is no_update
-        assert "expected a whole number in 50..5000" in text_of(alert)
+        assert "expected a whole number in 50..1000000" in text_of(alert)
         with pytest.raises(PreventUpdate):
-            pages["embedding"].query(run, "pca", bad, "")
+            pages["embedding"].query(run, "pca", 0, 1, "sample", bad, "", "", None, "", None, 0)
     assert len(backend.calls) == calls
 
 
@@ -523,10 +532,12 @@ def test_a_queued_job_says_how_many_jobs_come_first() -> None:
     from frontend.api_client import Job
     from frontend.components.pagekit import progress_view
 
-    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=2))[2] == (
-        "queued: 2 jobs ahead (the worker runs jobs one at a time, oldest first)")
-    assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == "queued"
-    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=1))[2].startswith("queued: 1 job ahead (")
+    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=2))[2] == "queued — 2 jobs ahead"
+    assert progress_view(Job(job_id="a", state="queued", message="queued", jobs_ahead=0))[2] == (
+        "queued — next in line")
+    assert progress_view(Job(job_id="a", state="queued", jobs_ahead=1, estimated_start_s=170))[2] == (
+        "queued — 1 job ahead, starts in about 3 min")
+    assert progress_view(Job(job_id="a", state="queued"))[2] == "queued"  # nothing known about the queue
     assert progress_view(Job(job_id="a", state="running", progress=1.3))[:2] == (100, "100%")  # clamped
 
 

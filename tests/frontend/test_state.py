@@ -137,6 +137,6 @@ def test_a_link_part_the_page_could_not_use_is_reported(query: dict[str, str], u
 
 def test_every_page_reports_what_it_could_not_use() -> None:
     assert FactorsState.from_query({"est": "x"}).unused({"est": "x"}) == ["est=x"]
-    assert EmbeddingState.from_query({"n": "75000"}).unused({"n": "75000"}) == ["n=75000"]
+    assert EmbeddingState.from_query({"n": "2000000"}).unused({"n": "2000000"}) == ["n=2000000"]
     assert GroupsState.from_query({"dim": "-1"}).unused({"dim": "-1"}) == ["dim=-1"]
     assert RunsState.from_query({"family": "VAE"}).unused({"family": "VAE"}) == ["family=VAE"]

@@ -1,0 +1,138 @@
+"""The Embedding page as a projector (#20 item 5), in Chromium on the real stack: hovering a point shows its sprite
+cell, clicking it lists its neighbours, a box selection dragged with the mouse becomes a set whose latent means are
+charted, t-SNE is computed by the worker and drawn, a search rings the matches, and the keyboard alone reaches a
+point's neighbours (and Back undoes the choice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from e2e_stack import RUN, Stack
+
+pytestmark = pytest.mark.browser
+
+GRAPH = "#embedding-graph .js-plotly-plot"
+PAGE = f"/embedding?run={RUN}&n=200&color=factor:label"
+
+
+def drawn(page: Any, ready: str = "true", n: int = 200, timeout: float = 60_000) -> None:
+    """Wait until the scatter holds its ``n`` points (over the label traces) and ``ready`` (JS over ``gd``) holds."""
+    page.wait_for_function(f"""() => {{ const gd = document.querySelector('{GRAPH}');
+        return gd && gd.data && gd.data.filter(t => t.hoverinfo !== 'skip')
+                                       .reduce((n, t) => n + t.x.length, 0) === {n} && ({ready}); }}""",
+                           timeout=timeout)
+
+
+def point_on_screen(page: Any, trace: int = 0, i: int = 0) -> dict[str, Any]:
+    """Where point ``i`` of trace ``trace`` is drawn (page pixels), with its item."""
+    return page.evaluate("""([t, i]) => {
+        const gd = document.querySelector('#embedding-graph .js-plotly-plot');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+        return {x: box.left + xa._offset + xa.l2p(gd.data[t].x[i]), y: box.top + ya._offset + ya.l2p(gd.data[t].y[i]),
+                item: gd.data[t].customdata[i]};
+    }""", [trace, i])
+
+
+def wait_url(page: Any, part: str) -> str:
+    page.wait_for_function("(p) => window.location.href.includes(p)", arg=part)
+    return str(page.evaluate("() => window.location.href"))
+
+
+def test_hover_shows_the_sprite_and_a_click_lists_the_neighbours(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(stack.ui_url + PAGE)
+    drawn(page)
+    point = point_on_screen(page)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_function("() => getComputedStyle(document.querySelector('#embedding-hover')).display === 'block'")
+    card = page.evaluate("""() => ({image: document.querySelector('#embedding-hover-img').style.backgroundImage,
+                                    text: document.querySelector('#embedding-hover-text').textContent})""")
+    assert "/api/v1/datasets/digits/sprites/0.png?n=200&seed=0&cell=32" in card["image"]
+    assert card["text"].startswith(f"item {point['item']}") and "label" in card["text"]
+    sheet = page.evaluate("""(url) => fetch(url).then(r => r.blob()).then(b => createImageBitmap(b))
+                                     .then(i => [i.width, i.height])""",
+                          card["image"].split('"')[1])
+    assert sheet == [32 * 32, 7 * 32]  # 200 thumbnails: 32 to a row, 7 rows
+    page.mouse.click(point["x"], point["y"])
+    wait_url(page, f"item={point['item']}")
+    page.wait_for_function("() => document.querySelectorAll('#embedding-point .fs-nb-table tbody tr').length === 10")
+    cells = page.locator("#embedding-point .fs-nb-table tbody td:nth-child(3)")
+    distances = [float(d) for d in cells.all_inner_texts()]
+    assert distances == sorted(distances) and distances[0] > 0
+    shot(page, "embedding")
+    page.locator("#embedding-explore-link").click()
+    wait_url(page, f"/explore?run={RUN}")
+    assert f"base=item:{point['item']}" in wait_url(page, "base=item:")
+
+
+def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(stack.ui_url + PAGE)
+    drawn(page)
+    page.locator("#embedding-graph .modebar-btn[data-val='select']").first.click()
+    box = page.evaluate("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
+        const r = gd.getBoundingClientRect(), l = gd._fullLayout;
+        return {x: r.left + l.margin.l, y: r.top + l.margin.t, w: l.width - l.margin.l - l.margin.r,
+                h: l.height - l.margin.t - l.margin.b}; }""")
+    page.mouse.move(box["x"] + 0.2 * box["w"], box["y"] + 0.2 * box["h"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["w"], box["y"] + 0.8 * box["h"], steps=8)
+    page.mouse.up()
+    wait_url(page, "sel=box:")
+    page.wait_for_function("() => /^[0-9,]+ points selected/.test(document.querySelector('#embedding-set-size')"
+                           ".textContent)")
+    size = int(page.locator("#embedding-set-size").inner_text().split()[0].replace(",", ""))
+    assert 0 < size < 200
+    drawn(page, f"gd.data.some(t => t.name === 'selected ({size})' && t.x.length === {size})")  # ringed
+    page.locator("#embedding-compare").click()
+    chart = "document.querySelector('#embedding-means-graph .js-plotly-plot')"
+    page.wait_for_function(f"() => {{ const gd = {chart}; return gd && gd.data && gd.data.length === 2; }}")
+    means = page.evaluate(f"() => {chart}.data.map(t => t.y.length)")
+    assert means == [4, 4]  # the tiny run's K = 4 dims, set and sample
+    wait_url(page, "set=")
+    shot(page, "embedding-selection")
+    page.locator("#embedding-use-base").click()
+    url = wait_url(page, "/explore?")
+    assert "base=item:" in url and "z=" in url
+
+
+def test_tsne_is_computed_by_the_worker_and_drawn(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=50&method=tsne")
+    page.locator("#embedding-compute").wait_for(state="visible")
+    page.locator("#embedding-compute").click()
+    page.locator("#embedding-job-status").filter(has_text="running").wait_for()  # the job's progress is shown
+    # t-SNE of 50 points took minutes with eight engineers' work on two cores: the wait is generous
+    drawn(page, "gd.layout.title.text.startsWith('Embedding (TSNE) of 50')", n=50, timeout=400_000)
+    assert page.locator("#embedding-job").is_hidden()
+
+
+def test_a_search_rings_the_matching_points(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.ui_url}{PAGE}&q=label%3D3")
+    drawn(page, "gd.data.some(t => t.name.startsWith('search matches'))")
+    counts = page.evaluate(f"""() => {{ const d = document.querySelector('{GRAPH}').data;
+        return [d.find(t => t.name === 'label 3').x.length, d.find(t => t.name.startsWith('search')).x.length]; }}""")
+    assert counts[0] == counts[1] > 0
+    note = page.locator("#embedding-search-note").inner_text()
+    assert f"{counts[0]} of the 200 points shown are ringed" in note and "items of digits match label=3" in note
+
+
+def test_the_keyboard_alone_reaches_a_points_neighbours(stack: Stack, page: Any) -> None:
+    page.goto(stack.ui_url + PAGE)
+    drawn(page)
+    first = page.locator("#embedding-point-list button").first
+    first.wait_for()
+    item = first.inner_text().split()[1]
+    page.wait_for_function("() => Date.now() > factorscopeNav.settleUntil")  # the page has settled: a change is history
+    page.locator("#embedding-search").focus()
+    for _ in range(40):  # Tab from the search box to the list's first point
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('#embedding-point-list') !== null"):
+            break
+    assert page.evaluate("() => document.activeElement.textContent").startswith(f"item {item}")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(i) => document.querySelector('#embedding-announce').textContent.startsWith('Item ' + i)",
+                           arg=item)
+    page.wait_for_function("() => document.querySelectorAll('#embedding-point .fs-nb-table tbody tr').length === 10")
+    wait_url(page, f"item={item}")
+    page.go_back()  # Back undoes the view change: no point chosen
+    page.wait_for_function("() => !window.location.search.includes('item=')")
+    page.locator("#embedding-point").filter(has_text="Click a point").wait_for()

@@ -1,0 +1,209 @@
+"""The Embedding page's projector parts as plain functions: outlines and which points they hold, search matches,
+the figure's marks, the link state, the projection job's button and polling, neighbours and item sets against the
+fake backend."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import httpx
+import numpy as np
+import pytest
+from component_text import text_of
+from dash import Dash, no_update
+from dash.exceptions import PreventUpdate
+from fake_backend import EMBEDDING, VERSION, FakeBackend, problem
+from test_pages import triggered
+
+from frontend.api_client import BackendClient, Embedding, ItemSet
+from frontend.components.pagekit import parse_search
+from frontend.components.projector_data import (
+    inside,
+    matching_items,
+    nearest_points,
+    outline_of,
+    point_values,
+    search_terms,
+    selected_items,
+)
+from frontend.components.projector_figures import Marks, means_figure, projector_figure
+from frontend.state import EmbeddingState
+
+pytestmark = pytest.mark.unit
+
+RUN = {"run_id": "tiny", "version": VERSION, "dataset": "digits", "latent_dim": 4, "n_items": 1797}
+EMB = Embedding.model_validate(EMBEDDING)  # items 484 (0.23, -0.04), 553 (-0.16, -0.27), 917 (0.18, 0.13)
+
+
+@pytest.fixture(scope="module")
+def page(app: Dash) -> ModuleType:
+    return importlib.import_module("frontend.pages.embedding")
+
+
+def test_a_box_and_a_lasso_hold_the_points_inside_them() -> None:
+    box = outline_of({"range": {"x": [0.3, 0.0], "y": [-0.1, 0.2]}, "points": []})
+    assert box == "box:0,0.3,-0.1,0.2" and selected_items(EMB, box) == [484, 917]
+    lasso = outline_of({"lassoPoints": {"x": [-0.3, 0.0, -0.3], "y": [-0.4, -0.2, 0.0]}})
+    assert selected_items(EMB, lasso) == [553]
+    assert outline_of(None) == outline_of({"lassoPoints": {"x": [1, 2], "y": [1, 2]}}) == ""
+    assert selected_items(EMB, "lasso:1,x,3") == [] and selected_items(EMB, "") == []
+
+
+def test_inside_agrees_with_a_known_polygon() -> None:
+    """An L shape: (1, 1) is in its corner, (3, 3) in its notch (outside)."""
+    shape = np.array([[0, 0], [4, 0], [4, 2], [2, 2], [2, 4], [0, 4]], dtype=float)
+    xs, ys = np.array([1.0, 3.0, 3.0, 1.0, 5.0]), np.array([1.0, 3.0, 1.0, 3.0, 1.0])
+    assert inside(xs, ys, shape).tolist() == [True, False, True, True, False]
+
+
+def test_a_long_lasso_is_thinned_for_the_link() -> None:
+    angle = np.linspace(0, 2 * np.pi, 1000)
+    outline = outline_of({"lassoPoints": {"x": np.cos(angle).tolist(), "y": np.sin(angle).tolist()}})
+    assert outline.startswith("lasso:") and len(outline.split(",")) == 2 * 120
+    assert EmbeddingState.from_query({"sel": outline}).sel == outline  # the link keeps it
+
+
+def test_search_matches_the_shown_points_as_the_backend_read_the_conditions() -> None:
+    assert search_terms(" label=3, thickness=1.6..1.71 ;") == ["label=3", "thickness=1.6..1.71"]
+    assert matching_items(EMB, {"label": 3}) == [484]
+    assert matching_items(EMB, {"thickness": [1.6, 1.71]}) == [484, 917]
+    assert matching_items(EMB, {"label": 3, "thickness": [1.71, 2.0]}) == []
+    assert matching_items(EMB, {"nosuch": 1}) == []
+
+
+def test_nearest_points_and_values() -> None:
+    assert nearest_points(EMB, 484, 2) == [484, 917] and nearest_points(EMB, None, 2) == [484, 553]
+    assert point_values(EMB, 553) == "label 9 · thickness 1.74" and point_values(EMB, 1) == ""
+
+
+def test_the_figure_marks_matches_the_selection_and_the_clicked_point() -> None:
+    fig = projector_figure(EMB, "", Marks(matches={484}, selected={484, 917}, outline="box:0,0.3,-0.1,0.2",
+                                          item=553), "r1")
+    names = [t.name for t in fig.data]
+    assert names[1:] == ["selected (2)", "search matches (1)", "item 553"]
+    assert all(t.type == "scattergl" for t in fig.data) and fig.data[3].x == (-0.16,)
+    assert all(t.hoverinfo == "skip" for t in fig.data[1:]) and fig.layout.shapes[0].type == "path"
+    assert fig.layout.uirevision == "r1" and fig.layout.selectionrevision == "box:0,0.3,-0.1,0.2"
+    assert len(projector_figure(EMB, "factor:label", Marks()).data) == 3  # one trace per digit, nothing over them
+
+
+def test_the_means_chart_sets_the_set_beside_the_sample() -> None:
+    shown = ItemSet(set_id="7", run_id="tiny", name="sevens", n_items=2, items=[1, 2], mean_code=[0.5, -1.0],
+                    baseline_code=[0.0, 0.1], baseline_n=500)
+    fig = means_figure(shown)
+    assert [t.name for t in fig.data] == ["sevens (2 items)", "sample mean (500 items)"]
+    assert fig.data[0].y == (0.5, -1.0)
+
+
+def test_the_link_keeps_the_whole_view() -> None:
+    state = EmbeddingState(run="tiny", v="abc", method="dims", dim_x=3, dim_y=0, scope="all", n=700, seed=4,
+                           color="factor:label", q="label=3", item=553, sel="box:0,0.3,-0.1,0.2", set="12")
+    assert EmbeddingState.from_query(parse_search(state.to_query())) == state
+    assert EmbeddingState.from_query({"method": "tsne"}).by_job and EmbeddingState(n=6000).by_job
+    assert not EmbeddingState(n=5000).by_job
+    bad = EmbeddingState.from_query({"sel": "box:1,2,3", "set": "<x>", "scope": "most", "item": "-1"})
+    assert (bad.sel, bad.set, bad.scope, bad.item) == ("", None, "sample", None)
+
+
+def test_a_projection_not_computed_offers_the_button_then_follows_the_job(page: ModuleType, client: BackendClient,
+                                                                           backend: FakeBackend,
+                                                                           with_client: Dash) -> None:
+    path = "/api/v1/runs/tiny/projections/tsne"
+    backend.overrides[("GET", path)] = lambda r: problem(404, "Not Found", "not computed yet")
+    state = EmbeddingState(run="tiny", v=VERSION, method="tsne", n=300)
+    data, _, _, alert, _, job, note = page.load_view(client, RUN, state, "")
+    assert data is None and alert is None and job["display"] == "block" and "press Compute" in note
+    backend.overrides[("POST", "/api/v1/runs/tiny/projections")] = lambda r: httpx.Response(
+        202, json={"job_id": "pj1", "run_id": "tiny", "job_url": "/api/v1/jobs/pj1"})
+    assert page.start_projection(client, RUN, state) == ({"job_id": "pj1"}, False, "queued")
+    assert backend.calls[-1][3] == {"method": "tsne", "n": 300, "seed": 0, "v": VERSION}
+    backend.jobs["pj1"] = backend.job("pj1", "projection", "tiny") | {"state": "running", "progress": 0.4,
+                                                                       "message": "fitting"}
+    assert page.poll_projection(client, "pj1", 0) == (40, "40%", "running: fitting", False, no_update)
+    backend.jobs["pj1"].update(state="succeeded", progress=1.0)
+    assert page.poll_projection(client, "pj1", 0)[3:] == (True, 1)  # done: the points load again
+    backend.overrides[("GET", path)] = lambda r: httpx.Response(200, json={**EMBEDDING, "method": "tsne"})
+    data, *_ = page.load_view(client, RUN, state, "")
+    assert data["method"] == "tsne" and backend.calls[-1][2] == {"n": "300", "seed": "0", "v": VERSION}
+
+
+def test_every_item_and_chosen_dims_are_asked_for_as_the_backend_takes_them(page: ModuleType, client: BackendClient,
+                                                                            backend: FakeBackend,
+                                                                            with_client: Dash) -> None:
+    page.load_view(client, RUN, EmbeddingState(method="dims", dim_x=3, dim_y=0, n=200), "")
+    assert backend.calls[-1][2] == {"method": "dims", "n": "200", "v": VERSION, "dim_x": "3", "dim_y": "0"}
+    page.load_view(client, RUN, EmbeddingState(method="pca", scope="all"), "")
+    assert backend.calls[-1][1:3] == ("/api/v1/runs/tiny/projections/pca", {"n": "1797", "seed": "0", "v": VERSION})
+    data, _, _, alert, *_ = page.load_view(client, RUN, EmbeddingState(method="dims", scope="all"), "")
+    assert data is None and "up to 5,000 sampled items" in text_of(alert)
+
+
+def test_a_search_counts_the_dataset_and_rings_the_shown_matches(page: ModuleType, client: BackendClient,
+                                                                 backend: FakeBackend) -> None:
+    backend.overrides[("GET", "/api/v1/datasets/digits/items/search")] = lambda r: httpx.Response(200, json={
+        "dataset": "digits", "total": 183, "offset": 0, "items": [3], "where": {"label": 3}})
+    shown, note = page.find_matches(client, "digits", ["label=3"], EMB)
+    assert shown == [484] and note == "183 items of digits match label=3; 1 of the 3 points shown are ringed in orange."
+    assert backend.calls[-1][2] == {"where": "label=3", "limit": "1", "offset": "0"}
+    backend.overrides[("GET", "/api/v1/datasets/digits/items/search")] = lambda r: problem(
+        422, "Unprocessable Content", "query.where.0: expected name=value (e.g. shape=heart), got 'label'")
+    shown, note = page.find_matches(client, "digits", ["label"], EMB)
+    assert shown is None and "query.where.0: expected name=value" in text_of(note)
+
+
+def test_a_clicked_point_lists_its_neighbours(page: ModuleType, client: BackendClient, backend: FakeBackend,
+                                              with_client: Dash) -> None:
+    backend.overrides[("GET", "/api/v1/runs/tiny/neighbours")] = lambda r: httpx.Response(200, json={
+        "run_id": "tiny", "version": VERSION, "item": 553, "n": 3, "seed": 0,
+        "neighbours": [{"item": 917, "distance": 0.25}, {"item": 484, "distance": 0.5}]})
+    panel, said = page.point_view(client, RUN, EMB, 553, 0)
+    text = text_of(panel)
+    assert "item 553" in text and "label 9" in text and "0.250" in text and "Open item 553 in Explore" in text
+    assert said == "Item 553: its 2 nearest neighbours are listed in the Point panel."
+    assert backend.calls[-1][2] == {"item": "553", "k": "10", "n": "3", "seed": "0", "v": VERSION}
+
+
+def test_a_selection_is_saved_and_its_means_shown(page: ModuleType, client: BackendClient,
+                                                  backend: FakeBackend) -> None:
+    saved = {"set_id": "12", "run_id": "tiny", "name": "two", "n_items": 2, "created_by": None,
+             "created_at": "2026-12-03T05:00:00+00:00", "set_url": "/api/v1/item-sets/12"}
+    backend.overrides[("POST", "/api/v1/runs/tiny/item-sets")] = lambda r: httpx.Response(201, json={
+        **saved, "items": [484, 917]})
+    backend.overrides[("GET", "/api/v1/runs/tiny/item-sets")] = lambda r: httpx.Response(200, json={
+        "sets": [saved]})
+    backend.overrides[("GET", "/api/v1/item-sets/12")] = lambda r: httpx.Response(200, json={
+        **saved, "items": [484, 917], "version": VERSION, "mean_code": [0.1, 0.2, 0.3, 0.4],
+        "baseline_code": [0.0, 0.0, 0.0, 0.0], "baseline_n": 500})
+    set_id, note = page.store_set(client, RUN, [484, 917], "", named=True)
+    assert set_id is no_update and "Name the set" in text_of(note)
+    set_id, note = page.store_set(client, RUN, [484, 917], "", named=False)
+    assert set_id == "12" and backend.calls[-1][3] == {"name": "2 points from the embedding", "items": [484, 917]}
+    graph, style, mean, listed = page.show_set(client, RUN, "12")
+    assert style["display"] == "block" and mean == [0.1, 0.2, 0.3, 0.4] and "two (2 items)" in text_of(listed)
+    assert len(graph.figure.data) == 2
+    href = page.explore_link("tiny", VERSION, 484, mean)
+    assert "base=item:484" in href and "z=0.1,0.2,0.3,0.4" in href
+
+
+def test_a_new_selection_replaces_the_outline_and_forgets_the_compared_set(page: ModuleType) -> None:
+    box = {"range": {"x": [0.0, 0.3], "y": [-0.1, 0.2]}}
+    with triggered("embedding-graph", "selectedData"):
+        assert page.select(box, 0, "lasso:0,0,1,0,1,1") == ("box:0,0.3,-0.1,0.2", None)
+        with pytest.raises(PreventUpdate):  # the same outline again (Plotly redrawn): the set stays
+            page.select(box, 0, "box:0,0.3,-0.1,0.2")
+        with pytest.raises(PreventUpdate):  # Plotly's selection forgotten on a redraw
+            page.select(None, 0, "box:0,0.3,-0.1,0.2")
+    with triggered("embedding-clear"):
+        assert page.select(box, 1, "box:0,0.3,-0.1,0.2") == ("", None)
+
+
+def test_a_point_is_picked_by_a_click_or_from_the_lists(page: ModuleType) -> None:
+    with triggered("embedding-graph", "clickData"):
+        assert page.pick({"points": [{"customdata": 553}]}, [], []) == 553
+        with pytest.raises(PreventUpdate):
+            page.pick({"points": []}, [], [])
+    with triggered({"type": "embedding-point", "item": 917}):
+        assert page.pick(None, [1], []) == 917
+    with triggered({"type": "embedding-nb", "item": 484}):
+        assert page.pick(None, [], [1]) == 484
