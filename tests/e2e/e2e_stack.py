@@ -132,5 +132,18 @@ def running_stack(home: Path, logs: Path, worker: bool = True) -> Iterator[Stack
         yield stack
 
 
+def train_through_worker(stack: Stack, body: dict[str, Any], limit_s: float = 1200.0) -> str:
+    """POST /runs with ``body`` and wait (at most ``limit_s``) until the stack's worker has trained it: its id."""
+    answer = httpx.post(f"{stack.api_url}/api/v1/runs", json=body, timeout=30)
+    assert answer.status_code == 202, answer.text
+    job_url = f"{stack.api_url}/api/v1/jobs/{answer.json()['job_id']}"
+    deadline = time.monotonic() + limit_s
+    while (job := httpx.get(job_url, timeout=10).json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"not trained in {limit_s:.0f} s: {job}\n{stack.log_tail('worker')}"
+        time.sleep(1)
+    assert job["state"] == "succeeded", f"{job}\n{stack.log_tail('worker')}"
+    return str(answer.json()["run_id"])
+
+
 def launch_browser(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)

@@ -8,7 +8,6 @@ serious."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from e2e_stack import RUN as DIGITS_RUN
-from e2e_stack import Stack
+from e2e_stack import Stack, train_through_worker
 from test_a11y import blocking, settle
 from test_dashboard import click_cell, no_horizontal_scroll, plot, traversal, wait_url
 
@@ -35,15 +34,7 @@ HEATMAP_READY = "gd.data.length === 1 && gd.data[0].type === 'heatmap' && gd.dat
 def dsprites_run(stack: Stack) -> str:
     """The dSprites run, trained by the worker from POST /runs: its id."""
     body = {"run_id": RUN, "family": "vae", "dataset": "dsprites", "config": CONFIG, "train": TRAIN}
-    answer = httpx.post(f"{stack.api_url}/api/v1/runs", json=body, timeout=30)
-    assert answer.status_code == 202, answer.text
-    job_url = f"{stack.api_url}/api/v1/jobs/{answer.json()['job_id']}"
-    deadline = time.monotonic() + 1200
-    while (job := httpx.get(job_url, timeout=10).json())["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"training did not finish in 1200 s: {job}\n{stack.log_tail('worker')}"
-        time.sleep(1)
-    assert job["state"] == "succeeded", f"{job}\n{stack.log_tail('worker')}"
-    return RUN
+    return train_through_worker(stack, body)
 
 
 def centroids(images: list[list[float]]) -> np.ndarray:

@@ -7,14 +7,13 @@ nothing serious."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from e2e_stack import Stack
+from e2e_stack import Stack, train_through_worker
 from test_a11y import blocking, settle
 from test_dashboard import wait_url
 
@@ -32,15 +31,7 @@ GRID = FactorGrid(FACTOR_SIZES)  # dSprites' item index <-> factor levels, witho
 @pytest.fixture(scope="module")
 def sprites_run(stack: Stack) -> str:
     """The dSprites run, trained by the worker from POST /runs (a few minutes on a loaded CPU): its id."""
-    answer = httpx.post(f"{stack.api_url}/api/v1/runs", json=BODY, timeout=30)
-    assert answer.status_code == 202, answer.text
-    job_url = f"{stack.api_url}/api/v1/jobs/{answer.json()['job_id']}"
-    deadline = time.monotonic() + 1200
-    while (job := httpx.get(job_url, timeout=10).json())["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"training did not finish in 1200 s: {job}\n{stack.log_tail('worker')}"
-        time.sleep(1)
-    assert job["state"] == "succeeded", f"{job}\n{stack.log_tail('worker')}"
-    return RUN
+    return train_through_worker(stack, BODY)
 
 
 def select(factor: str) -> str:
