@@ -51,8 +51,9 @@ def document_write_header(doc: dict[str, Any]) -> None:
         for verb, operation in operations.items():
             if verb.upper() not in WRITE_METHODS:
                 continue
+            bare = not operation.get("requestBody", {}).get("required", False)  # may come without a body
             operation.setdefault("parameters", []).append(
-                {"name": WRITE_HEADER, "in": "header", "required": not operation.get("requestBody", {}).get("required", False),
+                {"name": WRITE_HEADER, "in": "header", "required": bare,
                  "schema": {"type": "string", "minLength": 1, "pattern": r"\S", "example": WRITE_HEADER_VALUE},
                  "description": f"any value (our clients send {WRITE_HEADER_VALUE!r}); needed by a write without a "
                  "JSON body: an HTML form on another site cannot send it"})
