@@ -2,7 +2,7 @@
 (small MLPs run fastest so, and do not stall when the CPU is shared): about a minute on a 2-core CPU.
 ``bundled`` ones ship trained: ``prepare`` installs their weights from ``backend/demo_weights/`` (made by
 ``factorscope demo-weights``, which trains them with exactly these settings); ``background`` ones (a conv net on
-64x64 dsprites: 10 to 40 minutes on a 2-core CPU) are otherwise queued as a training job that the worker
+64x64 dsprites: one to two hours on a 2-core CPU) are otherwise queued as a training job that the worker
 ``factorscope demo`` starts runs while the dashboard is already usable. ``DEMO_LENS`` is the lens fitted here
 after them, on one of them (``demo_lens``)."""
 
@@ -46,7 +46,7 @@ DEMO_RUNS = (
     # beta-TCVAE with the family's conv net (Burgess et al.'s 32-32-64-64, dense 256), beta 6, Adam 1e-3, batch 64,
     # one thread (the steps are deterministic there): the bundled weights (``factorscope demo-weights``).
     DemoRun("demo-beta-tcvae-dsprites", "beta_tcvae", "dsprites", {"latent_dim": 10, "beta": 6.0},
-            TrainConfig(steps=2000, batch_size=64, lr=1e-3, seed=0, eval_every=1000, checkpoint_every=1000,
+            TrainConfig(steps=15000, batch_size=64, lr=1e-3, seed=0, eval_every=5000, checkpoint_every=500,
                         max_val_items=1024, threads=1), background=True, bundled=True),
 )
 

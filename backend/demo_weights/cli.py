@@ -7,11 +7,10 @@ The shipped ``demo-beta-tcvae-dsprites`` is reproduced by::
 
     FACTORSCOPE_HOME=<an empty folder> factorscope demo-weights demo-beta-tcvae-dsprites
 
-seed 0, 2,000 steps of batch 64 on one CPU thread: 36 minutes on the shared 2-core machine with eight engineers'
-jobs beside it (load 10 to 23; at the 3.75 steps/s of its first minute, at load 1, about 9). Those steps ran as
-``factorscope train`` with the same settings; this command then finished and bundled the run from its step-2,000
-checkpoint. One thread makes the steps deterministic; another torch version or CPU may differ in the last bits, so
-a rerun elsewhere gives a model of the same quality, not byte-equal weights."""
+seed 0, 15,000 steps of batch 64 on one CPU thread: 2 h 3 min on the shared 2-core machine (load 1 for the first
+hour, up to 20 with other engineers' jobs and a CI run beside it after; 4.5 steps/s at load 1, so about 55 min
+idle). One thread makes the steps deterministic; another torch version or CPU may differ in the last bits, so a
+rerun elsewhere gives a model of the same quality, not byte-equal weights."""
 
 from __future__ import annotations
 
