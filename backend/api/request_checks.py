@@ -44,16 +44,16 @@ def _check_write(request: Request) -> None:
 
 
 def document_write_header(doc: dict[str, Any]) -> None:
-    """OpenAPI: every write operation takes the write header (required where a body is not required; where one is,
-    the JSON body does instead) and may answer 403 without it, or with it empty."""
+    """OpenAPI: every write operation takes the write header (required where it takes no body; where it takes one,
+    even an optional one, a JSON body does instead: it is then optional, since a request with a JSON body may omit
+    it) and may answer 403 without it, or with it empty."""
     forbidden = problems(403)[403]
     for operations in doc.get("paths", {}).values():
         for verb, operation in operations.items():
             if verb.upper() not in WRITE_METHODS:
                 continue
-            bare = not operation.get("requestBody", {}).get("required", False)  # may come without a body
             operation.setdefault("parameters", []).append(
-                {"name": WRITE_HEADER, "in": "header", "required": bare,
+                {"name": WRITE_HEADER, "in": "header", "required": "requestBody" not in operation,
                  "schema": {"type": "string", "minLength": 1, "pattern": r"\S", "example": WRITE_HEADER_VALUE},
                  "description": f"any value (our clients send {WRITE_HEADER_VALUE!r}); needed by a write without a "
                  "JSON body: an HTML form on another site cannot send it"})

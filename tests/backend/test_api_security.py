@@ -148,12 +148,10 @@ def test_openapi_documents_the_write_header_and_its_403(client: TestClient) -> N
     def header(path: str, verb: str) -> dict[str, Any]:
         return next(p for p in paths[path][verb]["parameters"] if p["name"] == "X-Requested-With")
 
-    for path, verb in ((f"{API}/runs/{{run_id}}", "delete"), (f"{API}/runs/{{run_id}}/train", "post"),
+    for path, verb in ((f"{API}/runs/{{run_id}}", "delete"), (f"{API}/label-sessions/{{session_id}}/close", "post"),
                        (f"{API}/jobs/{{job_id}}", "delete")):
         assert header(path, verb)["required"] and header(path, verb)["in"] == "header", (path, verb)
         assert "403" in paths[path][verb]["responses"]
-    for path in (f"{API}/runs/{{run_id}}/metrics", f"{API}/runs/{{run_id}}/train"):  # an optional body: may come bare
-        assert header(path, "post")["required"] and "403" in paths[path]["post"]["responses"]
-    assert not header(f"{API}/runs", "post")["required"]  # its JSON body is required and does instead
-    assert "403" in paths[f"{API}/runs"]["post"]["responses"]
+    for path in (f"{API}/runs", f"{API}/runs/{{run_id}}/metrics", f"{API}/runs/{{run_id}}/train"):  # a JSON body does
+        assert not header(path, "post")["required"] and "403" in paths[path]["post"]["responses"]
     assert all(p["name"] != "X-Requested-With" for p in paths[f"{API}/runs"]["get"].get("parameters", []))
