@@ -26,8 +26,10 @@ ROUTES = re.compile(r"/api/v1/(runs/\{run_id\}/(embedding|projections.*|item-set
 DOC = create_app(Settings(home=Path("unused"))).openapi()
 CONFIG = SchemathesisConfig.from_dict({"generation": {"mode": "negative"},
                                        "parameters": {"path.run_id": RUN, "path.name": "digits"}})
-schema = schemathesis.openapi.from_dict(
-    {**DOC, "paths": {path: ops for path, ops in DOC["paths"].items() if ROUTES.fullmatch(path)}}, config=CONFIG)
+NO_INPUT = ("/api/v1/runs/{run_id}/item-sets", "get")  # its one input, run_id, is fixed: nothing to make invalid
+PATHS = {path: {verb: op for verb, op in ops.items() if (path, verb) != NO_INPUT}
+         for path, ops in DOC["paths"].items() if ROUTES.fullmatch(path)}
+schema = schemathesis.openapi.from_dict({**DOC, "paths": PATHS}, config=CONFIG)
 
 
 @pytest.fixture(scope="module")
