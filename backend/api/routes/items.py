@@ -17,7 +17,7 @@ router = APIRouter(tags=["items"], responses=problems(404, 409, 422))
 
 
 @router.get("/datasets/{name}/items/search", response_model=ItemSearchPublic,
-            summary="Items whose factors and attributes have the given values (where=shape=heart&where=scale=3; a "
+            summary="Items whose factors and attributes have the given values (where=shape=heart,scale=3; a "
                     "continuous attribute by range, where=thickness=1.5..2), in index order, a page at a time")
 def search(name: Annotated[str, Path(max_length=100)], q: Annotated[ItemSearchQuery, Query()]) -> ItemSearchPublic:
     return ItemSearchPublic.model_validate(items.search_view(name, q.where, q.limit, q.offset))
