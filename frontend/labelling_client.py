@@ -54,6 +54,14 @@ class Refit(Model):
     next_refit_at: int = 0
 
 
+class SessionSet(Model):
+    """The item set a session asks about (its items are the pool)."""
+
+    set_id: str
+    name: str
+    n_items: int
+
+
 class LabelSession(Model):
     id: str
     run_id: str
@@ -70,6 +78,7 @@ class LabelSession(Model):
     lens_version: str | None = None
     refit: Refit = Field(default_factory=Refit)
     held_out: int = 0  # items kept out of the queue to score the learning curve
+    item_set: SessionSet | None = None  # None: every item of the dataset
 
     def attribute(self, name: str) -> Attribute | None:
         return next((a for a in self.attributes if a.name == name), None)
@@ -146,10 +155,13 @@ class LabellingClient:
         return LabelSession.model_validate(self.backend._json("GET", _path("label-sessions", session_id)))
 
     def create_session(self, run_id: str, lens_id: str, attributes: list[str], strategy: str,
-                       refit_every: int | None = None) -> LabelSession:
+                       refit_every: int | None = None, item_set: str | None = None) -> LabelSession:
+        """A new session; ``item_set``: one of the run's item sets, whose items are then the only ones asked."""
         body: dict[str, Any] = {"run_id": run_id, "lens_id": lens_id, "attributes": attributes, "strategy": strategy}
         if refit_every is not None:
             body["refit_every"] = refit_every
+        if item_set is not None:
+            body["item_set"] = item_set
         return LabelSession.model_validate(self._write(_path("label-sessions"), body))
 
     # -- labelling -------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ label_sessions = Table(
     Column("refit_every", Integer, nullable=False, server_default=text("50")),
     Column("created", String(40), nullable=False),  # UTC ISO, fixed width
     Column("state", String(16), nullable=False),  # open | closed
+    Column("item_set", String(32)),  # the item set it was opened on (revision 0007); NULL: every item
+    Column("item_set_name", String(200)),  # that set's name then
+    Column("pool", Text),  # JSON sorted list of that set's items: the session's pool; NULL: items 0..n_items-1
     Index("ix_label_sessions_run_id_created", "run_id", "created"),
     Index("ix_label_sessions_created", "created"),
 )

@@ -16,6 +16,7 @@ from .model import (
     Lease,
     NothingToUndoError,
     Progress,
+    SessionSet,
 )
 from .store import LabelStore
 
@@ -35,4 +36,5 @@ __all__ = [
     "Lease",
     "NothingToUndoError",
     "Progress",
+    "SessionSet",
 ]

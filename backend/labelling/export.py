@@ -2,7 +2,8 @@
 
 CSV: the header ``item,attribute,value,labeller,created_at``, a categorical value as its class name (so the file
 reads back through ``parse_import``). Label Studio: one task per item, one annotation per standing label, its result
-a ``choices`` (class name) or ``number`` value from the attribute (``from_name``) on the image (``to_name``)."""
+a ``choices`` (class name) or ``number`` value from the attribute (``from_name``) on the image (``to_name``). A JSON
+line and a task's data also name the item set the session was opened on (``item_set``: its id, or null)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,14 @@ def to_csv(session: LabelSession, labels: Iterable[Label]) -> str:
     return out.getvalue()
 
 
+def set_id(session: LabelSession) -> str | None:
+    """The id of the item set the session was opened on (exported with every label), or None."""
+    return None if session.item_set is None else session.item_set.set_id
+
+
 def to_jsonl(session: LabelSession, labels: Iterable[Label]) -> str:
-    return "".join(json.dumps(label_json(session, label)) + "\n" for label in labels)
+    """One label a line: the API's Label object and ``item_set`` (the session's set id, or null)."""
+    return "".join(json.dumps({**label_json(session, label), "item_set": set_id(session)}) + "\n" for label in labels)
 
 
 def to_label_studio(session: LabelSession, labels: Iterable[Label]) -> list[dict[str, Any]]:
@@ -61,7 +68,8 @@ def to_label_studio(session: LabelSession, labels: Iterable[Label]) -> list[dict
     tasks: dict[int, dict[str, Any]] = {}
     for label in labels:
         task = tasks.setdefault(label.item, {"id": label.item, "data": {
-            "image": f"/api/v1/datasets/{session.dataset}/items/{label.item}.png", "item": label.item},
+            "image": f"/api/v1/datasets/{session.dataset}/items/{label.item}.png", "item": label.item,
+            "item_set": set_id(session)},
             "annotations": []})
         task["annotations"].append({"result": [_result(session, label)], "completed_by": label.labeller,
                                     "created_at": label.created_at})

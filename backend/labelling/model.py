@@ -17,9 +17,19 @@ LEASE_S = 300.0  # how long a leased item stays with its labeller before it retu
 
 
 @dataclass(frozen=True)
+class SessionSet:
+    """The item set a session was opened on: its id and name then, and its items (sorted, distinct): the pool."""
+
+    set_id: str
+    name: str
+    items: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class LabelSession:
     """One labelling session: which run (and lens) it serves, the attributes asked for (their schemas as when the
-    session was made), the acquisition strategy, and the pool (items 0..n_items-1 of ``dataset``)."""
+    session was made), the acquisition strategy, and the pool: the items of ``item_set`` when it was opened on one,
+    else items 0..n_items-1 of ``dataset`` (labels are checked against 0..n_items-1 either way)."""
 
     session_id: str
     run_id: str
@@ -32,6 +42,7 @@ class LabelSession:
     refit_every: int
     created: str  # UTC ISO 8601
     state: SessionState
+    item_set: SessionSet | None = None
 
     def attribute(self, name: str | None) -> Attribute:
         """The schema of attribute ``name`` (None: the session's only attribute); LabellingInputError otherwise."""
@@ -46,7 +57,8 @@ class LabelSession:
         return {"id": self.session_id, "run_id": self.run_id, "lens_id": self.lens_id, "dataset": self.dataset,
                 "n_items": self.n_items, "attributes": [a.to_json() for a in self.attributes],
                 "strategy": self.strategy, "batch_size": self.batch_size, "refit_every": self.refit_every,
-                "created": self.created, "state": self.state}
+                "created": self.created, "state": self.state, "item_set": None if self.item_set is None else {
+                    "set_id": self.item_set.set_id, "name": self.item_set.name, "n_items": len(self.item_set.items)}}
 
 
 @dataclass(frozen=True)

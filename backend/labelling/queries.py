@@ -16,7 +16,7 @@ from sqlalchemy import Connection, RowMapping, Select, distinct, exists, func, s
 from models import Attribute
 
 from ..db import label_events, label_sessions, labels, leases
-from .model import Label, LabelSession, LabelSessionNotFoundError
+from .model import Label, LabelSession, LabelSessionNotFoundError, SessionSet
 
 retraction = labels.alias("retraction")
 Row = RowMapping | Mapping[str, Any]  # a row as read, or the values a write stored
@@ -34,7 +34,14 @@ def to_session(row: Row) -> LabelSession:
     return LabelSession(session_id=row["id"], run_id=row["run_id"], lens_id=row["lens_id"], dataset=row["dataset"],
                         n_items=int(row["n_items"]), attributes=attributes, strategy=row["strategy"],
                         batch_size=int(row["batch_size"]), refit_every=int(row["refit_every"]),
-                        created=row["created"], state=row["state"])
+                        created=row["created"], state=row["state"], item_set=_item_set(row))
+
+
+def _item_set(row: Row) -> SessionSet | None:
+    """The set a session was opened on (its id, name and pool of items), or None (every item)."""
+    if row.get("item_set") is None:
+        return None
+    return SessionSet(set_id=row["item_set"], name=row["item_set_name"], items=tuple(json.loads(row["pool"])))
 
 
 def _attribute(schema: dict[str, Any]) -> Attribute:

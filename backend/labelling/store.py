@@ -46,6 +46,7 @@ from .model import (
     Lease,
     NothingToUndoError,
     Progress,
+    SessionSet,
     stamp,
 )
 from .progress import read_progress
@@ -78,15 +79,16 @@ class LabelStore:
 
     def create_session(self, run_id: str, dataset: Dataset, attributes: Sequence[str], strategy: str = "bald",
                        batch_size: int = 1, refit_every: int = REFIT_EVERY, lens_id: str | None = None,
-                       now: datetime | None = None) -> LabelSession:
-        """A new open session labelling ``attributes`` of ``dataset``'s items (their schemas are kept with it)."""
+                       now: datetime | None = None, item_set: SessionSet | None = None) -> LabelSession:
+        """A new open session labelling ``attributes`` of ``dataset``'s items (their schemas are kept with it); its
+        pool is ``item_set``'s items when given (kept in the session's row), else every item."""
         session_id = uuid.uuid4().hex
         row = {"id": session_id, "run_id": check_name(run_id, "run_id"),
                "lens_id": check_optional_name(lens_id, "lens_id"), "dataset": dataset.info.name,
                "n_items": len(dataset), "attributes": json.dumps([a.to_json() for a in _schemas(dataset, attributes)]),
                "strategy": check_strategy(strategy), "batch_size": check_count(batch_size, "batch_size", 1, MAX_BATCH),
                "refit_every": check_count(refit_every, "refit_every", 1, 1_000_000), "created": _now(now),
-               "state": "open"}
+               "state": "open", **_set_columns(item_set, len(dataset))}
         with self._transactions.write(session_id) as conn:
             conn.execute(insert(label_sessions).values(**row))
         return to_session(row)
@@ -272,6 +274,20 @@ def _schemas(dataset: Dataset, attributes: Sequence[str]) -> list[Attribute]:
         raise LabellingInputError("attributes", f"expected one or more distinct attributes of dataset "
                                                 f"{dataset.info.name!r} ({known}), got {names!r:.200}")
     return [dataset.attribute(name) for name in names]
+
+
+def _set_columns(item_set: SessionSet | None, n_items: int) -> dict[str, Any]:
+    """The session row's item_set, item_set_name and pool (JSON, sorted) for ``item_set`` (None: all NULL)."""
+    if item_set is None:
+        return {"item_set": None, "item_set_name": None, "pool": None}
+    items = np.asarray(item_set.items)
+    if items.size == 0 or items.dtype.kind not in "iu" or items.min() < 0 or items.max() >= n_items \
+            or np.unique(items).size != items.size:
+        raise LabellingInputError("item_set", f"expected one or more distinct items in 0..{n_items - 1}, got "
+                                              f"{item_set.items!r:.100}")
+    return {"item_set": check_name(item_set.set_id, "item_set"), "item_set_name": check_name(item_set.name,
+                                                                                             "item_set_name"),
+            "pool": json.dumps(np.sort(items).tolist())}
 
 
 def _open_session(conn: Connection, session_id: str) -> LabelSession:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from ..labelling.checks import MAX_BATCH, MAX_HISTORY, MAX_NAME, MAX_NOTE
-from .common import FiniteFloat, RequestModel, RunIdStr
+from .common import FiniteFloat, Matching, RequestModel, RunIdStr
 from .datasets import AttributePublic
 from .limits import BodyText
 
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, description="who labels (the page asks once)")]
 Strategy = Literal["bald", "bald_batch", "max_entropy", "random"]
+SetIdStr = Annotated[str, Matching(r"^[0-9a-f]{1,64}$", "an item set id (hex digits)")]
 
 
 class LabelSessionCreate(RequestModel):
@@ -28,6 +29,14 @@ class LabelSessionCreate(RequestModel):
                             "max(batch_size, refit_every) items)")
     refit_every: int = Field(50, ge=1, le=1_000_000, strict=True, description="standing labels between refits of "
                              "the lens")
+    item_set: SetIdStr | None = Field(None, description="an item set of run_id (GET /api/v1/runs/{run_id}/item-sets): "
+                                      "only its items are ranked and asked for (default: every item)")
+
+
+class SessionSetPublic(BaseModel):
+    set_id: str
+    name: str = Field(description="the set's name when the session was opened")
+    n_items: int = Field(description="items in the set: the session's pool (held-out items are drawn outside it)")
 
 
 class SessionsQuery(RequestModel):
@@ -76,6 +85,7 @@ class SessionPublic(BaseModel):
     lens_version: str | None = Field(description="the lens version whose scores rank the queue now")
     refit: RefitPublic
     held_out: int = Field(description="items held out (never leased) to score the learning curve")
+    item_set: SessionSetPublic | None = Field(description="the item set whose items are the pool; null: every item")
 
 
 class SessionList(BaseModel):
@@ -117,7 +127,7 @@ class NextPublic(BaseModel):
 
 class LabelCreate(RequestModel):
     item: int = Field(ge=0, le=2**31 - 1, strict=True)  # a JSON integer: true is refused, not read as item 1
-    value: int | FiniteFloat | Annotated[str, Field(max_length=MAX_NAME)] = Field(
+    value: StrictInt | FiniteFloat | Annotated[str, Field(max_length=MAX_NAME)] = Field(  # true is refused, not 1
         description="a class name or index, or a number in the attribute's range")
     labeller: Name
     attribute: str | None = Field(None, max_length=100, description="default: the session's only attribute")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from .analysis import EncodedN
 from .common import FiniteFloat, Matching, RequestModel, RunIdStr, Seed, Version
@@ -28,9 +28,10 @@ class OracleLabels(RequestModel):
 
 
 class LabelRow(RequestModel):
-    item: int | str = Field(description="item index in the base dataset")
+    item: StrictInt | str = Field(description="item index in the base dataset")  # JSON true is refused, not item 1
     attribute: str = Field(max_length=100)
-    value: int | float | str = Field(description="a class name or index, or a number in the attribute's range")
+    value: StrictInt | FiniteFloat | str = Field(description="a class name or index, or a number in the attribute's "
+                                                 "range")
 
 
 class RowLabels(RequestModel):

@@ -14,10 +14,11 @@ from dash import dcc, html
 
 from ..api_client import ImageUrls
 from ..labelling_client import Attribute, Curve, Label, LabelSession, NextItem, Progress
-from ..state import PageState, Query, first
+from ..state import PageState, Query, as_run, first
 from .figures import base_layout, empty_figure
 
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # a session id, as a link may carry it
+SET_RE = re.compile(r"^[0-9a-f]{1,64}$")  # an item set id
 
 KEYED_CLASSES = 9  # keys 1-9 answer the first nine classes
 KEYS: tuple[tuple[str, str], ...] = (
@@ -33,16 +34,21 @@ KEYS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class LabelState(PageState):
-    """The Labelling page's link: the session it opens (``/label?session=ID``)."""
+    """The Labelling page's link: the session it opens (``/label?session=ID``), or, while none is open, the run and
+    item set the new-session form starts with (``/label?run=RUN&item_set=SET``: the Embedding page's link after
+    "Save for labelling")."""
 
     PATH: ClassVar[str] = "/label"
 
     session: str | None = None
+    run: str | None = None
+    item_set: str | None = None
 
     @classmethod
     def from_query(cls, query: Query) -> LabelState:
-        text = first(query, "session")
-        return cls(session=text if text and SESSION_RE.fullmatch(text) else None)
+        text, item_set = first(query, "session"), first(query, "item_set")
+        return cls(session=text if text and SESSION_RE.fullmatch(text) else None, run=as_run(first(query, "run")),
+                   item_set=item_set if item_set and SET_RE.fullmatch(item_set) else None)
 
 
 def create_key_help() -> dbc.Table:

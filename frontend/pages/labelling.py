@@ -1,7 +1,9 @@
 """Label: a person answers, one key press per item, the items a lens most needs labelled (issue 17).
 
-Open a session (run -> lens -> attributes, strategy) or an existing one; the session is in the URL
-(``/label?session=ID``), so the link is a share link and a second person opening it labels alongside. The page
+Open a session (run -> items: all, or a set saved on the Embedding page -> lens -> attributes, strategy) or an
+existing one; the session is in the URL (``/label?session=ID``), so the link is a share link and a second person
+opening it labels alongside. Before that, the URL holds the form's run and item set (``/label?run=R&item_set=S``:
+the Embedding page links there after "Save for labelling"). The page
 asks a name once and keeps it in the browser (local storage). The item is shown large with its reconstruction,
 with class buttons (keys 1-9) or a slider (arrow keys, Enter); Space skips, F flags, Backspace undoes, ? lists
 the keys (assets/labelling.js). Every user action is drawn in the browser as {kind, item, value, key}; ``key``,
@@ -21,7 +23,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, callback, client
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, ImageUrls, LensSummary
+from frontend.api_client import BackendClient, BackendError, ImageUrls, ItemSetSummary, LensSummary
 from frontend.components.controls import create_field, run_options
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, empty_figure
@@ -53,6 +55,7 @@ MAX_NAME = 64  # a labeller's name, as the page takes it
 POLL_MS = 3000  # how often the session's progress, curve and history are read again
 HISTORY_N = 10
 HIDDEN_SLIDER = {"min": 0.0, "max": 1.0, "step": 0.01, "value": 0.5, "marks": None}
+ALL_ITEMS = "all"  # the item-set choice meaning every item (set ids are hex digits: never this)
 
 
 # -- pure helpers (tests call these) ---------------------------------------------------------------------
@@ -81,11 +84,26 @@ def usable(lens: LensSummary) -> bool:
 
 
 def session_title(session: LabelSession) -> str:
-    """'Labelling label, thickness · run tiny · lens L · most informative (BALD)' (and whether it is closed)."""
+    """'Labelling label, thickness · run tiny · lens L · most informative (BALD)' (with the item set it asks about,
+    and whether it is closed)."""
     names = ", ".join(a.name for a in session.attributes)
     closed = " (closed: no more labels are taken)" if session.state == "closed" else ""
-    return (f"Labelling {names} · run {session.run_id} · lens {session.lens_id or '(deleted)'} · "
+    pool = f" · set {session.item_set.name} ({session.item_set.n_items:,} items)" if session.item_set else ""
+    return (f"Labelling {names} · run {session.run_id}{pool} · lens {session.lens_id or '(deleted)'} · "
             f"{STRATEGIES.get(session.strategy, session.strategy)}{closed}")
+
+
+def set_options(sets: list[ItemSetSummary]) -> list[dict[str, Any]]:
+    """The "Items to ask for" choices: every item (first, the default), then the run's saved sets."""
+    return [{"label": "All items of the run's dataset", "value": ALL_ITEMS},
+            *({"label": f"{s.name} ({s.n_items:,} items)", "value": s.set_id} for s in sets)]
+
+
+def page_query(info: Mapping[str, Any] | None, run_id: str | None, set_choice: str | None) -> str:
+    """The address's query: the open session's link, else the new-session form's run and item set."""
+    if info:
+        return LabelState(session=info["id"]).to_query()
+    return LabelState(run=run_id, item_set=None if set_choice in (None, ALL_ITEMS) else set_choice).to_query()
 
 
 def done_message(nxt: NextItem) -> str:
@@ -115,6 +133,10 @@ def setup_section() -> html.Div:
         html.H2("Start a labelling session", className="h6"),
         create_field("Run", dcc.Dropdown(id="label-run-select", clearable=False, placeholder="choose a run"),
                      "label-run-select"),
+        create_field("Items to label", dcc.Dropdown(id="label-set-select", clearable=False,
+                                                    options=set_options([]), value=ALL_ITEMS),
+                     "label-set-select", "Every item, or a set saved on the Embedding page (a lasso or box "
+                     "selection): only its items are asked for."),
         create_field("Lens (it ranks the items and learns from your labels)",
                      dcc.Dropdown(id="label-lens-select", clearable=False, placeholder="choose a lens"),
                      "label-lens-select", "Make a lens on the run's Lens page or through the API first."),
@@ -205,6 +227,7 @@ def layout(**query: Any) -> html.Div:
     state = LabelState.from_query(query)
     return html.Div([
         dcc.Store(id="label-session", data=state.session),
+        dcc.Store(id="label-initial", data={"run": state.run, "item_set": state.item_set}),
         dcc.Store(id="label-info"),
         dcc.Store(id="label-labeller", storage_type="local"),
         dcc.Store(id="label-current"),
@@ -242,13 +265,14 @@ def show_name(name: str | None, _change: int) -> tuple[bool, bool, Any, Any]:
 # -- opening a session -------------------------------------------------------------------------------------
 
 @callback(Output("label-run-select", "options"), Output("label-run-select", "value"),
-          Output("label-sessions", "children"), Input("label-session", "data"))
-def setup_lists(_session: str | None) -> tuple[Any, Any, Any]:
-    return setup_view(context.client())
+          Output("label-sessions", "children"), Input("label-session", "data"), State("label-initial", "data"))
+def setup_lists(_session: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+    return setup_view(context.client(), (initial or {}).get("run"))
 
 
-def setup_view(client: BackendClient) -> tuple[Any, Any, Any]:
-    """(run options, the newest ready run, the open sessions as links) for the setup form."""
+def setup_view(client: BackendClient, asked: str | None = None) -> tuple[Any, Any, Any]:
+    """(run options, the link's run if it is a ready one, else the newest ready run, the open sessions as links)
+    for the setup form."""
     try:
         runs = [r for r in client.runs() if r.status == "ready" and r.family != "lens"]
         sessions = LabellingClient(client).sessions(state="open")
@@ -257,7 +281,25 @@ def setup_view(client: BackendClient) -> tuple[Any, Any, Any]:
     links = [html.Li(dcc.Link(session_title(s), href=LabelState(session=s.id).href(),
                               className="fs-label-session-link")) for s in sessions]
     listing = html.Ul(links, className="mb-0") if links else html.P("No open sessions yet.", className="text-muted")
-    return run_options(runs), runs[0].run_id if runs else None, listing
+    ready = [r.run_id for r in runs]
+    return run_options(runs), asked if asked in ready else (ready[0] if ready else None), listing
+
+
+@callback(Output("label-set-select", "options"), Output("label-set-select", "value"),
+          Input("label-run-select", "value"), State("label-initial", "data"))
+def set_choices(run_id: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    return set_view(context.client(), run_id, (initial or {}).get("item_set"))
+
+
+def set_view(client: BackendClient, run_id: str | None, asked: str | None) -> tuple[Any, Any]:
+    """(the item-set choices of the run, the link's set when it is one of them, else every item)."""
+    if not run_id:
+        return set_options([]), ALL_ITEMS
+    try:
+        sets = client.item_sets(run_id)
+    except BackendError:
+        return set_options([]), ALL_ITEMS
+    return set_options(sets), asked if asked in {s.set_id for s in sets} else ALL_ITEMS
 
 
 @callback(Output("label-lens-select", "options"), Output("label-lens-select", "value"),
@@ -287,50 +329,60 @@ def attribute_choices(lens_id: str | None, run_id: str | None) -> tuple[Any, Any
 
 @callback(Output("label-session", "data"), Output("label-feedback", "children"),
           Input("label-create", "n_clicks"), State("label-run-select", "value"), State("label-lens-select", "value"),
-          State("label-attr-select", "value"), State("label-strategy", "value"), prevent_initial_call=True)
+          State("label-attr-select", "value"), State("label-strategy", "value"), State("label-set-select", "value"),
+          prevent_initial_call=True)
 def create(_clicks: int, run_id: str | None, lens_id: str | None, attributes: list[str] | None,
-           strategy: str | None) -> tuple[Any, Any]:
-    return create_session(context.client(), run_id, lens_id, attributes or [], strategy or "bald")
+           strategy: str | None, set_choice: str | None) -> tuple[Any, Any]:
+    item_set = None if set_choice in (None, ALL_ITEMS) else set_choice
+    return create_session(context.client(), run_id, lens_id, attributes or [], strategy or "bald", item_set)
 
 
 def create_session(client: BackendClient, run_id: str | None, lens_id: str | None, attributes: list[str],
-                   strategy: str) -> tuple[Any, Any]:
-    """(the new session's id, no message), or (no change, what to fix)."""
+                   strategy: str, item_set: str | None = None) -> tuple[Any, Any]:
+    """(the new session's id, no message), or (no change, what to fix); ``item_set``: ask only for its items."""
     if not run_id or not lens_id:
         return no_update, create_message("Choose a run and one of its ready lenses first.", "warning")
     if not attributes:
         return no_update, create_message("Tick at least one attribute to label.", "warning")
     try:
-        return LabellingClient(client).create_session(run_id, lens_id, attributes, strategy).id, None
+        return LabellingClient(client).create_session(run_id, lens_id, attributes, strategy,
+                                                      item_set=item_set).id, None
     except BackendError as err:
         return no_update, create_error_alert(err, "start the session")
 
 
 @callback(Output("label-info", "data"), Output("label-setup", "hidden"), Output("label-work", "hidden"),
-          Output("label-session-title", "children"), Output("label-query", "data"),
-          Output("label-feedback", "children", allow_duplicate=True),
+          Output("label-session-title", "children"), Output("label-feedback", "children", allow_duplicate=True),
           Input("label-session", "data"), prevent_initial_call="initial_duplicate")
 def open_session(session_id: str | None) -> tuple[Any, ...]:
     return open_view(context.client(), session_id)
 
 
 def open_view(client: BackendClient, session_id: str | None) -> tuple[Any, ...]:
-    """(the session, setup hidden, work hidden, title, the URL query, a message): the work area for an open
-    session, else the setup form and why (no such session, or it is closed)."""
+    """(the session, setup hidden, work hidden, title, a message): the work area for an open session, else the
+    setup form and why (no such session, or it is closed)."""
     if not session_id:
-        return None, False, True, "", "", no_update
+        return None, False, True, "", no_update
     try:
         session = LabellingClient(client).session(session_id)
     except BackendError as err:
         note = (create_message("This link's labelling session does not exist (the link may be mistyped, or the "
                                "session was deleted). Start one or continue another below.", "warning")
                 if err.status == 404 else create_error_alert(err, "open the labelling session"))
-        return None, False, True, "", "", note
+        return None, False, True, "", note
     if session.state == "closed":
         note = create_message(f"This labelling session ({session_title(session)}) is closed: its labels are kept, but "
                               "it takes no more. Start one or continue another below.", "info")
-        return None, False, True, "", "", note
-    return session.model_dump(), True, False, session_title(session), LabelState(session=session.id).to_query(), None
+        return None, False, True, "", note
+    return session.model_dump(), True, False, session_title(session), None
+
+
+@callback(Output("label-query", "data"), Input("label-info", "data"), Input("label-run-select", "value"),
+          Input("label-set-select", "value"))
+def url_query(info: Mapping[str, Any] | None, run_id: str | None, set_choice: str | None) -> str:
+    if not info and not run_id:
+        raise PreventUpdate  # the form is still filling in: the link's run and set stay in the address
+    return page_query(info, run_id, set_choice)
 
 
 # -- labelling ------------------------------------------------------------------------------------------

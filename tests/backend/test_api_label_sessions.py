@@ -18,6 +18,7 @@ import pytest
 from app_client import AppClient as TestClient
 from conftest import make_settings
 
+from backend.item_sets import ItemSetStore
 from backend.jobs import run_worker
 from backend.main import create_app
 from backend.runs import read_record
@@ -194,6 +195,7 @@ def test_a_label_is_stored_once_per_idempotency_key(client: TestClient, problem:
     ({"item": 5000}, ["item", "0..1796"]),
     ({"attribute": "slant"}, ["attribute", "slant"]),
     ({"labeller": ""}, ["labeller"]),
+    ({"value": True}, ["body.value"]),  # a JSON boolean is refused, not read as class 1
 ])
 def test_a_bad_label_is_422_naming_the_field(client: TestClient, problem: Problem, change: dict[str, Any],
                                              words: list[str]) -> None:
@@ -367,3 +369,61 @@ def test_labelling_goes_on_with_the_older_ranking_while_the_newest_is_made(own: 
                 break
             time.sleep(0.2)
         assert next_of(fresh, sid, "dan")["lens_version"] == after
+
+
+def make_set(client: TestClient, items: list[int], name: str = "picked") -> str:
+    made = client.post(f"{API}/runs/{RUN}/item-sets", json={"name": name, "items": items})
+    assert made.status_code == 201, made.text
+    return str(made.json()["set_id"])
+
+
+@pytest.mark.parametrize("strategy", ["bald", "bald_batch"])
+def test_a_session_on_an_item_set_asks_only_for_its_items(client: TestClient, lens_home: Path, strategy: str) -> None:
+    items = [5, 17, 40, 41, 99, 250, 251, 600, 1200, 1796]
+    set_id = make_set(client, items, "ten picked")
+    session = open_session(client, item_set=set_id, strategy=strategy, refit_every=4)
+    assert session["item_set"] == {"set_id": set_id, "name": "ten picked", "n_items": 10}
+    assert held_out(lens_home, session["id"]).isdisjoint(items)  # every item of the set can be asked for
+    sid, asked = session["id"], []
+    first = next_of(client, sid, "ann")
+    assert first["pool"] == 10 and first["rank"] == 1 and first["item"] in items and first["score"] >= 0
+    assert sum(first["prediction"]["probs"]) == pytest.approx(1.0)  # the lens's guess for an item of the set
+    while (got := next_of(client, sid, "ann"))["item"] is not None:  # labelled items leave the queue, as always
+        asked.append(got["item"])
+        assert label(client, sid, got["item"], 1).status_code == 201
+    assert sorted(asked) == items and got["pool"] == 0
+    with TestClient(create_app(make_settings(lens_home))) as restarted:  # the set is the session's, from its row
+        assert restarted.get(f"{SESSIONS}/{sid}").json()["item_set"] == session["item_set"]
+    lines = [json.loads(x) for x in client.get(f"{SESSIONS}/{sid}/export.jsonl").text.splitlines()]
+    assert len(lines) == 10 and {x["item_set"] for x in lines} == {set_id}
+    tasks = client.get(f"{SESSIONS}/{sid}/export.labelstudio.json").json()
+    assert {t["data"]["item_set"] for t in tasks} == {set_id}
+    assert client.get(f"{SESSIONS}/{open_session(client)['id']}").json()["item_set"] is None
+
+
+def test_a_set_that_cannot_be_the_pool_is_refused(client: TestClient, problem: Problem) -> None:
+    sets = ItemSetStore(client.app.state.jobs.engine)
+    other = sets.create("other-run", "elsewhere", [1, 2], None).set_id
+    beyond = sets.create(RUN, "too far", [1, 5000], None).set_id  # as a set kept before its run was retrained
+    body = {"run_id": RUN, "lens_id": LENS}
+    problem(client.post(SESSIONS, json={**body, "item_set": "0" * 32}), 404, "no item set")
+    problem(client.post(SESSIONS, json={**body, "item_set": other}), 422, "body.item_set", "other-run")
+    problem(client.post(SESSIONS, json={**body, "item_set": beyond}), 422, "body.item_set", "5000", "1797")
+    problem(client.post(SESSIONS, json={**body, "item_set": "not-hex"}), 422, "item_set", "item set id")
+
+
+def test_a_refit_ranks_the_set_again_for_its_session(own: tuple[TestClient, Path]) -> None:
+    """The lens_fit job's last step ranks an item set's session among the set's items (a file of its own)."""
+    client, home = own
+    items = list(range(100, 160))
+    set_id = make_set(client, items)
+    sid = open_session(client, item_set=set_id, refit_every=3)["id"]
+    before = read_record(home, LENS).version
+    for i in range(3):
+        assert label(client, sid, next_of(client, sid, "ann")["item"], i).status_code == 201
+    work(client, home)
+    after = read_record(home, LENS).version
+    assert after != before
+    assert (home / "runs" / LENS / "rankings" / str(after) / f"label.bald.set-{set_id}.safetensors").is_file()
+    got = next_of(client, sid, "bob")
+    assert got["lens_version"] == after and got["item"] in items and got["pool"] == len(items) - 3

@@ -255,6 +255,8 @@ def test_a_non_finite_loss_fails_the_refit_and_keeps_the_lens(own: TestClient, h
     ({"labels": {"oracle": {"n": 0}}}, 422, ("n",)),
     ({"labels": {"csv": "item,value\n1,2\n"}}, 422, ("row 1", "header")),
     ({"labels": {"rows": [{"item": 2, "attribute": "label", "value": "3"}], "oracle": {"n": 2}}}, 422, ("labels",)),
+    ({"labels": {"rows": [{"item": 2, "attribute": "label", "value": True}]}}, 422, ("rows.0.value",)),  # not 1
+    ({"labels": {"rows": [{"item": True, "attribute": "label", "value": 3}]}}, 422, ("rows.0.item",)),
     ({"lens_id": LENS}, 409, (LENS, "already exists")),
     ({"T": 1, "typo": 1}, 422, ("typo",)),
 ])

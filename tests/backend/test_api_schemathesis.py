@@ -213,7 +213,8 @@ def test_with_auth_on_a_viewer_writes_nothing_and_every_refusal_is_documented(
 @pytest.mark.parametrize(("model", "body", "field"), [
     (OracleSource, {"n": 1, "seed": False}, "seed"), (OracleSource, {"n": True}, "n"),
     (EventCreate, {"item": False, "labeller": "a"}, "item"),
-    (LabelCreate, {"item": True, "value": 1, "labeller": "a"}, "item")])
+    (LabelCreate, {"item": True, "value": 1, "labeller": "a"}, "item"),
+    (LabelCreate, {"item": 1, "value": True, "labeller": "a"}, "value")])
 def test_a_json_boolean_is_no_integer_in_the_bodies_schemathesis_caught(model: type[BaseModel], body: dict[str, object],
                                                                          field: str) -> None:
     """The demo home's lens refit and session skip, flag and label took false as 0 (schemathesis: schema-violating

@@ -106,7 +106,7 @@ def schema_drift(engine: sa.Engine) -> list[Any]:
 def test_a_fresh_database_gets_head_with_the_tables_the_code_uses(engine: sa.Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
     assert schema_drift(engine) == []
     assert sorted(sa.inspect(engine).get_table_names()) == ["alembic_version", "item_sets", "jobs", "label_events",
                                                             "label_sessions", "labels", "leases", "tokens",

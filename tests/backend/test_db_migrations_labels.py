@@ -66,7 +66,7 @@ def test_a_database_at_0002_is_upgraded_with_every_row_kept(engine: sa.Engine, d
     at_0002(engine)
     assert current_revision(engine) == "0002" and not set(LABEL_TABLES) & set(tables(engine))
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
     assert set(LABEL_TABLES) <= set(tables(engine))
     assert rows(engine, jobs) == HEAD_JOB_ROWS and rows(engine, workers) == WORKER_ROWS
     assert all(rows(engine, table) == [] for table in (label_sessions, labels, label_events, leases))

@@ -27,6 +27,7 @@ from backend.labelling import (
     LabelSessionNotFoundError,
     LabelStore,
     NothingToUndoError,
+    SessionSet,
 )
 from models import Dataset, get_dataset
 
@@ -117,6 +118,9 @@ def test_sessions_are_created_listed_and_closed(store: LabelStore, digits: Datas
     ({"batch_size": 0}, "batch_size", "1..1000"),
     ({"refit_every": True}, "refit_every", "an integer"),
     ({"run_id": " "}, "run_id", "non-empty"),
+    ({"item_set": SessionSet("s1", "far", (3, 1797))}, "item_set", "distinct items in 0..1796"),
+    ({"item_set": SessionSet("s1", "twice", (3, 3))}, "item_set", "distinct"),
+    ({"item_set": SessionSet("s1", "empty", ())}, "item_set", "one or more"),
 ])
 def test_a_bad_session_names_the_field(store: LabelStore, digits: Dataset, kwargs: dict[str, object], field: str,
                                        words: str) -> None:
@@ -124,6 +128,17 @@ def test_a_bad_session_names_the_field(store: LabelStore, digits: Dataset, kwarg
     with pytest.raises(LabellingInputError) as caught:
         store.create_session(dataset=digits, **arguments)  # type: ignore[arg-type]
     assert caught.value.field == field and words in str(caught.value)
+
+
+def test_a_session_on_an_item_set_keeps_it_across_a_restart(open_store: Callable[[], LabelStore],
+                                                            digits: Dataset) -> None:
+    made = open_store().create_session("run-a", digits, ["label"], item_set=SessionSet("5e7", "sevens", (70, 7, 700)))
+    assert made.item_set == SessionSet("5e7", "sevens", (7, 70, 700))  # the pool, sorted
+    assert made.to_json()["item_set"] == {"set_id": "5e7", "name": "sevens", "n_items": 3}
+    again = open_store()  # its own engine: as a restarted API reads it
+    assert again.get_session(made.session_id) == made and again.list_sessions()[0] == made
+    plain = again.create_session("run-a", digits, ["label"])
+    assert plain.item_set is None and again.get_session(plain.session_id).to_json()["item_set"] is None
 
 
 def test_values_are_checked_against_the_attribute_schema(store: LabelStore, digits: Dataset) -> None:

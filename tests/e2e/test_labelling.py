@@ -113,3 +113,23 @@ def test_the_item_comes_first_at_phone_width(new_page: Any, stack: Stack, sessio
     assert item["y"] < buttons["y"] < guess["y"] and buttons["y"] + buttons["height"] < 844  # answerable unscrolled
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(page, "labelling-phone")
+
+
+def test_a_set_saved_for_labelling_becomes_the_session_pool(page: Any, stack: Stack, tiny_lens: str) -> None:
+    """The link the Embedding page gives after "Save for labelling" (the set made through the API here) opens the
+    form on the run and the set; the session started there asks only for the set's items."""
+    items = [11, 222, 333, 1444, 1555]
+    made = httpx.post(f"{stack.api_url}/api/v1/runs/{RUN}/item-sets", json={"name": "five picked", "items": items},
+                      timeout=30)
+    assert made.status_code == 201, made.text
+    set_id = made.json()["set_id"]
+    page.goto(f"{stack.ui_url}/label?run={RUN}&item_set={set_id}")
+    page.locator("#label-name-input").fill("eve")
+    page.locator("#label-name-input").press("Enter")
+    page.wait_for_function("""() => document.querySelector('#label-set-select')?.innerText.includes('five picked')
+                                 && document.querySelector('#label-lens-select')?.innerText.includes('tiny-lens')""")
+    assert f"item_set={set_id}" in page.url  # the link stays restorable while the form is open
+    page.locator("#label-create").click()
+    assert shown_item(page) in items
+    assert "set five picked (5 items)" in page.locator("#label-session-title").text_content()
+    page.wait_for_function("() => /[?]session=/.test(window.location.search)")

@@ -70,9 +70,10 @@ def test_a_session_opens_from_its_link_and_a_wrong_link_says_so(page: ModuleType
     assert page.create_session(client, RUN, None, ["label"], "bald")[1] is not None  # no lens chosen: told to
     session_id, problem = page.create_session(client, RUN, LENS, ["label"], "max_entropy")
     assert problem is None
-    info, setup_hidden, work_hidden, title, query, note = page.open_view(client, session_id)
+    info, setup_hidden, work_hidden, title, note = page.open_view(client, session_id)
     assert info["id"] == session_id and setup_hidden and not work_hidden and note is None
-    assert title.startswith("Labelling label · run tiny · lens tiny-lens") and query == f"?session={session_id}"
+    assert title.startswith("Labelling label · run tiny · lens tiny-lens")
+    assert page.page_query(info, RUN, page.ALL_ITEMS) == f"?session={session_id}"
     info, setup_hidden, work_hidden, *_, note = page.open_view(client, "0badc0de")
     assert info is None and not setup_hidden and work_hidden and "does not exist" in str(note.children)
     assert any(s.id == session_id for s in LabellingClient(client).sessions(state="open"))
@@ -142,3 +143,22 @@ def test_a_labeller_answers_the_attribute_chosen(page: ModuleType, client: Backe
     status = perform(Seat(lc, session_id, "ada", "thickness"), answer(shown, value=view[10]), shown, time.time())[1]
     assert status.startswith(f"Item {shown['next']['item']}: ")
     assert lc.history(session_id, 1, "ada")[0].attribute == "thickness"
+
+
+def test_a_saved_set_from_the_embedding_link_becomes_the_pool(page: ModuleType, client: BackendClient) -> None:
+    """The Embedding page's link /label?run=tiny&item_set=ID preselects the run and the set; the session started
+    from the form asks only for the set's items."""
+    picked = [3, 30, 300]
+    set_id = client.create_item_set(RUN, "three picked", picked).set_id
+    assert page.setup_view(client, RUN)[1] == RUN and page.setup_view(client, "gone")[1] == RUN  # the newest instead
+    options, chosen = page.set_view(client, RUN, set_id)
+    assert chosen == set_id and options[0]["value"] == page.ALL_ITEMS
+    assert {"label": "three picked (3 items)", "value": set_id} in options
+    assert page.set_view(client, RUN, "abc")[1] == page.ALL_ITEMS  # not one of the run's sets: every item
+    assert page.page_query(None, RUN, set_id) == f"?run={RUN}&item_set={set_id}"
+    session_id, problem = page.create_session(client, RUN, LENS, ["label"], "bald", set_id)
+    assert problem is None
+    info, _, _, title, _ = page.open_view(client, session_id)
+    assert "· set three picked (3 items) ·" in title and info["item_set"]["set_id"] == set_id
+    lc = LabellingClient(client)
+    assert lease(Seat(lc, session_id, "ada"))[0]["next"]["item"] in picked

@@ -56,6 +56,18 @@ def test_the_link_carries_the_session_and_a_malformed_one_is_named() -> None:
     assert note is not None and "session=x/../y" in str(note.children)
 
 
+def test_the_form_link_carries_the_run_and_the_item_set(page: ModuleType) -> None:
+    linked = {"run": "tiny", "item_set": "9f0e"}
+    assert LabelState.from_query(linked).href() == "/label?run=tiny&item_set=9f0e"
+    assert link_note(LabelState.from_query(linked), linked) is None
+    bad = {"run": "tiny", "item_set": "../9f"}
+    assert LabelState.from_query(bad) == LabelState(run="tiny")
+    note = link_note(LabelState.from_query(bad), bad)
+    assert note is not None and "item_set=../9f" in str(note.children)
+    assert page.page_query(None, "tiny", page.ALL_ITEMS) == "?run=tiny"
+    assert page.page_query({"id": "5f3a"}, "tiny", "9f0e") == "?session=5f3a"  # an open session's link wins
+
+
 def test_a_name_is_kept_trimmed_and_refused_when_empty_or_too_long(page: ModuleType) -> None:
     assert page.clean_name("  Ada Lovelace ") == "Ada Lovelace"
     assert page.clean_name("   ") is None and page.clean_name(None) is None

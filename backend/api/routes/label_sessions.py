@@ -65,11 +65,11 @@ def refit_if_due(store: RunStore, jobs: JobsDep, labels: LabelStore, session: La
 
 
 @router.post("", status_code=201, response_model=SessionPublic, responses=problems(409),
-             summary="Open a labelling session on a ready lens of a run")
+             summary="Open a labelling session on a ready lens of a run (on one of its item sets, optionally)")
 def create(body: LabelSessionCreate, store: StoreDep, labels: LabelsDep, jobs: JobsDep, rankings: RankingsDep,
            response: Response) -> SessionPublic:
     session = open_session(store, labels, body.run_id, body.lens_id, body.attributes, body.strategy,
-                           body.batch_size, body.refit_every)
+                           body.batch_size, body.refit_every, body.item_set)
     response.headers["Location"] = f"/api/v1/label-sessions/{session.session_id}"
     return SessionPublic.model_validate(v.session_json(session, labels, jobs, store, rankings))
 
