@@ -26,6 +26,7 @@ def create_app(settings: FrontendSettings | None = None, client: BackendClient |
     # update_title=None keeps the tab title while callbacks run: documented by Dash, but typed ``str`` there
     app = Dash("frontend", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
                title="factorscope", update_title=None, suppress_callback_exceptions=True,  # type: ignore[arg-type]
+               compress=True,  # gzip/brotli (flask-compress): Dash's bundles are 6.7 MB raw on a cold load
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # the pages' language, for readers
     install(app.server, AppContext(client or make_client(settings, request_token), settings))

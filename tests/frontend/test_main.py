@@ -4,6 +4,7 @@ stops on SIGINT or SIGTERM."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -56,6 +57,9 @@ def test_the_dashboard_runs_under_gunicorn_and_stops_on_a_signal(stop: signal.Si
         assert page.status_code == 200 and page.headers["server"].startswith("gunicorn")
         layout = httpx.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=30)
         assert layout.status_code == 200 and layout.headers["content-type"].startswith("application/json")
+        bundle = next(s for s in re.findall(r'src="([^"]+)"', page.text) if "dash_core_components" in s)
+        script = httpx.get(f"http://127.0.0.1:{port}{bundle}", headers={"Accept-Encoding": "gzip"}, timeout=30)
+        assert script.status_code == 200 and script.headers["content-encoding"] == "gzip"  # 355 kB raw, ~100 kB sent
         workers = children(proc.pid)
         assert workers
         proc.send_signal(stop)
