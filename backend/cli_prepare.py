@@ -4,19 +4,16 @@ the small ones here (resuming half-done ones) and queue the large ones as traini
 worker (unless ``--foreground``). Finished and evaluated runs are left as they are. Then the demo lens and its
 labelling session (``demo_lens``).
 
-Everything runs with one BLAS thread, as the demo runs train on one torch thread: the lens's score table fits
-hundreds of two-parameter L-BFGS problems (Platt scaling), which two OpenBLAS threads on a busy CPU made 8 to 30
-times slower (one Platt fit of a 10-class attribute on 300 items: 3.2 to 13 s against 0.4 s, on 2 cores at load 13)."""
+Everything runs with one BLAS thread, as the demo runs train on one torch thread (``blas_threads`` says why)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from threadpoolctl import threadpool_limits
-
 from models import CONFIG_FILE, EvalConfig, read_json
 
+from .blas_threads import one_blas_thread
 from .cli_evaluate import evaluate_with_bar
 from .cli_train import train_with_bar
 from .config import Settings, get_settings
@@ -40,7 +37,7 @@ def add_prepare_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         return prepare_all(get_settings(), args.foreground, args.train_fresh)
 
 

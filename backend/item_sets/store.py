@@ -71,6 +71,12 @@ class ItemSetStore:
                 raise ItemSetNotFoundError(f"no item set {set_id!r}; expected an id from GET "
                                            "/api/v1/runs/{run_id}/item-sets")
 
+    def delete_run(self, run_id: str) -> int:
+        """Remove every set of the run (the run is being deleted: a run made later under its id starts with none);
+        how many there were."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(item_sets).where(item_sets.c.run_id == run_id)).rowcount)
+
 
 def _item_set(row: Any) -> ItemSet:
     items = row.get("items")

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..jobs.handlers import JOB_KINDS
 from ..jobs.model import PRIORITIES
 from .common import RequestModel
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+if TYPE_CHECKING:
+    JobKind = str
+else:
+    JobKind = Literal[tuple(JOB_KINDS)]  # every kind the worker runs, from its one registry
 
 
 class JobsQuery(RequestModel):
-    kind: Literal["train", "evaluate"] | None = Field(None, description="only jobs of this kind")
+    kind: JobKind | None = Field(None, description="only jobs of this kind")
     state: JobState | None = Field(None, description="only jobs in this state")
     active: bool = Field(False, description="only unfinished jobs (queued or running): what a page that shows "
                          "progress needs, in one request")

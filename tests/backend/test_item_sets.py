@@ -4,6 +4,7 @@ on, recording the token's name; bad input as 4xx naming the field."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ def test_the_store_on_sqlite_and_postgresql(engine: sa.Engine) -> None:
     with pytest.raises(ItemSetNotFoundError):
         store.delete(first.set_id)
     assert [s.name for s in store.list("r1")] == ["ones"]
+    assert store.delete_run("r1") == 1 and store.list("r1") == [] and store.delete_run("r1") == 0
+    assert [s.name for s in store.list("r2")] == ["other run"]  # another run's sets stay
 
 
 def test_create_list_detail_delete(client: TestClient, trained_home: Path) -> None:
@@ -95,6 +98,17 @@ def test_unknown_runs_and_sets_are_404s(client: TestClient, problem: Callable[..
     problem(client.get(f"{API}/item-sets/abc123"), 404, "no item set 'abc123'")
     problem(client.delete(f"{API}/item-sets/abc123"), 404, "no item set 'abc123'")
     problem(client.get(f"{API}/item-sets/not-hex"), 422, "an item set id")
+
+
+def test_deleting_a_run_deletes_its_sets(fresh_home: Path, trained_home: Path) -> None:
+    """A run made again under a deleted run's id starts without the old run's sets."""
+    with serve(make_settings(fresh_home)) as c:
+        made = c.post(SETS, json={"name": "ones", "items": [1, 11]}).json()
+        assert c.delete(f"{API}/runs/{RUN}").status_code == 204
+        assert c.get(made["set_url"]).status_code == 404
+        shutil.copytree(trained_home / "runs" / RUN, fresh_home / "runs" / RUN)  # the id in use again
+        assert c.get(SETS).json()["sets"] == []
+        assert c.get(made["set_url"]).status_code == 404
 
 
 @pytest.fixture

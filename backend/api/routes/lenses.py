@@ -31,7 +31,8 @@ from ...schemas.lenses import (
     ScorePublic,
 )
 from ...services import analysis
-from ...services.jobs import accepted, cancel_run_jobs
+from ...services.jobs import accepted
+from ...services.run_deletion import delete_runs
 from ...store import RunStore
 from ..responses import PNG_RESPONSES, PNGResponse, etag, matches, not_modified, png, problems
 from .runs import create_limits
@@ -110,12 +111,10 @@ def refit(run_id: RunId, lens_id: LensId, body: LensRefit, store: StoreDep, jobs
 
 
 @router.delete("/{lens_id}", status_code=204, response_class=Response, responses=problems(409),
-               summary="Delete a lens and its files (its unfinished lens_fit job is cancelled)")
+               summary="Delete a lens, its files and its item sets (its unfinished lens_fit job is cancelled)")
 def delete(run_id: RunId, lens_id: LensId, store: StoreDep, jobs: JobsDep) -> Response:
     views.lens_record(store, run_id, lens_id)
-    for doomed in store.deletion(lens_id, with_children=False):
-        cancel_run_jobs(jobs, doomed)
-        store.delete(doomed)
+    delete_runs(store, jobs, store.deletion(lens_id, with_children=False))
     return Response(status_code=204)
 
 

@@ -12,7 +12,8 @@ from ...errors import AlreadyTrained, StillStopping
 from ...runs import run_nonce
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic, RunTrain
 from ...services.catalog import check_made_by_post_runs, run_detail, run_summary, training_jobs
-from ...services.jobs import accepted, cancel_run_jobs, queued_views
+from ...services.jobs import accepted, queued_views
+from ...services.run_deletion import delete_runs
 from ...store import CreateLimits, RunStore
 from ..responses import problems
 
@@ -83,11 +84,9 @@ def get_run(run_id: RunId, store: StoreDep, jobs: JobsDep, v: VersionParam = Non
 
 
 @router.delete("/{run_id}", status_code=204, response_class=Response, responses=problems(409),
-               summary="Delete a run and its files (its unfinished jobs are cancelled); a run other runs are built "
-               "on only with with_children=true, which deletes them first")
+               summary="Delete a run, its files and its item sets (its unfinished jobs are cancelled); a run other "
+               "runs are built on only with with_children=true, which deletes them first")
 def delete_run(run_id: RunId, store: StoreDep, jobs: JobsDep, with_children: WithChildren = False) -> Response:
     store.exists(run_id)  # 404 before anything changes (a run whose config.json is unreadable may go too)
-    for doomed in store.deletion(run_id, with_children):  # 409 naming the children, before anything changes
-        cancel_run_jobs(jobs, doomed)  # first: a job that then meets the deleted folder ends cancelled, not failed
-        store.delete(doomed)
+    delete_runs(store, jobs, store.deletion(run_id, with_children))  # 409 naming the children, before any change
     return Response(status_code=204)
