@@ -58,17 +58,18 @@ class JobStore:
         with self.engine.begin() as conn:
             return _insert(conn, kind, payload, priority)
 
-    def submit_once(self, kind: str, payload: dict[str, Any], priority: int | None = None) -> Job:
-        """The oldest queued or running job of ``kind`` for ``payload["run_id"]`` that is not being cancelled (a
-        queued one raised to ``priority`` when that is given and higher), else a new job (``priority``, default 0),
-        in one write transaction: two calls at once queue one job (SQLite: BEGIN IMMEDIATE takes the write lock
-        first; PostgreSQL: an advisory lock on the kind and run)."""
+    def submit_once(self, kind: str, payload: dict[str, Any], priority: int | None = None,
+                    same_payload: bool = False) -> Job:
+        """The oldest queued or running job of ``kind`` for ``payload["run_id"]`` that is not being cancelled (with
+        ``same_payload``: whose payload equals ``payload``; a queued one raised to ``priority`` when that is given and
+        higher), else a new job (``priority``, default 0), in one write transaction: two calls at once queue one job
+        (SQLite: BEGIN IMMEDIATE takes the write lock first; PostgreSQL: an advisory lock on the kind and run)."""
         self._check(kind, payload, priority or 0)  # every kind's payload names its run
         run_id = payload["run_id"]
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(kind, run_id)})
-            found = _unfinished(conn, kind, run_id)
+            found = _unfinished(conn, kind, run_id, payload if same_payload else None)
             if found is None:
                 return _insert(conn, kind, payload, priority or 0)
             if priority is not None and found.state == "queued" and found.priority < priority:
@@ -281,12 +282,13 @@ def _run_of(payload: dict[str, Any]) -> str | None:
     return run_id if isinstance(run_id, str) else None
 
 
-def _unfinished(conn: Connection, kind: str, run_id: str) -> Job | None:
-    """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled."""
+def _unfinished(conn: Connection, kind: str, run_id: str, payload: dict[str, Any] | None = None) -> Job | None:
+    """The oldest queued or running job of ``kind`` for ``run_id`` that is not being cancelled (and whose payload
+    equals ``payload``, when given)."""
     query = select(jobs).where(jobs.c.run_id == run_id, jobs.c.kind == kind, jobs.c.state.in_(UNFINISHED),
-                               jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id).limit(1)
-    row = conn.execute(query).mappings().first()
-    return _job(row) if row is not None else None
+                               jobs.c.cancel_requested.is_(False)).order_by(jobs.c.created, jobs.c.id)
+    found = (_job(row) for row in conn.execute(query).mappings().all())  # few: unfinished jobs of one run
+    return next((job for job in found if payload is None or job.payload == payload), None)
 
 
 def _lock_key(kind: str, run_id: str) -> int:

@@ -12,10 +12,16 @@ MANIFOLD_METHODS = ("tsne", "umap")
 MIN_MANIFOLD_N = 20  # fewer points: no neighbourhood for t-SNE's perplexity or UMAP's n_neighbors to describe
 
 
+def check_projected_n(n: int, settings: Settings, field: str = "query.n") -> None:
+    """422 naming ``field`` when ``n`` items are over max_projection_n (a projection's, or a sample's searched among
+    the codes a projection job stored)."""
+    if n > settings.max_projection_n:
+        raise LimitExceeded("max_projection_n", n, settings.max_projection_n, field)
+
+
 def check_projection(method: str, n: int, n_items: int, latent_dim: int, settings: Settings) -> None:
     """422 naming the field (``body.n``, ``body.method``) or the setting a projection of ``n`` items is over."""
-    if n > settings.max_projection_n:
-        raise LimitExceeded("max_projection_n", n, settings.max_projection_n, "body.n")
+    check_projected_n(n, settings, "body.n")
     if n > n_items:
         raise InvalidInput("body.n", f"expected at most the dataset's {n_items} items (n = {n_items}: every item), "
                            f"got {n}")

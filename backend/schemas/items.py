@@ -7,13 +7,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .analysis import EncodedN
 from .common import Matching, RequestModel, RunRef, Seed, Version
+from .limits import SettingLimit
 
 MAX_WHERE = 16  # conditions in one search
 MAX_WHERE_CHARS = 200  # characters of one condition
 MAX_SEARCH_PAGE = 500  # item indices one search answers
 MAX_NEIGHBOURS = 100
+ProjectedN = Annotated[int, SettingLimit("max_projection_n")]
 
 # up to MAX_WHERE comma-separated conditions of at most MAX_WHERE_CHARS characters each (their syntax is read by
 # services/items.py, whose 422 names the condition at fault); a comma delimits, so the match is linear
@@ -44,8 +45,10 @@ class ItemSearchPublic(BaseModel):
 class NeighboursQuery(RequestModel):
     item: int = Field(ge=0, le=2**31, description="the dataset item whose neighbours are wanted")
     k: int = Field(10, ge=1, le=MAX_NEIGHBOURS, description="neighbours returned")
-    n: EncodedN = Field(2000, ge=2, description="items sampled and encoded, the candidates (the embedding's sample "
-                        "for the same n and seed; limit: setting max_embedding_n)")
+    n: ProjectedN = Field(2000, ge=2, description="items sampled, the candidates (the embedding's or projection's "
+                          "sample for the same n and seed): up to setting max_embedding_n encoded on request, more "
+                          "searched among the codes the projection job of that n and seed stored (limit: setting "
+                          "max_projection_n)")
     seed: Seed = 0
     v: Version = None
 

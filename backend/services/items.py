@@ -2,7 +2,8 @@
 
 A search reads each ``name=value`` condition against the dataset's factors and attributes and matches them on the
 factor or attribute column of every item at once (numpy masks over the N items; dSprites' 737,280 take a few ms).
-Neighbours are found among the sample the embedding encodes (``analysis.sample_items``, cached by ``encoded``).
+Neighbours are found among the sample the embedding encodes (``analysis.sample_items``, cached by ``encoded``), or
+among the codes a projection job stored for a larger sample.
 """
 
 from __future__ import annotations
@@ -160,14 +161,21 @@ def check_item(dataset: Dataset, item: int) -> None:
                            f"{len(dataset)} items), got {item}")
 
 
-def neighbours_view(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, item: int, k: int, n: int,
-                    seed: int) -> dict[str, Any]:
-    """GET /runs/{id}/neighbours: the ``k`` items of the (n, seed) sample whose posterior means lie nearest item's;
-    the item is encoded through the executor like the sample."""
-    check_item(loaded.dataset, item)
+def sample_codes(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int,
+                 seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index (N,), mu (N, K)) of the (n, seed) sample encoded on request (``analysis.encoded``)."""
     enc = encoded(store, loaded, executor, n, seed)
+    return enc.index, enc.mu
+
+
+def neighbours_view(loaded: LoadedRun, executor: InferenceExecutor, sample: tuple[np.ndarray, np.ndarray], item: int,
+                    k: int, seed: int) -> dict[str, Any]:
+    """GET /runs/{id}/neighbours: the ``k`` items of ``sample`` ((N,) indices and their (N, K) posterior means: the
+    embedding's (n, seed) sample) whose means lie nearest item's; the item is encoded through the executor like the
+    sample. The caller checks ``item`` (``check_item``)."""
+    index, codes = sample
     mu, _ = executor.run(loaded, "encode", torch.from_numpy(loaded.dataset.items(np.array([item]))))
-    rows, distances = nearest(enc.mu, enc.index, to_numpy(mu)[0].astype(np.float64), item, k)
-    return {"run_id": loaded.run_id, "version": loaded.version, "item": item, "n": len(enc.index), "seed": seed,
-            "neighbours": [{"item": int(enc.index[r]), "distance": float(d)} for r, d in zip(rows, distances,
-                                                                                               strict=True)]}
+    rows, distances = nearest(codes, index, to_numpy(mu)[0].astype(np.float64), item, k)
+    return {"run_id": loaded.run_id, "version": loaded.version, "item": item, "n": len(index), "seed": seed,
+            "neighbours": [{"item": int(index[r]), "distance": float(d)} for r, d in zip(rows, distances,
+                                                                                           strict=True)]}

@@ -164,7 +164,8 @@ def test_neighbours_have_an_etag_and_answer_304(client: TestClient) -> None:
     ("item=-1", 422, ["item"]),
     ("item=1&k=101", 422, ["query.k"]),
     ("item=1&k=0", 422, ["query.k"]),
-    ("item=1&n=100000", 422, ["max_embedding_n"]),
+    ("item=1&n=100000", 404, ["not computed yet", "max_embedding_n = 5000"]),
+    ("item=1&n=1000001", 422, ["query.n", "max_projection_n"]),
     ("k=3", 422, ["item"]),
     ("item=1&v=0123456789ab", 409, ["0123456789ab"]),
 ])

@@ -209,6 +209,30 @@ def test_submit_once_queues_one_job_per_run_under_concurrency(open_store: Callab
     assert store.submit_once("evaluate", {"run_id": "x"}).job_id != first  # being cancelled: a new one
 
 
+def test_submit_once_with_the_same_payload_under_concurrency(open_store: Callable[[], JobStore]) -> None:
+    """A projection's dedupe: with same_payload only a job of equal payload is the same job, still one transaction."""
+    stores = [open_store() for _ in range(4)]
+    start = threading.Barrier(len(stores))
+    payloads = [{"run_id": "x", "version": "v1", "method": "pca", "n": 100, "seed": seed} for seed in range(3)]
+    got: list[list[str]] = [[] for _ in stores]
+
+    def submit(k: int) -> None:
+        start.wait()
+        got[k].extend(stores[k].submit_once("projection", p, same_payload=True).job_id for p in payloads * 2)
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(ids[:3] == got[0][:3] and ids[3:] == got[0][:3] for ids in got)  # one job per payload, for all
+    store = stores[0]
+    assert len(set(got[0])) == 3 and len(store.list()) == 3
+    assert {j.job_id: j.payload["seed"] for j in store.list()} == dict(zip(got[0][:3], range(3), strict=True))
+    assert store.submit_once("projection", {**payloads[0], "seed": 9}, same_payload=True).job_id not in got[0]
+    assert store.submit_once("projection", payloads[1]).job_id == got[0][0]  # without it: any of the run's kind
+
+
 def test_claim_takes_the_oldest_first(store: JobStore) -> None:
     ids = [store.submit("train", {"run_id": f"r{i}"}).job_id for i in range(3)]
     assert [store.claim_next("w").job_id for _ in ids] == ids

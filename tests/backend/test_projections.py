@@ -5,7 +5,9 @@ naming the field."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from conftest import copy_home
 
 from backend.config import Settings
 from backend.jobs import run_worker
+from backend.jobs.handlers import JOB_KINDS
 from backend.main import create_app
 from backend.projections import projection_path
 from backend.services.analysis import sample_items
@@ -127,6 +130,26 @@ def test_pca_of_every_item_matches_the_embedding_and_has_an_etag(app: TestClient
     assert path.is_file() and not list(path.parent.glob(".*tmp*"))  # stored by rename: no temporary left
 
 
+def test_neighbours_beyond_max_embedding_n_search_the_codes_the_job_stored(
+        app: TestClient, home: Path, settings_for: Callable[..., Settings], problem: Callable[..., Any]) -> None:
+    """Runs after the worker test above, whose PCA job of every item stored the sample's codes: with max_embedding_n
+    below the dataset's size, the neighbours among all 1,797 items come from those codes, as found when encoded on
+    request; a sample no job encoded is a 404 saying what to POST."""
+    url = f"{API}/runs/{RUN}/neighbours?item=5&k=8&n={N_ITEMS}"
+    live = app.get(url).json()  # 1,797 <= max_embedding_n = 5,000: encoded on request
+    with TestClient(create_app(settings_for(home, max_embedding_n=500, device="cpu"))) as small:
+        stored = small.get(url)
+        assert stored.status_code == 200, stored.text
+        body = stored.json()
+        assert body["n"] == N_ITEMS and [r["item"] for r in body["neighbours"]] == [r["item"] for r in
+                                                                                     live["neighbours"]]
+        assert np.allclose([r["distance"] for r in body["neighbours"]], [r["distance"] for r in live["neighbours"]])
+        assert small.get(url, headers={"If-None-Match": stored.headers["etag"]}).status_code == 304
+        problem(small.get(f"{API}/runs/{RUN}/neighbours?item=5&n=1000"), 404,
+                f"POST {API}/runs/{RUN}/projections", '"n": 1000')
+        problem(small.get(f"{API}/runs/{RUN}/neighbours?item=5&n=1000001"), 422, "query.n", "max_projection_n")
+
+
 @pytest.mark.parametrize(("body", "words"), [
     ({"method": "tsne", "n": 1001}, ["max_manifold_n = 1000", "body.n"]),
     ({"method": "pca", "n": N_ITEMS + 1}, ["body.n", f"{N_ITEMS} items"]),
@@ -150,3 +173,34 @@ def test_other_refusals(app: TestClient, problem: Callable[..., Any]) -> None:
     problem(app.get(f"{PROJECTIONS}/isomap?n=100"), 422, "'tsne', 'umap', 'pca' or 'mi'")
     problem(app.get(f"{PROJECTIONS}/pca?n=1000001"), 422, "max_projection_n")
     problem(app.get(f"{PROJECTIONS}/pca"), 422, "n")
+
+
+def test_identical_posts_at_the_same_instant_queue_one_job(app: TestClient) -> None:
+    """Two identical POSTs at once (threads through the in-process server, which runs the route in its thread pool)
+    answer one job: the lookup and the insert are one transaction (JobStore.submit_once, same_payload)."""
+    start = threading.Barrier(2)
+
+    def post(body: dict[str, Any]) -> str:
+        start.wait()
+        made = app.post(PROJECTIONS, json=body)
+        assert made.status_code == 202, made.text
+        return str(made.json()["job_id"])
+
+    with ThreadPoolExecutor(2) as pool:
+        pairs = [list(pool.map(post, [{"method": "pca", "n": 100, "seed": seed}] * 2)) for seed in range(100, 115)]
+    assert all(first == second for first, second in pairs) and len({first for first, _ in pairs}) == 15
+    listed = app.get(f"{API}/jobs", params={"kind": "projection", "active": "true", "limit": 1000}).json()["jobs"]
+    assert {j["job_id"] for j in listed if j["payload"]["seed"] >= 100} == {first for first, _ in pairs}
+
+
+def test_jobs_can_be_listed_by_every_kind_the_worker_runs(app: TestClient) -> None:
+    """GET /jobs?kind= takes each kind of jobs.handlers.JOB_KINDS (projection and lens_fit too), and no other."""
+    app.post(PROJECTIONS, json={"method": "pca", "n": 50, "seed": 1})
+    for kind in JOB_KINDS:
+        listed = app.get(f"{API}/jobs", params={"kind": kind})
+        assert listed.status_code == 200, listed.text
+        assert {j["kind"] for j in listed.json()["jobs"]} <= {kind}
+    assert app.get(f"{API}/jobs", params={"kind": "projection"}).json()["jobs"]
+    schema = app.get("/openapi.json").json()["paths"][f"{API}/jobs"]["get"]["parameters"]
+    kind = next(p for p in schema if p["name"] == "kind")["schema"]["anyOf"][0]
+    assert sorted(kind["enum"]) == sorted(JOB_KINDS)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
-from ...deps import ExecutorDep, IfNoneMatch, RunId, SettingsDep, StoreDep
+from ...deps import ExecutorDep, RunId, SettingsDep, StoreDep
 from ...schemas import EmbeddingPublic, EmbeddingQuery, FactorsPublic, FactorsQuery
 from ...schemas.factor_info import FactorMiPublic, FactorMiQuery, SampleQuery, TypicalItemPublic
 from ...services import analysis, factor_info
-from ..responses import ETAG_HEADER, cache_headers, etag, matches, not_modified, problems
+from ...store import LoadedRun
+from ..responses import ETAG_HEADER, problems
+from ..sample_view import SampleViewDep
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["analysis"], responses=problems(404, 409, 422, 503))
 
@@ -51,29 +53,23 @@ JSON_304: dict[int | str, dict[str, Any]] = {
             summary="Latent dim x ground-truth factor (or attribute, for a dataset without factors or with "
                     "source=attributes): I(z_k; v_f) / H(v_f), the matrix MIG (dlib) is built from, with each "
                     "column's best dim and gap; 409 for a dataset with neither")
-def factor_mi(run_id: RunId, q: Annotated[FactorMiQuery, Query()], store: StoreDep, executor: ExecutorDep,
-              settings: SettingsDep, response: Response, if_none_match: IfNoneMatch = None) -> Any:
-    record = store.ready(run_id, q.v)
-    analysis.check_n(q.n, settings)
-    source = factor_info.check_source(record, q.source)
-    tag = etag(run_id, record.version, "factor-mi", source, q.n, q.seed)
-    if matches(if_none_match, tag):
-        return not_modified(tag, q.v is not None)
-    view = factor_info.factor_mi_view(store, store.load(record), executor, q.n, q.seed, source)
-    response.headers.update(cache_headers(tag, q.v is not None))
-    return FactorMiPublic.model_validate(view)
+def factor_mi(run_id: RunId, q: Annotated[FactorMiQuery, Query()], view: SampleViewDep) -> Any:
+    def body(loaded: LoadedRun) -> FactorMiPublic:
+        source = factor_info.resolve_source(loaded.dataset, q.source)
+        return FactorMiPublic.model_validate(
+            factor_info.factor_mi_view(view.store, loaded, view.executor, q.n, q.seed, source))
+
+    # the columns are checked (409) before the model loads, and are part of the ETag
+    return view.serve(run_id, q, lambda record: ("factor-mi", factor_info.check_source(record, q.source), q.n, q.seed),
+                      body)
 
 
 @router.get("/typical-item", response_model=TypicalItemPublic, responses=JSON_304,
             summary="A typical item of a sample: nearest the middle of every factor, then nearest the mean code "
                     "(the default base of a traversal)")
-def typical_item(run_id: RunId, q: Annotated[SampleQuery, Query()], store: StoreDep, executor: ExecutorDep,
-                 settings: SettingsDep, response: Response, if_none_match: IfNoneMatch = None) -> Any:
-    record = store.ready(run_id, q.v)
-    analysis.check_n(q.n, settings)
-    tag = etag(run_id, record.version, "typical-item", q.n, q.seed)
-    if matches(if_none_match, tag):
-        return not_modified(tag, q.v is not None)
-    view = factor_info.typical_item_view(store, store.load(record), executor, q.n, q.seed)
-    response.headers.update(cache_headers(tag, q.v is not None))
-    return TypicalItemPublic.model_validate(view)
+def typical_item(run_id: RunId, q: Annotated[SampleQuery, Query()], view: SampleViewDep) -> Any:
+    def body(loaded: LoadedRun) -> TypicalItemPublic:
+        return TypicalItemPublic.model_validate(
+            factor_info.typical_item_view(view.store, loaded, view.executor, q.n, q.seed))
+
+    return view.serve(run_id, q, lambda _: ("typical-item", q.n, q.seed), body)

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+import numpy as np
+from fastapi import APIRouter, Path, Query
 
-from ...deps import ExecutorDep, IfNoneMatch, RunId, SettingsDep, StoreDep
+from ...config import Settings
+from ...deps import RunId
+from ...errors import NotFound
+from ...inference import InferenceExecutor
+from ...projections import check_projected_n, codes_path, read_codes
 from ...schemas.items import ItemSearchPublic, ItemSearchQuery, NeighboursPublic, NeighboursQuery
-from ...services import analysis, items
-from ..responses import cache_headers, etag, matches, not_modified, problems
+from ...services import items
+from ...store import LoadedRun, RunStore
+from ..responses import problems
+from ..sample_view import SampleViewDep
 from .analysis import JSON_304
 
 router = APIRouter(tags=["items"], responses=problems(404, 409, 422))
@@ -26,13 +33,26 @@ def search(name: Annotated[str, Path(max_length=100)], q: Annotated[ItemSearchQu
 @router.get("/runs/{run_id}/neighbours", response_model=NeighboursPublic, responses=JSON_304,
             summary="The k items of the embedding's sample whose posterior means lie nearest the item's (Euclidean), "
                     "nearest first, the item itself left out")
-def neighbours(run_id: RunId, q: Annotated[NeighboursQuery, Query()], store: StoreDep, executor: ExecutorDep,
-               settings: SettingsDep, response: Response, if_none_match: IfNoneMatch = None) -> Any:
-    record = store.ready(run_id, q.v)
-    analysis.check_n(q.n, settings)
-    tag = etag(run_id, record.version, "neighbours", q.item, q.k, q.n, q.seed)
-    if matches(if_none_match, tag):
-        return not_modified(tag, q.v is not None)
-    view = items.neighbours_view(store, store.load(record), executor, q.item, q.k, q.n, q.seed)
-    response.headers.update(cache_headers(tag, q.v is not None))
-    return NeighboursPublic.model_validate(view)
+def neighbours(run_id: RunId, q: Annotated[NeighboursQuery, Query()], view: SampleViewDep) -> Any:
+    def body(loaded: LoadedRun) -> NeighboursPublic:
+        items.check_item(loaded.dataset, q.item)
+        sample = candidates(view.store, loaded, view.executor, view.settings, q.n, q.seed)
+        found = items.neighbours_view(loaded, view.executor, sample, q.item, q.k, q.seed)
+        return NeighboursPublic.model_validate(found)
+
+    # n up to max_projection_n: past max_embedding_n the candidates are a projection job's stored codes
+    return view.serve(run_id, q, lambda _: ("neighbours", q.item, q.k, q.n, q.seed), body, check_projected_n)
+
+
+def candidates(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, settings: Settings, n: int,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index (N,), mu (N, K)) of the (n, seed) sample: encoded now up to max_embedding_n items, beyond that the
+    codes the projection job of (n, seed) stored (404 saying how to compute them while it has not run)."""
+    if n <= settings.max_embedding_n:
+        return items.sample_codes(store, loaded, executor, n, seed)
+    path = codes_path(store.home, loaded.run_id, loaded.version, n, seed)
+    if not path.is_file():
+        raise NotFound(f"the codes of a sample of {n} items (over max_embedding_n = {settings.max_embedding_n}, "
+                       f"encoded on request) are not computed yet: POST /api/v1/runs/{loaded.run_id}/projections with "
+                       f'{{"method": "pca", "n": {n}, "seed": {seed}}} first, then GET this again')
+    return store.memo((loaded.run_id, loaded.version, "codes", n, seed), lambda: read_codes(path))

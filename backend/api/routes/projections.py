@@ -8,10 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from ...deps import IfNoneMatch, JobsDep, RunId, SettingsDep, StoreDep
-from ...errors import LimitExceeded, NotFound
-from ...jobs import Job, JobStore
-from ...jobs.store import MAX_LIST
-from ...projections import check_projection, projection_path, read_projection
+from ...errors import NotFound
+from ...projections import check_projected_n, check_projection, projection_path, read_projection
 from ...schemas import EmbeddingPublic, JobAccepted
 from ...schemas.projections import ProjectionCreate, ProjectionMethod, ProjectionQuery
 from ...services.analysis import embedding_view
@@ -37,15 +35,9 @@ def create(run_id: RunId, body: ProjectionCreate, store: StoreDep, jobs: JobsDep
     loaded = store.load(record)
     check_projection(body.method, body.n, len(loaded.dataset), loaded.latent_dim, settings)
     payload = {"run_id": run_id, "version": loaded.version, "method": body.method, "n": body.n, "seed": body.seed}
-    answer = accepted(same_job(jobs, payload) or jobs.submit("projection", payload), run_id)
+    answer = accepted(jobs.submit_once("projection", payload, same_payload=True), run_id)  # one transaction
     response.headers["Location"] = answer.job_url
     return answer
-
-
-def same_job(jobs: JobStore, payload: dict[str, Any]) -> Job | None:
-    """The oldest queued or running projection job with this payload that is not being cancelled."""
-    active = jobs.list(limit=MAX_LIST, kind="projection", run_id=payload["run_id"], active=True)
-    return next((job for job in reversed(active) if job.payload == payload and not job.cancel_requested), None)
 
 
 @router.get("/{method}", response_model=EmbeddingPublic,
@@ -58,8 +50,7 @@ def same_job(jobs: JobStore, payload: dict[str, Any]) -> Job | None:
 def read(run_id: RunId, method: Annotated[ProjectionMethod, Path(description="tsne, umap, pca or mi")],
          q: Annotated[ProjectionQuery, Query()], store: StoreDep, settings: SettingsDep, response: Response,
          if_none_match: IfNoneMatch = None) -> Any:
-    if q.n > settings.max_projection_n:
-        raise LimitExceeded("max_projection_n", q.n, settings.max_projection_n, "query.n")
+    check_projected_n(q.n, settings)
     record = store.ready(run_id, q.v)
     assert record.version is not None  # ready: a finished run
     path = projection_path(store.home, run_id, record.version, method, q.n, q.seed)
