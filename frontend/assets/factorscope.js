@@ -8,8 +8,11 @@
  *    {src} or null into the dcc.Store ID, so a server-side callback can show the problem's message.
  * 3. sliderValue(value): a playground slider's value, shown beside it while it is dragged.
  * 4. clearLinkNote(run, initial): drop the warning about the page's link once another run is picked.
- * 4b. spriteHover(hover, data, sprite): the Embedding page's hover card, with no server round trip: the hovered
- *    item's thumbnail (cell i % 1024 of sprite sheet i // 1024, i its position in the sample), index and values.
+ * 4b. spriteHover(hover, values, sprite): the Embedding page's hover card, with no server round trip: the hovered
+ *    item's thumbnail (cell i % 1024 of sprite sheet i // 1024, i its position in the sample: its point number in
+ *    the figure's first trace), index and values ({names, columns}: column j's value of point i at [i]).
+ *    selectionOutline(selected): Plotly's selection without its points (a box's range or a lasso's vertices), so
+ *    the server hears the outline, not every selected point.
  * 5. What Dash's components leave out for keyboards and screen readers, added as they are drawn: copy buttons
  *    (.fs-copy: dcc.Clipboard draws a bare <div>) become focusable buttons named by their title, Enter or Space
  *    copying as a click does; a <label for> naming a wrapper (dcc.Slider's <div>) names the slider and number box
@@ -50,36 +53,26 @@ window.dash_clientside.factorscope = {
         var asked = new URLSearchParams(initial || "").get("run");
         return asked && run && run !== asked ? null : window.dash_clientside.no_update;
     },
-    spriteHover: function (hover, data, sprite) {
+    spriteHover: function (hover, values, sprite) {
         var point = hover && hover.points && hover.points[0];
-        var at = point && data ? samplePosition(data, point.customdata) : -1;
-        if (at < 0) {
+        if (!point || point.curveNumber !== 0 || typeof point.pointNumber !== "number") {
             return [{display: "none"}, {}, ""];
         }
-        var lines = ["item " + point.customdata];
-        [data.factors || {}, data.attributes || {}].forEach(function (values) {
-            Object.keys(values).forEach(function (name) {
-                lines.push(name + " " + Number(Number(values[name][at]).toPrecision(4)));
-            });
+        var at = point.pointNumber, lines = ["item " + point.customdata];
+        ((values && values.names) || []).forEach(function (name, j) {
+            lines.push(name + " " + Number(Number(values.columns[j][at]).toPrecision(4)));
         });
         return [{display: "block"}, sprite ? spriteCell(sprite, at) : {display: "none"}, lines.join("\n")];
+    },
+    selectionOutline: function (selected) {
+        if (!selected) {
+            return null;
+        }
+        return selected.range ? {range: selected.range} : {lassoPoints: selected.lassoPoints || null};
     }
 };
 
 var SPRITE_PAGE = 1024, SPRITE_COLUMNS = 32, HOVER_PX = 64;
-var samplePositions = new WeakMap();  // an embedding's index list -> Map(item -> its position in the sample)
-
-function samplePosition(data, item) {
-    if (typeof item !== "number" || !data.index) {
-        return -1;
-    }
-    var positions = samplePositions.get(data.index);
-    if (!positions) {
-        positions = new Map(data.index.map(function (it, i) { return [it, i]; }));
-        samplePositions.set(data.index, positions);
-    }
-    return positions.has(item) ? positions.get(item) : -1;
-}
 
 function spriteCell(sprite, at) {  // the cell of sample position ``at``, drawn HOVER_PX square
     var cell = at % SPRITE_PAGE, page = Math.floor(at / SPRITE_PAGE);

@@ -177,7 +177,11 @@ def embedding_figure(emb: Embedding, colour: str = "") -> go.Figure:
     """A WebGL scatter of the encoded items; customdata is each point's dataset index (click-through)."""
     if not emb.x:
         return empty_figure("no points")
-    fig = go.Figure(embedding_traces(emb, colour_values(emb, colour)))
+    return embedding_layout(go.Figure(embedding_traces(emb, colour_values(emb, colour))), emb)
+
+
+def embedding_layout(fig: go.Figure, emb: Embedding) -> go.Figure:
+    """An embedding scatter's title and axes (named by the embedding's axes and their share of the variance)."""
     axes = [_axis_title(emb, i) for i in range(2)]
     # both axes are in latent units: drawn to the same scale, so a small spread looks small
     fig.update_layout(xaxis={"title": axes[0]}, yaxis={"title": axes[1], "scaleanchor": "x", "scaleratio": 1},

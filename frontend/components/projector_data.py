@@ -102,10 +102,25 @@ def nearest_points(emb: Embedding, item: int | None, k: int) -> list[int]:
     return np.asarray(emb.index)[order].tolist()
 
 
+def value_columns(emb: Embedding) -> dict[str, Sequence[float]]:
+    """Each attribute's and factor's values over the N points, by name (a factor wins over an attribute of the same
+    name, as in the backend's search)."""
+    return {**emb.attributes, **emb.factors}
+
+
 def point_values(emb: Embedding, item: int) -> str:
     """A shown point's factor and attribute values, e.g. "label 3 · thickness 1.72"."""
     if item not in emb.index:
         return ""
     at = emb.index.index(item)
-    values = {**{k: v[at] for k, v in emb.attributes.items()}, **{k: v[at] for k, v in emb.factors.items()}}
-    return " · ".join(f"{name} {float(value):.4g}" for name, value in values.items())
+    return " · ".join(f"{name} {float(values[at]):.4g}" for name, values in value_columns(emb).items())
+
+
+def hover_values(emb: Embedding) -> dict[str, list[Any]]:
+    """What the browser's hover card reads (``factorscope.spriteHover``): the value columns' names and values, the
+    values of point i at [i] of each column (in the embedding's order), continuous ones to 4 decimals."""
+    columns = value_columns(emb)
+    return {"names": list(columns), "columns": [np.round(np.asarray(v, dtype=float), 4).tolist()
+                                                if name in emb.attributes and name not in emb.factors else list(v)
+                                                for name, v in columns.items()]}
+

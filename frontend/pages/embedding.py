@@ -2,7 +2,11 @@
 any two dims, or t-SNE / UMAP computed by a projection job) as a WebGL scatter coloured by any factor or attribute.
 Hovering shows the item's image (a sprite-sheet cell, drawn in the browser); clicking shows its nearest neighbours in
 latent space; a search marks the items that match; a lasso or box selection becomes a set whose latent means can be
-compared, used as Explore's base, or saved for labelling. The whole view lives in the link (``EmbeddingState``)."""
+compared, used as Explore's base, or saved for labelling. The whole view lives in the link (``EmbeddingState``).
+
+The points stay on the Dash server (``projector_cache``): the browser holds the view's key, the figure and the hover
+card's values, and no callback uploads the points; a colour, search, selection or click patches the figure
+(``projector_patch``) instead of sending it again."""
 
 from __future__ import annotations
 
@@ -46,7 +50,9 @@ from frontend.components.projector import (
     needs_job_note,
     saved_sets_list,
 )
+from frontend.components.projector_cache import key_state, view_cache, view_key
 from frontend.components.projector_data import (
+    hover_values,
     matching_items,
     nearest_points,
     outline_of,
@@ -54,7 +60,7 @@ from frontend.components.projector_data import (
     search_terms,
     selected_items,
 )
-from frontend.components.projector_figures import Marks, means_figure, projector_figure
+from frontend.components.projector_figures import Marks, means_figure, projector_figure, projector_patch
 from frontend.state import EMBED_N, SYNC_N, EmbeddingState, whole
 
 dash.register_page(__name__, path="/embedding", name="Embedding", title="Embedding — factorscope", order=3,
@@ -96,14 +102,15 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="embedding-initial", data=state.to_query()),
         dcc.Store(id="embedding-run"),
         dcc.Store(id="embedding-seed", data=state.seed),
-        dcc.Store(id="embedding-data"),
+        dcc.Store(id="embedding-data"),  # the view's key (projector_cache.view_key), not its points
+        dcc.Store(id="embedding-values"),  # the hover card's values (projector_data.hover_values): never uploaded
         dcc.Store(id="embedding-sprite"),
         dcc.Store(id="embedding-query"),
         dcc.Store(id="embedding-job"),
         dcc.Store(id="embedding-ready", data=0),
         dcc.Store(id="embedding-matches"),
         dcc.Store(id="embedding-sel", data=state.sel),
-        dcc.Store(id="embedding-selected"),
+        dcc.Store(id="embedding-selection"),  # Plotly's selection without its points: {range} or {lassoPoints}
         dcc.Store(id="embedding-item", data=state.item),
         dcc.Store(id="embedding-set", data=state.set),
         dcc.Store(id="embedding-set-mean"),
@@ -158,17 +165,18 @@ def view_state(run: Mapping[str, Any], method: str, dims: tuple[Any, Any], scope
 @callback(Output("embedding-data", "data"), Output("embedding-color", "options"), Output("embedding-color", "value"),
           Output("embedding-data-alert", "children"), Output("embedding-sprite", "data"),
           Output("embedding-job", "style"), Output("embedding-job-status", "children"),
-          Input("embedding-run", "data"), Input("embedding-method", "value"), Input("embedding-dim-x", "value"),
-          Input("embedding-dim-y", "value"), Input("embedding-scope", "value"), Input("embedding-n", "value"),
-          Input("embedding-ready", "data"), State("embedding-color", "value"), State("embedding-seed", "data"))
+          Output("embedding-values", "data"), Input("embedding-run", "data"), Input("embedding-method", "value"),
+          Input("embedding-dim-x", "value"), Input("embedding-dim-y", "value"), Input("embedding-scope", "value"),
+          Input("embedding-n", "value"), Input("embedding-ready", "data"), State("embedding-color", "value"),
+          State("embedding-seed", "data"))
 def points(run: Mapping[str, Any] | None, method: str, dim_x: Any, dim_y: Any, scope: str, n: Any, _ready: int,
            colour: str | None, seed: int) -> tuple[Any, ...]:
     size = items_encoded(n)
     if size is None:  # say so and keep the plot
         note = create_message(f"Items encoded: expected a whole number in {EMBED_N[0]}..{EMBED_N[1]}.", "warning")
-        return (dash.no_update,) * 3 + (note,) + (dash.no_update,) * 3
+        return (dash.no_update,) * 3 + (note,) + (dash.no_update,) * 4
     if not run:
-        return None, [{"label": "one colour", "value": ""}], colour or "", None, None, HIDDEN, ""
+        return None, [{"label": "one colour", "value": ""}], colour or "", None, None, HIDDEN, "", None
     state = view_state(run, method, (dim_x, dim_y), scope, size, seed)
     return load_view(context.client(), run, state, colour or "")
 
@@ -179,22 +187,36 @@ def sample_size(run: Mapping[str, Any], state: EmbeddingState) -> int:
 
 
 def load_view(client: BackendClient, run: Mapping[str, Any], state: EmbeddingState, colour: str) -> tuple[Any, ...]:
-    """(points, colour choices, colour kept, alert, sprite URL, job area style, job note): a view the backend has not
-    projected yet shows the Compute button instead of points."""
+    """(view key, colour choices, colour kept, alert, sprite URL, job area style, job note, hover values): the points
+    are kept on the server under the key; a view the backend has not projected yet shows the Compute button
+    instead."""
     n = sample_size(run, state)
     if state.method == "dims" and state.by_job:
         note = create_message(f"Two dims of your choice are drawn for up to {SYNC_N:,} sampled items: choose fewer "
                               "items, or PCA or the most informative dims for more.", "warning")
-        return None, dash.no_update, colour, note, None, HIDDEN, ""
+        return None, dash.no_update, colour, note, None, HIDDEN, "", None
     try:
         emb = fetch_points(client, run, state, n)
     except BackendError as err:
         if state.by_job and err.status == 404:
-            return None, dash.no_update, colour, None, None, SHOWN, needs_job_note(state)
-        return None, dash.no_update, colour, create_error_alert(err, "embed the items"), None, HIDDEN, ""
+            return None, dash.no_update, colour, None, None, SHOWN, needs_job_note(state), None
+        return None, dash.no_update, colour, create_error_alert(err, "embed the items"), None, HIDDEN, "", None
+    key = view_key(run, state, n)
+    view_cache().put(key, emb)
     sprite = context.images().sprites(run["dataset"], n, state.seed, SPRITE_CELL) if run.get("dataset") else None
-    data, options, kept, note = coloured(run, emb, colour)
-    return data, options, kept, note, sprite, HIDDEN, ""
+    options, kept, note = coloured(run, emb, colour)
+    return {**key, "points": len(emb.x)}, options, kept, note, sprite, HIDDEN, "", hover_values(emb)
+
+
+def shown(key: Mapping[str, Any] | None) -> Embedding | None:
+    """The points of the view ``key`` (kept on the server, else fetched again); None without a key, or when the
+    backend no longer gives them."""
+    if not key:
+        return None
+    try:
+        return view_cache().get(key, lambda: fetch_points(context.client(), key, key_state(key), key["size"]))
+    except BackendError:
+        return None
 
 
 def fetch_points(client: BackendClient, run: Mapping[str, Any], state: EmbeddingState, n: int) -> Embedding:
@@ -205,13 +227,13 @@ def fetch_points(client: BackendClient, run: Mapping[str, Any], state: Embedding
 
 
 def coloured(run: Mapping[str, Any], emb: Embedding, colour: str) -> tuple[Any, ...]:
-    """(points, colour choices, the colour kept, a warning when the run's dataset lacks the colour asked for)."""
+    """(colour choices, the colour kept, a warning when the run's dataset lacks the colour asked for)."""
     options = colour_options(emb)
     if colour in [o["value"] for o in options]:
-        return emb.model_dump(), options, colour, None
+        return options, colour, None
     note = create_message(f"Colour by: {run['run_id']}'s dataset has no {colour.replace(':', ' ')}; expected one of "
                           f"{', '.join(o['label'] for o in options[1:]) or 'one colour'}.", "warning")
-    return emb.model_dump(), options, "", note
+    return options, "", note
 
 
 # -- the projection job ------------------------------------------------------------------------------------------
@@ -266,49 +288,62 @@ def poll_projection(client: BackendClient, job_id: str, ready: int) -> tuple[Any
 
 # -- the figure and what is drawn over it ----------------------------------------------------------------------
 
+PART_OF = {"embedding-color": "colour", "embedding-matches": "matches", "embedding-sel": "selection",
+           "embedding-item": "item"}  # the figure's inputs that change one part of it (projector_patch)
+
+
 @callback(Output("embedding-graph", "figure"), Input("embedding-data", "data"), Input("embedding-color", "value"),
-          Input("embedding-matches", "data"), Input("embedding-selected", "data"), Input("embedding-item", "data"),
-          State("embedding-sel", "data"))
-def figure(data: Mapping[str, Any] | None, colour: str | None, matches: Sequence[int] | None,
-           selected: Sequence[int] | None, item: int | None, outline: str | None) -> Any:
-    if not data:
+          Input("embedding-matches", "data"), Input("embedding-sel", "data"), Input("embedding-item", "data"))
+def figure(key: Mapping[str, Any] | None, colour: str | None, where: Mapping[str, Any] | None, outline: str | None,
+           item: int | None) -> Any:
+    """The whole figure for a new view; for a colour, search, selection or click on the same view, the patch that
+    changes only that part."""
+    emb = shown(key)
+    if emb is None:
         return empty_figure("no points")
-    emb = Embedding.model_validate(data)
-    marks = Marks(frozenset(matches or ()), frozenset(selected or ()), outline or "", item)
-    return projector_figure(emb, colour or "", marks, f"{emb.run_id}-{emb.method}-{emb.axes}-{len(emb.x)}")
+    marks = Marks(matching_items(emb, where) if where else (), selected_items(emb, outline or ""), outline or "", item)
+    changed = {PART_OF.get(component) for component in ctx.triggered_prop_ids.values()}
+    if not changed or None in changed:  # the first draw, or a new view
+        return projector_figure(emb, colour or "", marks, f"{emb.run_id}-{emb.method}-{emb.axes}-{len(emb.x)}")
+    return projector_patch(emb, colour or "", marks, {part for part in changed if part})
 
 
 clientside_callback(ClientsideFunction("factorscope", "spriteHover"), Output("embedding-hover", "style"),
                     Output("embedding-hover-img", "style"), Output("embedding-hover-text", "children"),
-                    Input("embedding-graph", "hoverData"), State("embedding-data", "data"),
+                    Input("embedding-graph", "hoverData"), State("embedding-values", "data"),
                     State("embedding-sprite", "data"))
 
 
 @callback(Output("embedding-matches", "data"), Output("embedding-search-note", "children"),
           Input("embedding-search", "value"), Input("embedding-data", "data"), State("embedding-run", "data"))
-def search(text: str | None, data: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> tuple[Any, ...]:
+def search(text: str | None, key: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> tuple[Any, ...]:
     terms = search_terms(text)
-    if not terms or not data or not run:
+    emb = shown(key)
+    if not terms or emb is None or not run:
         return None, None
-    return find_matches(context.client(), run["dataset"], terms, Embedding.model_validate(data))
+    return find_matches(context.client(), run["dataset"], terms, emb)
 
 
 def find_matches(client: BackendClient, dataset: str, terms: list[str], emb: Embedding) -> tuple[Any, ...]:
-    """(the shown points that match, a note with the counts): the backend reads the conditions (names, class names,
-    ranges) and counts the dataset's matches; the shown points are matched on the values they carry."""
+    """(the conditions as the backend read them, a note with the counts): the backend reads the conditions (names,
+    class names, ranges) and counts the dataset's matches; the shown points are matched on the values they carry."""
     try:
         found = client.search_items(dataset, terms, limit=1)
     except BackendError as err:
         return None, create_error_alert(err, "search")
-    shown = matching_items(emb, found.where)
-    return shown, (f"{found.total:,} items of {dataset} match {', '.join(terms)}; {len(shown):,} of the "
-                   f"{len(emb.x):,} points shown are ringed in orange.")
+    ringed = matching_items(emb, found.where)
+    return found.where, (f"{found.total:,} items of {dataset} match {', '.join(terms)}; {len(ringed):,} of the "
+                         f"{len(emb.x):,} points shown are ringed in orange.")
 
 
 # -- the selection ----------------------------------------------------------------------------------------------
 
+clientside_callback(ClientsideFunction("factorscope", "selectionOutline"), Output("embedding-selection", "data"),
+                    Input("embedding-graph", "selectedData"))
+
+
 @callback(Output("embedding-sel", "data"), Output("embedding-set", "data", allow_duplicate=True),
-          Input("embedding-graph", "selectedData"), Input("embedding-clear", "n_clicks"),
+          Input("embedding-selection", "data"), Input("embedding-clear", "n_clicks"),
           State("embedding-sel", "data"), prevent_initial_call=True)
 def select(selected: Mapping[str, Any] | None, _clear: int, shown: str | None) -> tuple[str, None]:
     """A new selection (or none) replaces the outline and forgets the set compared for the one before."""
@@ -320,28 +355,34 @@ def select(selected: Mapping[str, Any] | None, _clear: int, shown: str | None) -
     return outline, None
 
 
-@callback(Output("embedding-selected", "data"), Output("embedding-set-size", "children"),
-          Output("embedding-compare", "disabled"), Output("embedding-use-base", "disabled"),
-          Output("embedding-clear", "disabled"), Output("embedding-save", "disabled"),
-          Input("embedding-sel", "data"), Input("embedding-data", "data"))
-def selection(outline: str | None, data: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    items = selected_items(Embedding.model_validate(data), outline or "") if data else []
+def selected(key: Mapping[str, Any] | None, outline: str | None) -> list[int]:
+    """The dataset indices of the view's points inside the selection's outline."""
+    emb = shown(key)
+    return selected_items(emb, outline or "") if emb is not None else []
+
+
+@callback(Output("embedding-set-size", "children"), Output("embedding-compare", "disabled"),
+          Output("embedding-use-base", "disabled"), Output("embedding-clear", "disabled"),
+          Output("embedding-save", "disabled"), Input("embedding-sel", "data"), Input("embedding-data", "data"))
+def selection(outline: str | None, key: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    items = selected(key, outline)
     if not items:
         note = "Drag a lasso or box over the plot to select points." + (" The selection holds no point."
                                                                           if outline else "")
-        return [], note, True, True, not outline, True
-    return items, f"{len(items):,} points selected.", False, False, False, False
+        return note, True, True, not outline, True
+    return f"{len(items):,} points selected.", False, False, False, False
 
 
 @callback(Output("embedding-set", "data"), Output("embedding-set-alert", "children"),
           Input("embedding-compare", "n_clicks"), Input("embedding-save", "n_clicks"),
-          State("embedding-selected", "data"), State("embedding-set-name", "value"), State("embedding-run", "data"),
-          prevent_initial_call=True)
-def save_set(_compare: int, _save: int, items: Sequence[int] | None, name: str | None,
+          State("embedding-sel", "data"), State("embedding-data", "data"), State("embedding-set-name", "value"),
+          State("embedding-run", "data"), prevent_initial_call=True)
+def save_set(_compare: int, _save: int, outline: str | None, key: Mapping[str, Any] | None, name: str | None,
              run: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    items = selected(key, outline)
     if not items or not run or not (ctx.triggered and ctx.triggered[0]["value"]):
         raise PreventUpdate
-    return store_set(context.client(), run, list(items), (name or "").strip(), ctx.triggered_id == "embedding-save")
+    return store_set(context.client(), run, items, (name or "").strip(), ctx.triggered_id == "embedding-save")
 
 
 def store_set(client: BackendClient, run: Mapping[str, Any], items: list[int], name: str,
@@ -354,7 +395,9 @@ def store_set(client: BackendClient, run: Mapping[str, Any], items: list[int], n
         saved = client.create_item_set(run["run_id"], name or f"{len(items)} points from the embedding", items)
     except BackendError as err:
         return dash.no_update, create_error_alert(err, "save the set")
-    return saved.set_id, create_message(f"Saved set {saved.name!r} ({len(items)} items).", "success")
+    label = dcc.Link("Label its items", href=f"/label?run={run['run_id']}&item_set={saved.set_id}")  # LabelState
+    return saved.set_id, dbc.Alert([f"Saved set {saved.name!r} ({len(items)} items). ", label], color="success",
+                                   className="fs-alert", dismissable=True)
 
 
 @callback(Output("embedding-means", "children"), Output("embedding-means-card", "style"),
@@ -379,12 +422,13 @@ def show_set(client: BackendClient, run: Mapping[str, Any], set_id: str | None) 
 
 
 @callback(Output("embedding-nav", "href"), Input("embedding-use-base", "n_clicks"),
-          State("embedding-selected", "data"), State("embedding-set-mean", "data"), State("embedding-run", "data"),
-          prevent_initial_call=True)
-def use_as_base(clicks: int, items: Sequence[int] | None, mean: Sequence[float] | None,
+          State("embedding-sel", "data"), State("embedding-data", "data"), State("embedding-set-mean", "data"),
+          State("embedding-run", "data"), prevent_initial_call=True)
+def use_as_base(clicks: int, outline: str | None, key: Mapping[str, Any] | None, mean: Sequence[float] | None,
                 run: Mapping[str, Any] | None) -> str:
     """Explore traversing from the selection's first item, its playground at the set's mean code once compared."""
-    if not clicks or not items or not run:
+    items = selected(key, outline) if clicks else []
+    if not items or not run:
         raise PreventUpdate
     return explore_link(run["run_id"], run["version"], items[0], mean or ())
 
@@ -407,20 +451,20 @@ def pick(click: Mapping[str, Any] | None, _listed: list[int], _neighbours: list[
 
 
 @callback(Output("embedding-point", "children"), Output("embedding-announce", "children"),
-          Input("embedding-item", "data"), Input("embedding-data", "data"), State("embedding-run", "data"),
-          State("embedding-seed", "data"))
-def point(item: int | None, data: Mapping[str, Any] | None, run: Mapping[str, Any] | None,
-          seed: int) -> tuple[Any, ...]:
-    if item is None or not data or not run:
+          Input("embedding-item", "data"), Input("embedding-data", "data"), State("embedding-run", "data"))
+def point(item: int | None, key: Mapping[str, Any] | None, run: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    emb = shown(key)
+    if item is None or emb is None or not key or not run:
         raise PreventUpdate
-    return point_view(context.client(), run, Embedding.model_validate(data), item, seed or 0)
+    return point_view(context.client(), run, emb, item, key)
 
 
 def point_view(client: BackendClient, run: Mapping[str, Any], emb: Embedding, item: int,
-               seed: int) -> tuple[Any, str]:
-    """(the point panel, what a screen reader hears): neighbours among the view's sample (at most SYNC_N items)."""
+               key: Mapping[str, Any]) -> tuple[Any, str]:
+    """(the point panel, what a screen reader hears): neighbours among every point of the view (its key's sample:
+    encoded on request up to SYNC_N items, else the codes its projection job stored)."""
     try:
-        found = client.neighbours(run["run_id"], item, K_NEIGHBOURS, min(len(emb.x), SYNC_N), seed, run["version"])
+        found = client.neighbours(run["run_id"], item, K_NEIGHBOURS, key["size"], key["seed"], run["version"])
     except BackendError as err:
         return create_error_alert(err, f"find item {item}'s neighbours"), f"Item {item}: no neighbours found."
     panel = create_point_panel(context.images(), run["dataset"], dict(run), item, point_values(emb, item), found)
@@ -428,12 +472,13 @@ def point_view(client: BackendClient, run: Mapping[str, Any], emb: Embedding, it
 
 
 @callback(Output("embedding-point-list", "children"), Input("embedding-data", "data"),
-          Input("embedding-item", "data"), Input("embedding-selected", "data"), Input("embedding-matches", "data"))
-def point_list(data: Mapping[str, Any] | None, item: int | None, selected: Sequence[int] | None,
-               matches: Sequence[int] | None) -> Any:
-    if not data:
+          Input("embedding-item", "data"), Input("embedding-sel", "data"), Input("embedding-matches", "data"))
+def point_list(key: Mapping[str, Any] | None, item: int | None, outline: str | None,
+               where: Mapping[str, Any] | None) -> Any:
+    emb = shown(key)
+    if emb is None:
         return None
-    emb = Embedding.model_validate(data)
+    selected, matches = selected_items(emb, outline or ""), matching_items(emb, where) if where else []
     if selected:
         items, why = list(selected[:LIST_SIZE]), f"The first {min(len(selected), LIST_SIZE)} selected points:"
     elif matches:

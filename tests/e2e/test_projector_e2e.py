@@ -1,7 +1,8 @@
 """The Embedding page as a projector (#20 item 5), in Chromium on the real stack: hovering a point shows its sprite
 cell, clicking it lists its neighbours, a box selection dragged with the mouse becomes a set whose latent means are
 charted, t-SNE is computed by the worker and drawn, a search rings the matches, and the keyboard alone reaches a
-point's neighbours (and Back undoes the choice)."""
+point's neighbours (and Back undoes the choice). The points stay on the Dash server: a colour change, a search, a
+click or a box selection uploads no points and is answered by a patch, not the figure again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 GRAPH = "#embedding-graph .js-plotly-plot"
 PAGE = f"/embedding?run={RUN}&n=200&color=factor:label"
+SMALL_UPLOAD = 20_000  # bytes: a callback's request with no points in it (1,797 points' coordinates alone: ~30 kB)
 
 
 def drawn(page: Any, ready: str = "true", n: int = 200, timeout: float = 60_000) -> None:
@@ -65,9 +67,8 @@ def test_hover_shows_the_sprite_and_a_click_lists_the_neighbours(stack: Stack, p
     assert f"base=item:{point['item']}" in wait_url(page, "base=item:")
 
 
-def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack: Stack, page: Any, shot: Any) -> None:
-    page.goto(stack.ui_url + PAGE)
-    drawn(page)
+def drag_box(page: Any) -> None:
+    """Drag a box over the middle of the plot with the box-select tool."""
     page.locator("#embedding-graph .modebar-btn[data-val='select']").first.click()
     box = page.evaluate("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
         const r = gd.getBoundingClientRect(), l = gd._fullLayout;
@@ -77,6 +78,12 @@ def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack:
     page.mouse.down()
     page.mouse.move(box["x"] + 0.6 * box["w"], box["y"] + 0.8 * box["h"], steps=8)
     page.mouse.up()
+
+
+def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack: Stack, page: Any, shot: Any) -> None:
+    page.goto(stack.ui_url + PAGE)
+    drawn(page)
+    drag_box(page)
     wait_url(page, "sel=box:")
     page.wait_for_function("() => /^[0-9,]+ points selected/.test(document.querySelector('#embedding-set-size')"
                            ".textContent)")
@@ -109,7 +116,8 @@ def test_a_search_rings_the_matching_points(stack: Stack, page: Any) -> None:
     page.goto(f"{stack.ui_url}{PAGE}&q=label%3D3")
     drawn(page, "gd.data.some(t => t.name.startsWith('search matches'))")
     counts = page.evaluate(f"""() => {{ const d = document.querySelector('{GRAPH}').data;
-        return [d.find(t => t.name === 'label 3').x.length, d.find(t => t.name.startsWith('search')).x.length]; }}""")
+        return [d[0].marker.color.filter(c => c === 3).length, d.find(t => t.name.startsWith('search')).x.length];
+    }}""")
     assert counts[0] == counts[1] > 0
     note = page.locator("#embedding-search-note").inner_text()
     assert f"{counts[0]} of the 200 points shown are ringed" in note and "items of digits match label=3" in note
@@ -136,3 +144,48 @@ def test_the_keyboard_alone_reaches_a_points_neighbours(stack: Stack, page: Any)
     page.go_back()  # Back undoes the view change: no point chosen
     page.wait_for_function("() => !window.location.search.includes('item=')")
     page.locator("#embedding-point").filter(has_text="Click a point").wait_for()
+
+
+# in the page, before Dash loads: each callback's request body size and what its answer did to the figure ("whole"
+# with its points, a "patch", or nothing)
+RECORD_CALLBACKS = """(() => { const calls = window.__fsCalls = [], fetch = window.fetch;
+    window.fetch = function (input, init) {
+        const answer = fetch.apply(this, arguments), url = typeof input === 'string' ? input : input.url;
+        if (url.includes('/_dash-update-component')) {
+            const sent = init && typeof init.body === 'string' ? init.body.length : 0;
+            answer.then(r => r.clone().text()).then(text => {  // empty: 204, the callback prevented its update
+                const f = text ? ((JSON.parse(text).response || {})['embedding-graph'] || {}).figure : null;
+                calls.push({sent: sent, figure: !f ? null : f.__dash_patch_update ? 'patch'
+                                                 : 'whole ' + (f.data.length ? f.data[0].x.length : 0)});
+            });
+        }
+        return answer;
+    }; })();"""
+
+
+def test_a_colour_a_search_a_click_and_a_box_upload_no_points(stack: Stack, page: Any) -> None:
+    """Every point of the digits run drawn once; then each interaction's callbacks send less than SMALL_UPLOAD and
+    the figure comes back as patches (dash.Patch), never whole."""
+    page.add_init_script(RECORD_CALLBACKS)
+    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=1797&color=factor:label")
+    drawn(page, n=1797)
+    page.wait_for_load_state("networkidle")
+    loaded = page.evaluate("() => window.__fsCalls.length")
+    page.locator("#embedding-color").click()
+    page.get_by_role("option", name="attribute: thickness").click()
+    drawn(page, "gd.data[0].marker.showscale === true", n=1797)  # a colour scale now
+    point = point_on_screen(page, 0, 100)
+    page.mouse.click(point["x"], point["y"])
+    drawn(page, f"gd.data[3].name === 'item {point['item']}'", n=1797)
+    page.locator("#embedding-search").fill("label=3")
+    page.locator("#embedding-search").press("Enter")
+    drawn(page, "gd.data[2].name.startsWith('search matches') && gd.data[2].x.length > 0", n=1797)
+    drag_box(page)
+    drawn(page, "gd.data[1].name.startsWith('selected') && gd.data[1].x.length > 0", n=1797)
+    page.wait_for_load_state("networkidle")
+    calls = page.evaluate("() => window.__fsCalls")
+    first, after = calls[:loaded], calls[loaded:]
+    assert "whole 1797" in [c["figure"] for c in first], first  # the points came down once
+    figures = [c["figure"] for c in after if c["figure"]]
+    assert len(figures) >= 4 and set(figures) == {"patch"}, after
+    assert max(c["sent"] for c in after) < SMALL_UPLOAD, after

@@ -352,8 +352,9 @@ def test_embedding_points_and_click_through(pages: dict[str, ModuleType], client
                                             backend: FakeBackend, with_client: Dash) -> None:
     run = {"run_id": "tiny", "version": VERSION, "dataset": "digits"}
     view = EmbeddingState(run="tiny", v=VERSION, method="mi", n=300)
-    data, options, colour, alert, sprite, job, _ = pages["embedding"].load_view(client, run, view, "factor:label")
-    assert data["index"] == [484, 553, 917] and alert is None and colour == "factor:label" and job["display"] == "none"
+    data, options, colour, alert, sprite, job, *_ = pages["embedding"].load_view(client, run, view, "factor:label")
+    assert pages["embedding"].shown(data).index == [484, 553, 917]  # kept on the server: the browser has the key
+    assert alert is None and colour == "factor:label" and job["display"] == "none"
     assert [o["value"] for o in options] == ["", "factor:label", "attribute:label", "attribute:thickness"]
     assert backend.calls[-1][2] == {"method": "mi", "n": "300", "v": VERSION}
     assert sprite.endswith("/api/v1/datasets/digits/sprites/{page}.png?n=300&seed=0&cell=32")

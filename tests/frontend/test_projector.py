@@ -5,6 +5,7 @@ fake backend."""
 from __future__ import annotations
 
 import importlib
+from functools import partial
 from types import ModuleType
 
 import httpx
@@ -18,6 +19,7 @@ from test_pages import triggered
 
 from frontend.api_client import BackendClient, Embedding, ItemSet
 from frontend.components.pagekit import parse_search
+from frontend.components.projector_cache import ViewCache, key_state, view_key
 from frontend.components.projector_data import (
     inside,
     matching_items,
@@ -27,7 +29,7 @@ from frontend.components.projector_data import (
     search_terms,
     selected_items,
 )
-from frontend.components.projector_figures import Marks, means_figure, projector_figure
+from frontend.components.projector_figures import LEGEND, Marks, means_figure, projector_figure, projector_patch
 from frontend.state import EmbeddingState
 
 pytestmark = pytest.mark.unit
@@ -81,11 +83,44 @@ def test_the_figure_marks_matches_the_selection_and_the_clicked_point() -> None:
     fig = projector_figure(EMB, "", Marks(matches={484}, selected={484, 917}, outline="box:0,0.3,-0.1,0.2",
                                           item=553), "r1")
     names = [t.name for t in fig.data]
-    assert names[1:] == ["selected (2)", "search matches (1)", "item 553"]
+    assert names[1:LEGEND] == ["selected (2)", "search matches (1)", "item 553"]
     assert all(t.type == "scattergl" for t in fig.data) and fig.data[3].x == (-0.16,)
     assert all(t.hoverinfo == "skip" for t in fig.data[1:]) and fig.layout.shapes[0].type == "path"
     assert fig.layout.uirevision == "r1" and fig.layout.selectionrevision == "box:0,0.3,-0.1,0.2"
-    assert len(projector_figure(EMB, "factor:label", Marks()).data) == 3  # one trace per digit, nothing over them
+    assert list(fig.data[0].customdata) == [484, 553, 917]  # the points in the sample's order: hover finds its cell
+    digits = projector_figure(EMB, "factor:label", Marks())
+    assert digits.data[0].marker.color == (3, 9, 2)  # one trace, coloured by the digit on a stepped scale
+    assert [t.name for t in digits.data[LEGEND:] if t.visible] == ["label 2", "label 3", "label 9"]
+    assert [len(t.x) for t in digits.data[1:LEGEND]] == [0, 0, 0]  # nothing marked
+
+
+def assigned(patch: object) -> list[tuple[object, ...]]:
+    """The places a ``dash.Patch`` assigns to, e.g. ("data", 0, "marker")."""
+    return [tuple(op["location"]) for op in patch.to_plotly_json()["operations"]]  # type: ignore[attr-defined]
+
+
+def test_a_colour_or_a_click_patches_only_what_changed() -> None:
+    marks = Marks(matches={484}, selected=set(), outline="", item=553)
+    colour = assigned(projector_patch(EMB, "attribute:thickness", marks, {"colour"}))
+    assert ("data", 0, "marker") in colour and ("data", LEGEND) in colour
+    assert not any(place[:2] in (("data", 1), ("data", 2), ("data", 3)) for place in colour)
+    assert assigned(projector_patch(EMB, "", marks, {"item"})) == [("data", 3)]
+    assert assigned(projector_patch(EMB, "", marks, {"selection"})) == [
+        ("data", 1), ("layout", "shapes"), ("layout", "selectionrevision")]
+
+
+def test_the_server_keeps_a_few_views_and_fetches_one_it_lost() -> None:
+    keys = [view_key(RUN, EmbeddingState(n=n), n) for n in (100, 200, 300)]
+    fetched: list[int] = []
+
+    def fetch(key: dict[str, object]) -> Embedding:
+        fetched.append(key_state(key).n)
+        return EMB
+
+    cache = ViewCache(2)
+    for key in (*keys, keys[1], keys[0]):  # keys[1] again is held; keys[0], the least recent, was dropped
+        cache.get(key, partial(fetch, key))
+    assert fetched == [100, 200, 300, 100]
 
 
 def test_the_means_chart_sets_the_set_beside_the_sample() -> None:
@@ -112,8 +147,8 @@ def test_a_projection_not_computed_offers_the_button_then_follows_the_job(page: 
     path = "/api/v1/runs/tiny/projections/tsne"
     backend.overrides[("GET", path)] = lambda r: problem(404, "Not Found", "not computed yet")
     state = EmbeddingState(run="tiny", v=VERSION, method="tsne", n=300)
-    data, _, _, alert, _, job, note = page.load_view(client, RUN, state, "")
-    assert data is None and alert is None and job["display"] == "block" and "press Compute" in note
+    data, _, _, alert, _, job, note, values = page.load_view(client, RUN, state, "")
+    assert data is None is values and alert is None and job["display"] == "block" and "press Compute" in note
     backend.overrides[("POST", "/api/v1/runs/tiny/projections")] = lambda r: httpx.Response(
         202, json={"job_id": "pj1", "run_id": "tiny", "job_url": "/api/v1/jobs/pj1"})
     assert page.start_projection(client, RUN, state) == ({"job_id": "pj1"}, False, "queued")
@@ -124,8 +159,10 @@ def test_a_projection_not_computed_offers_the_button_then_follows_the_job(page: 
     backend.jobs["pj1"].update(state="succeeded", progress=1.0)
     assert page.poll_projection(client, "pj1", 0)[3:] == (True, 1)  # done: the points load again
     backend.overrides[("GET", path)] = lambda r: httpx.Response(200, json={**EMBEDDING, "method": "tsne"})
-    data, *_ = page.load_view(client, RUN, state, "")
+    data, *_, values = page.load_view(client, RUN, state, "")
     assert data["method"] == "tsne" and backend.calls[-1][2] == {"n": "300", "seed": "0", "v": VERSION}
+    assert (data["size"], data["points"]) == (300, 3)  # the key the browser holds, not the points
+    assert values == {"names": ["label", "thickness"], "columns": [[3, 9, 2], [1.7, 1.74, 1.67]]}
 
 
 def test_every_item_and_chosen_dims_are_asked_for_as_the_backend_takes_them(page: ModuleType, client: BackendClient,
@@ -143,8 +180,9 @@ def test_a_search_counts_the_dataset_and_rings_the_shown_matches(page: ModuleTyp
                                                                  backend: FakeBackend) -> None:
     backend.overrides[("GET", "/api/v1/datasets/digits/items/search")] = lambda r: httpx.Response(200, json={
         "dataset": "digits", "total": 183, "offset": 0, "items": [3], "where": {"label": 3}})
-    shown, note = page.find_matches(client, "digits", ["label=3"], EMB)
-    assert shown == [484] and note == "183 items of digits match label=3; 1 of the 3 points shown are ringed in orange."
+    where, note = page.find_matches(client, "digits", ["label=3"], EMB)
+    assert where == {"label": 3}
+    assert note == "183 items of digits match label=3; 1 of the 3 points shown are ringed in orange."
     assert backend.calls[-1][2] == {"where": "label=3", "limit": "1", "offset": "0"}
     backend.overrides[("GET", "/api/v1/datasets/digits/items/search")] = lambda r: problem(
         422, "Unprocessable Content", "query.where.0: expected name=value (e.g. shape=heart), got 'label'")
@@ -157,7 +195,7 @@ def test_a_clicked_point_lists_its_neighbours(page: ModuleType, client: BackendC
     backend.overrides[("GET", "/api/v1/runs/tiny/neighbours")] = lambda r: httpx.Response(200, json={
         "run_id": "tiny", "version": VERSION, "item": 553, "n": 3, "seed": 0,
         "neighbours": [{"item": 917, "distance": 0.25}, {"item": 484, "distance": 0.5}]})
-    panel, said = page.point_view(client, RUN, EMB, 553, 0)
+    panel, said = page.point_view(client, RUN, EMB, 553, {"size": 3, "seed": 0})
     text = text_of(panel)
     assert "item 553" in text and "label 9" in text and "0.250" in text and "Open item 553 in Explore" in text
     assert said == "Item 553: its 2 nearest neighbours are listed in the Point panel."
