@@ -30,7 +30,7 @@ from frontend.api_client import (
 from frontend.components.controls import create_field, create_run_picker
 from frontend.components.factor_heatmap import best_dims_table, dim_picker_options, factor_mi_figure, source_caption
 from frontend.components.factor_heatmap import clicked_dim as clicked_cell
-from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.feedback import create_error_alert, create_message, plain
 from frontend.components.figures import GRAPH_CONFIG, MI_LABELS, empty_figure, mi_bar_figure, topk_figure
 from frontend.components.pagekit import (
     WATCH_MS,
@@ -72,11 +72,20 @@ def layout(**query: Any) -> html.Div:
         html.Div(id="factors-banner"),
         html.Div(link_note(state, query), id="factors-link-note"),
         html.Div(id="factors-alerts"),
-        dbc.Row([
-            dbc.Col(create_run_picker("factors-run-select", state.run), xs=12, md=5, xl=4),
-            dbc.Col(create_field("MI estimator", estimator, "factors-est"), xs=12, md=4, xl=4),
-            dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
+        dbc.Row([  # the controls stand on top; on a phone (style.css) they follow the figures
+            dbc.Col(html.Div(dbc.Row([
+                dbc.Col(create_run_picker("factors-run-select", state.run), xs=12, md=5, xl=4),
+                dbc.Col(create_field("MI estimator", estimator, "factors-est"), xs=12, md=4, xl=4),
+                dbc.Col(create_share_box("factors"), xs=12, md=3, xl=4),
+            ]), className="fs-controls"), xs=12),
+            dbc.Col(figures(state), xs=12),
         ]),
+    ], className="fs-page", id="factors-page")
+
+
+def figures(state: FactorsState) -> list[Any]:
+    """The page's cards: the dim x factor heatmap first, then the MI bars, top-k reconstruction and metrics."""
+    return [
         dbc.Card([dbc.CardHeader("Which dim encodes which factor or attribute (click a cell to traverse its dim)"),
                   dbc.CardBody([source_picker(state.source),
                                 dcc.Loading(dcc.Graph(id="factors-mi-heatmap", config=GRAPH_CONFIG,
@@ -97,7 +106,7 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(dbc.Card([dbc.CardHeader("Metrics"), dbc.CardBody(html.Div(id="factors-metrics"))],
                              className="mb-3"), xs=12, lg=6),
         ]),
-    ], className="fs-page", id="factors-page")
+    ]
 
 
 def factors_store(client: BackendClient, run: Run, dataset: Dataset | None,
@@ -199,7 +208,8 @@ def metrics_view(client: BackendClient, run_id: str) -> tuple[Any, bool]:
     try:
         metrics = create_metrics_table(client.metrics(run_id).metrics)
     except BackendError as err:
-        metrics = html.P(f"{err.title}: {err.detail}", className="text-muted small")
+        todo = " Compute them with “Compute metrics” on the run's card on the Runs page." if err.status == 404 else ""
+        metrics = html.P(f"{plain(err.detail)}.{todo}", className="text-muted small")
     job = active_jobs(client).get("evaluate", {}).get(run_id)
     if job is None:
         return metrics, True

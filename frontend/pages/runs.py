@@ -54,6 +54,8 @@ TRAIN_ERROR = {"type": "train-field-error", "field": ALL}
 FieldErrors = Mapping[tuple[str, str], str]  # {(section: "config", "train" or "run_id", field): why it is refused}
 # screen readers announce changes to the job status (Dash takes hyphenated attributes through **kwargs)
 POLITE: dict[str, Any] = {"aria-live": "polite"}
+# the form's labels of the training fields and the run id, for the alert that names a refused one
+TRAIN_LABELS = {**{k: p.get("title", k) for k, p in TRAIN_SCHEMA["properties"].items()}, RUN_ID_FIELD: "Run id"}
 
 
 # -- pure helpers ----------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ def train_form(state: RunsState) -> dbc.Card:
             dcc.Interval(id="runs-poll", interval=context.settings_if_serving().poll_ms, disabled=True),
             dcc.Store(id="runs-job-store"),
         ]),
-    ], className="mb-3")
+    ], className="mb-3", id="runs-train-form")
 
 
 def layout(**query: Any) -> html.Div:
@@ -130,7 +132,9 @@ def layout(**query: Any) -> html.Div:
         html.Div(link_note(state, query), id="runs-link-note"),
         html.Div(id="runs-alerts"),
         list_controls(state),
-        dcc.Loading(html.Div(id="runs-table-wrap"), type="dot"),
+        # no dcc.Loading: it would blank the list to a spinner on every WATCH_MS refresh while a run trains; the
+        # spinner is the list's first content instead, so it shows until the first answer and never again
+        html.Div(first_load(), id="runs-table-wrap"),
         dcc.ConfirmDialog(id="runs-delete-confirm"),
         html.Div(id="runs-action-alert", className="mt-2"),
         dbc.Row([dbc.Col([html.Div(id="runs-card"), html.Div(id="runs-live")], xs=12, xl=7),
@@ -139,6 +143,12 @@ def layout(**query: Any) -> html.Div:
 
 
 # -- the list and a run's card ---------------------------------------------------------------------------
+
+def first_load() -> html.Div:
+    """What the runs list shows until its first answer (each later refresh swaps the list in place)."""
+    return html.Div([dbc.Spinner(size="sm", spinner_class_name="me-2"), "Loading the runs…"],
+                    className="text-muted small d-flex align-items-center", id="runs-first-load", **POLITE)
+
 
 def list_controls(state: RunsState) -> dbc.Row:
     """Search, status filter and sort of the runs list, and the link that compares the ticked runs."""
@@ -150,9 +160,11 @@ def list_controls(state: RunsState) -> dbc.Row:
                         options=[{"label": SORT_LABELS[s], "value": s} for s in RUN_SORTS])
     compare = dbc.Button("Compare ticked runs", id="runs-compare-link", href=CompareState.PATH, disabled=True,
                          color="primary", outline=True, size="sm")
+    # the dropdowns take a phone's whole width: in half of it, the (hidden) focus input of Dash's dropdown, 208 px
+    # wide, stuck out past a 390 px screen and scrolled the page sideways
     return dbc.Row([dbc.Col(create_field("Search runs", search, "runs-search"), xs=12, md=4),
-                    dbc.Col(create_field("Status", status, "runs-status"), xs=6, md=2),
-                    dbc.Col(create_field("Sort", sort, "runs-sort"), xs=6, md=3),
+                    dbc.Col(create_field("Status", status, "runs-status"), xs=12, sm=6, md=2),
+                    dbc.Col(create_field("Sort", sort, "runs-sort"), xs=12, sm=6, md=3),
                     dbc.Col(html.Div(compare, className="pt-md-4"), xs=12, md=3)], className="g-2 mb-1")
 
 
@@ -530,7 +542,8 @@ def start_training(client: BackendClient, family: str | None, dataset: str | Non
         accepted = client.create_run(family, dataset, config, train, run_id)
     except BackendError as err:
         fields = problem_fields(err, {"config": list(config), "train": list(train)})
-        return None, create_error_alert(err, "start training"), True, keep, hidden, None, fields
+        alert = create_error_alert(err, "start training", TRAIN_LABELS)
+        return None, alert, True, keep, hidden, None, fields
     note = create_message(f"Training run {accepted.run_id} (job {accepted.job_id}).", "info")
     return {"job_id": accepted.job_id, "run_id": accepted.run_id}, note, False, (refresh or 0) + 1, shown, None, {}
 

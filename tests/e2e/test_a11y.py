@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from e2e_stack import GROUPED_RUN, RUN, Stack
@@ -64,12 +65,19 @@ def test_axe_finds_nothing_serious(stack: Stack, new_page: Any, axe: Axe, name: 
     assert not found, "\n".join(found)
 
 
-# page: (path, its main figure); each has a .fs-controls block beside the figure on a wide screen
+# page: (path, its main figure, the controls it must come before, a selector there once the figure is drawn);
+# "{lens}" and "{session}" in a path: a fitted lens and a labelling session on it. The runs page's controls are the
+# training form (the search and filter row above the list belongs to the list, as in any list); the label page's are
+# the answer buttons (the labeller's one-line name strip stays on top: a name is asked before any label).
 FIGURE_FIRST = {
-    "explore": (f"/explore?run={RUN}&dims=0,1&steps=5", "#explore-traversal"),
-    "groups": (f"/groups?run={GROUPED_RUN}", "#groups-heatmap"),
-    "embedding": (f"/embedding?run={RUN}&n=200", "#embedding-graph"),
-    "compare": (f"/compare?runs={RUN},{GROUPED_RUN}", "#compare-graph"),
+    "explore": (f"/explore?run={RUN}&dims=0,1&steps=5", "#explore-traversal", ".fs-controls", PAGES["explore"][1]),
+    "groups": (f"/groups?run={GROUPED_RUN}", "#groups-heatmap", ".fs-controls", PAGES["groups"][1]),
+    "embedding": (f"/embedding?run={RUN}&n=200", "#embedding-graph", ".fs-controls", PAGES["embedding"][1]),
+    "compare": (f"/compare?runs={RUN},{GROUPED_RUN}", "#compare-graph", ".fs-controls", PAGES["compare"][1]),
+    "factors": (f"/factors?run={RUN}", "#factors-mi-heatmap", ".fs-controls", "#factors-mi-heatmap .main-svg"),
+    "runs": ("/", "#runs-table-wrap table", "#runs-train-form", PAGES["runs"][1]),
+    "lens": (f"/lens?run={RUN}&lens={{lens}}", "#lens-grid", ".fs-controls", "#lens-grid[src]"),
+    "label": ("/label?session={session}", "#label-item-img", "#label-classes", "#label-classes .fs-label-class"),
 }
 BLOCKS = """() => {  // the page's outermost cards and control blocks, as boxes
     const all = [...document.querySelectorAll('.fs-page .card, .fs-page .fs-controls')]
@@ -89,15 +97,32 @@ def overlapping(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
             and min(a["bottom"], b["bottom"]) - max(a["y"], b["y"]) > 1]
 
 
+def label_session(stack: Stack, lens: str) -> str:
+    """A labelling session on the tiny lens's ``label`` attribute, started through the API: its id."""
+    body = {"run_id": RUN, "lens_id": lens, "attributes": ["label"], "strategy": "bald", "refit_every": 1000}
+    answer = httpx.post(f"{stack.api_url}/api/v1/label-sessions", json=body, timeout=30)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def figure_path(stack: Stack, request: pytest.FixtureRequest, path: str) -> str:
+    """``path`` with its lens and session filled in (the lens fitted once per session, only when asked for)."""
+    if "{" not in path:
+        return path
+    lens = request.getfixturevalue("tiny_lens")
+    return path.format(lens=lens, session=label_session(stack, lens) if "{session}" in path else "")
+
+
 @pytest.mark.parametrize("name", sorted(FIGURE_FIRST))
-def test_on_a_phone_the_figure_comes_first_and_nothing_overlaps_or_is_cut(stack: Stack, new_page: Any,
-                                                                          name: str) -> None:
+def test_on_a_phone_the_figure_comes_first_and_nothing_overlaps_or_is_cut(stack: Stack, new_page: Any, name: str,
+                                                                          request: pytest.FixtureRequest) -> None:
     page = new_page(viewport=WIDTHS["phone"])
-    path, figure = FIGURE_FIRST[name]
-    page.goto(stack.ui_url + path)
-    settle(page, PAGES[name][1])
-    shown, controls = page.locator(figure).bounding_box(), page.locator(".fs-controls").first.bounding_box()
-    assert shown["y"] + shown["height"] <= controls["y"], (shown, controls)
+    path, figure, controls, ready = FIGURE_FIRST[name]
+    page.add_init_script("localStorage.setItem('label-labeller', JSON.stringify('ann'))")  # the label page's name
+    page.goto(stack.ui_url + figure_path(stack, request, path))
+    settle(page, ready)
+    shown, before = page.locator(figure).bounding_box(), page.locator(controls).first.bounding_box()
+    assert shown and before and shown["y"] + shown["height"] <= before["y"], (shown, before)
     blocks = page.evaluate(BLOCKS)
     assert len(blocks) >= 2 and not overlapping(blocks), blocks
     cut = [b["name"] for b in blocks if b["x"] < -1 or b["right"] > WIDTHS["phone"]["width"] + 1]

@@ -350,7 +350,8 @@ def test_backend_errors_are_readable_messages(stack: Stack, page: Any, shot: Any
     page.goto(f"{stack.ui_url}/explore?run=nope")
     alert = page.locator("#explore-alerts .alert-danger")
     alert.wait_for()
-    assert "Not Found" in alert.inner_text() and "nope" in alert.inner_text()
+    # what to do in the page's words (#20 item 9); the backend's detail stays under "details"
+    assert "No run 'nope'. Pick one on the Runs page." in alert.inner_text() and "/api/v1" not in alert.inner_text()
     page.wait_for_timeout(1500)  # the page stays on the error (it does not quietly switch to another run)
     assert alert.is_visible() and "nope (not found)" in page.locator("#explore-run-select").inner_text()
     shot(page, "error-unknown-run")
