@@ -1,7 +1,8 @@
 """The Embedding page's points, kept on the Dash server: the browser holds only the view's key (``view_key``: run,
 version, method, dims, scope, n, seed and the sample's size), never the points, so no callback uploads them. Each
 Dash app keeps its last VIEW_CACHE_SIZE views (least recently used out first); a key it does not hold (a restarted or
-second worker) is fetched again from the backend, whose ETags make that cheap."""
+second worker) is fetched again from the backend, whose ETags make that cheap. Entries are per signed-in token: with
+FACTORSCOPE_AUTH_READS on, a view fetched with one user's token is never served to a request without it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import flask
 
 from ..api_client import Embedding
+from ..auth import request_token
 from ..state import EmbeddingState
 
 VIEW_CACHE_SIZE = 4  # views of up to 1,000,000 points each: a few hundred MB at most
@@ -27,7 +29,8 @@ def view_key(run: Mapping[str, Any], state: EmbeddingState, size: int) -> dict[s
 
 
 def key_id(key: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(key[k] for k in KEY)
+    """The cache's key: the view's parts and the token of the request asking (None when signed out)."""
+    return (request_token(), *(key[k] for k in KEY))
 
 
 def key_state(key: Mapping[str, Any]) -> EmbeddingState:

@@ -8,6 +8,7 @@ import importlib
 from functools import partial
 from types import ModuleType
 
+import flask
 import httpx
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from fake_backend import EMBEDDING, VERSION, FakeBackend, problem
 from test_pages import triggered
 
 from frontend.api_client import BackendClient, Embedding, ItemSet
+from frontend.auth import COOKIE
 from frontend.components.pagekit import parse_search
 from frontend.components.projector_cache import ViewCache, key_state, view_key
 from frontend.components.projector_data import (
@@ -121,6 +123,24 @@ def test_the_server_keeps_a_few_views_and_fetches_one_it_lost() -> None:
     for key in (*keys, keys[1], keys[0]):  # keys[1] again is held; keys[0], the least recent, was dropped
         cache.get(key, partial(fetch, key))
     assert fetched == [100, 200, 300, 100]
+
+
+def test_a_view_is_kept_per_token_so_one_users_points_never_reach_another() -> None:
+    """With FACTORSCOPE_AUTH_READS on, the points fetched with one user's token stay theirs: a request with another
+    token (or none) fetches again, through the backend that checks it."""
+    key = view_key(RUN, EmbeddingState(n=100), 100)
+    fetched: list[str | None] = []
+
+    def fetch(cookie: str | None) -> Embedding:
+        fetched.append(cookie)
+        return EMB
+
+    cache, server = ViewCache(4), flask.Flask(__name__)
+    for cookie in ("alice-token", None, "bob-token", "alice-token"):
+        headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+        with server.test_request_context(headers=headers):
+            cache.get(key, partial(fetch, cookie))
+    assert fetched == ["alice-token", None, "bob-token"]  # alice's second ask is served from her entry
 
 
 def test_the_means_chart_sets_the_set_beside_the_sample() -> None:
