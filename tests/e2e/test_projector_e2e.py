@@ -1,13 +1,16 @@
 """The Embedding page as a projector (#20 item 5), in Chromium on the real stack: hovering a point shows its sprite
 cell, clicking it lists its neighbours, a box selection dragged with the mouse becomes a set whose latent means are
-charted, t-SNE is computed by the worker and drawn, a search rings the matches, and the keyboard alone reaches a
-point's neighbours (and Back undoes the choice). The points stay on the Dash server: a colour change, a search, a
-click or a box selection uploads no points and is answered by a patch, not the figure again."""
+charted, a lasso becomes a set sent to labelling, t-SNE is computed by the worker and drawn, a search rings the
+matches, and the keyboard alone reaches a point's neighbours (and Back undoes the choice). The points stay on the Dash
+server: a colour change, a search, a click or a box selection uploads no points and is answered by a patch, not the
+figure again."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import httpx
 import pytest
 from e2e_stack import RUN, Stack
 
@@ -67,17 +70,31 @@ def test_hover_shows_the_sprite_and_a_click_lists_the_neighbours(stack: Stack, p
     assert f"base=item:{point['item']}" in wait_url(page, "base=item:")
 
 
-def drag_box(page: Any) -> None:
-    """Drag a box over the middle of the plot with the box-select tool."""
-    page.locator("#embedding-graph .modebar-btn[data-val='select']").first.click()
+def drag_through(page: Any, path: list[tuple[float, float]]) -> None:
+    """Press the mouse at path[0] and move it through the rest, as fractions (x, y) of the plot area, then release."""
     box = page.evaluate("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
         const r = gd.getBoundingClientRect(), l = gd._fullLayout;
         return {x: r.left + l.margin.l, y: r.top + l.margin.t, w: l.width - l.margin.l - l.margin.r,
                 h: l.height - l.margin.t - l.margin.b}; }""")
-    page.mouse.move(box["x"] + 0.2 * box["w"], box["y"] + 0.2 * box["h"])
+    (fx, fy), rest = path[0], path[1:]
+    page.mouse.move(box["x"] + fx * box["w"], box["y"] + fy * box["h"])
     page.mouse.down()
-    page.mouse.move(box["x"] + 0.6 * box["w"], box["y"] + 0.8 * box["h"], steps=8)
+    for fx, fy in rest:
+        page.mouse.move(box["x"] + fx * box["w"], box["y"] + fy * box["h"], steps=8)
     page.mouse.up()
+
+
+def drag_box(page: Any) -> None:
+    """Drag a box over the middle of the plot with the box-select tool."""
+    page.locator("#embedding-graph .modebar-btn[data-val='select']").first.click()
+    drag_through(page, [(0.2, 0.2), (0.6, 0.8)])
+
+
+def selected_size(page: Any) -> int:
+    """The points the page says are selected, once it says so."""
+    page.wait_for_function("() => /^[0-9,]+ points selected/.test(document.querySelector('#embedding-set-size')"
+                           ".textContent)")
+    return int(page.locator("#embedding-set-size").inner_text().split()[0].replace(",", ""))
 
 
 def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack: Stack, page: Any, shot: Any) -> None:
@@ -85,9 +102,7 @@ def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack:
     drawn(page)
     drag_box(page)
     wait_url(page, "sel=box:")
-    page.wait_for_function("() => /^[0-9,]+ points selected/.test(document.querySelector('#embedding-set-size')"
-                           ".textContent)")
-    size = int(page.locator("#embedding-set-size").inner_text().split()[0].replace(",", ""))
+    size = selected_size(page)
     assert 0 < size < 200
     drawn(page, f"gd.data.some(t => t.name === 'selected ({size})' && t.x.length === {size})")  # ringed
     page.locator("#embedding-compare").click()
@@ -100,6 +115,27 @@ def test_a_box_dragged_with_the_mouse_becomes_a_set_with_its_latent_means(stack:
     page.locator("#embedding-use-base").click()
     url = wait_url(page, "/explore?")
     assert "base=item:" in url and "z=" in url
+
+
+def test_a_lasso_drawn_with_the_mouse_is_saved_as_a_set_and_sent_to_labelling(stack: Stack, page: Any) -> None:
+    """The page's default tool is the lasso: a pentagon drawn over the plot selects the points inside it, the link
+    keeps its outline, and "Save for labelling" stores exactly those items and links to the Labelling page."""
+    page.goto(stack.ui_url + PAGE)
+    drawn(page)
+    drag_through(page, [(0.15, 0.2), (0.8, 0.15), (0.85, 0.7), (0.5, 0.9), (0.2, 0.75), (0.15, 0.2)])
+    wait_url(page, "sel=lasso:")
+    size = selected_size(page)
+    assert 0 < size < 200
+    drawn(page, f"gd.data.some(t => t.name === 'selected ({size})' && t.x.length === {size})")
+    page.locator("#embedding-set-name").fill("lasso from e2e")
+    page.locator("#embedding-save").click()
+    link = page.locator("#embedding-set-alert a", has_text="Label its items")
+    link.wait_for()
+    href = link.get_attribute("href")
+    match = re.fullmatch(rf"/label\?run={RUN}&item_set=([^&]+)", href or "")
+    assert match, href
+    saved = httpx.get(f"{stack.api_url}/api/v1/item-sets/{match.group(1)}", timeout=30).json()
+    assert saved["name"] == "lasso from e2e" and saved["n_items"] == size == len(set(saved["items"]))
 
 
 def test_tsne_is_computed_by_the_worker_and_drawn(stack: Stack, page: Any) -> None:
