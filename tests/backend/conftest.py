@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +30,8 @@ RUN = "tiny"  # the run every test module may read (tests/backend/test_api_*.py 
 K = 4
 PROBLEM = "application/problem+json"
 TEST_HOST = "testserver"  # the Host header of TestClient's requests
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_HOME_ENV = "FACTORSCOPE_TEST_DEMO_HOME"  # a home ``factorscope prepare`` made, to skip making one
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +40,20 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     train = TrainConfig(steps=100, eval_every=50, checkpoint_every=0, seed=0)
     create_run(home, "vae", {"latent_dim": K, "hidden": [32]}, "digits", train, run_id=RUN)
     train_run(home, RUN)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home made by ``factorscope prepare`` as ``make demo`` runs it (its default database), made once per session
+    (about 1.5 min on 2 idle cores): the one DEMO_HOME_ENV names, else one made here."""
+    if os.environ.get(DEMO_HOME_ENV):
+        return Path(os.environ[DEMO_HOME_ENV])
+    home = tmp_path_factory.mktemp("demo-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTORSCOPE_")}
+    done = subprocess.run([sys.executable, "-m", "backend.cli", "prepare"], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "FACTORSCOPE_HOME": str(home), "FACTORSCOPE_DEVICE": "cpu"}, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
     return home
 
 

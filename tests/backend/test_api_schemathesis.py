@@ -1,6 +1,6 @@
 """Property-based tests of the API against its own OpenAPI document (schemathesis), over HTTP against a real server
 (``factorscope serve`` in its own process, uvicorn) on a fresh demo home: what ``factorscope prepare`` leaves, as
-``make demo`` runs it (``demo_home``: made once per test session, or read from DEMO_HOME_ENV).
+``make demo`` runs it (``demo_home`` in conftest.py: made once per test session).
 
 Every check runs: no 5xx, status codes, content types, headers and bodies as documented, invalid data rejected,
 valid data accepted. Valid data may still get a 422 (``positive_data_acceptance`` is told so, below): some rules
@@ -49,7 +49,6 @@ OTHER_RUNS = (*(demo.run_id for demo in DEMO_RUNS if demo.run_id != RUN), LENS)
 DOOMED, DOOMED_LENS = "doomed", "doomed-lens"
 SESSION, DOOMED_SESSION, JOB = "demo-session", "doomed-session", "demo-job"  # placeholders (``with_ids``)
 # a home made by `factorscope prepare` beforehand (.ci/run makes one), only read: the servers get copies of it
-DEMO_HOME_ENV = "FACTORSCOPE_TEST_DEMO_HOME"
 # The document, built here with the settings the server reads (none set but its home, port, device and database,
 # which it does not show): schemathesis parametrizes at import, before the server starts (its lazy fixture loader
 # fails under pytest 9); the first test checks that the server serves exactly this document.
@@ -89,20 +88,6 @@ class Api(NamedTuple):
     url: str
     headers: dict[str, str]
     ids: dict[str, str]
-
-
-@pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home made by ``factorscope prepare`` as ``make demo`` runs it (its default database), made once: the one
-    DEMO_HOME_ENV names, else one made here."""
-    if os.environ.get(DEMO_HOME_ENV):
-        return Path(os.environ[DEMO_HOME_ENV])
-    home = tmp_path_factory.mktemp("demo-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTORSCOPE_")}
-    done = subprocess.run([sys.executable, "-m", "backend.cli", "prepare"], cwd=ROOT, capture_output=True, text=True,
-                          env={**env, "FACTORSCOPE_HOME": str(home), "FACTORSCOPE_DEVICE": "cpu"}, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return home
 
 
 def database_url(home: Path) -> str:
