@@ -222,16 +222,18 @@ def test_factors_shows_k_bars_and_a_click_opens_explore(stack: Stack, page: Any,
 
 def test_embedding_click_traverses_from_that_item(stack: Stack, page: Any) -> None:
     """A click opens the point's panel (tests/e2e/test_projector_e2e.py); its link traverses from the item."""
-    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=factor:label")  # ten digits: a trace each
+    page.goto(f"{stack.ui_url}/embedding?run={RUN}&n=200&color=factor:label")  # one WebGL trace, coloured by digit
     page.wait_for_function("""() => { const gd = document.querySelector('#embedding-graph .js-plotly-plot');
-        return gd && gd.data && gd.data.length === 10 && gd.data.reduce((n, t) => n + t.x.length, 0) === 200; }""")
+        const shown = gd && gd.data && gd.data.filter(t => t.hoverinfo !== 'skip');  // the points, not the marks
+        return shown && shown.length && shown.reduce((n, t) => n + t.x.length, 0) === 200; }""")
     assert page.evaluate("""() => document.querySelector('#embedding-graph .js-plotly-plot').data.every(
         t => t.type === 'scattergl')""")
     point = page.evaluate("""() => {
         const gd = document.querySelector('#embedding-graph .js-plotly-plot');
+        const pts = gd.data.find(t => t.hoverinfo !== 'skip');
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-        return {x: box.left + xa._offset + xa.l2p(gd.data[0].x[0]), y: box.top + ya._offset + ya.l2p(gd.data[0].y[0]),
-                items: gd.data.flatMap(t => t.customdata)};
+        return {x: box.left + xa._offset + xa.l2p(pts.x[0]), y: box.top + ya._offset + ya.l2p(pts.y[0]),
+                items: pts.customdata};
     }""")
     page.mouse.move(point["x"], point["y"])
     page.mouse.click(point["x"], point["y"])
