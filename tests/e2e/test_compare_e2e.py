@@ -32,12 +32,12 @@ def test_search_tick_two_runs_and_compare_them(stack: Stack, new_page: Any, shot
     row(page, RUN).wait_for(state="detached")  # the search hides the vae run, keeps the oi-VAE
     assert row(page, GROUPED_RUN).is_visible()
     wait_url(page, "q=oi_vae")
-    page.get_by_label(f"compare {GROUPED_RUN}").check()
+    page.get_by_label(f"compare {GROUPED_RUN}", exact=True).check()
     page.get_by_label("Search runs").fill("")
     page.get_by_label("Search runs").press("Enter")
     row(page, RUN).wait_for()
-    assert page.get_by_label(f"compare {GROUPED_RUN}").is_checked()  # a tick outlives the search that hid it
-    page.get_by_label(f"compare {RUN}").check()
+    assert page.get_by_label(f"compare {GROUPED_RUN}", exact=True).is_checked()  # a tick outlives the search
+    page.get_by_label(f"compare {RUN}", exact=True).check()
     button = page.locator("#runs-compare-link")
     page.wait_for_function("() => document.querySelector('#runs-compare-link').innerText.includes('Compare 2')")
     button.click()
