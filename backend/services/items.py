@@ -20,9 +20,11 @@ import torch
 
 from models import Dataset, get_dataset
 
+from ..config import Settings
 from ..convert import to_int_lists, to_numpy
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..inference import InferenceExecutor
+from ..projections import codes_path, read_codes
 from ..schemas.common import NUMBER
 from ..store import LoadedRun, RunStore
 from .analysis import encoded
@@ -161,11 +163,20 @@ def check_item(dataset: Dataset, item: int) -> None:
                            f"{len(dataset)} items), got {item}")
 
 
-def sample_codes(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, n: int,
+def sample_codes(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, settings: Settings, n: int,
                  seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(index (N,), mu (N, K)) of the (n, seed) sample encoded on request (``analysis.encoded``)."""
-    enc = encoded(store, loaded, executor, n, seed)
-    return enc.index, enc.mu
+    """(index (N,), mu (N, K)) of the (n, seed) sample: encoded now up to max_embedding_n items
+    (``analysis.encoded``), beyond that the codes the projection job of (n, seed) stored (404 saying how to compute
+    them while it has not run)."""
+    if n <= settings.max_embedding_n:
+        enc = encoded(store, loaded, executor, n, seed)
+        return enc.index, enc.mu
+    path = codes_path(store.home, loaded.run_id, loaded.version, n, seed)
+    if not path.is_file():
+        raise NotFound(f"the codes of a sample of {n} items (over max_embedding_n = {settings.max_embedding_n}, "
+                       f"encoded on request) are not computed yet: POST /api/v1/runs/{loaded.run_id}/projections with "
+                       f'{{"method": "pca", "n": {n}, "seed": {seed}}} first, then GET this again')
+    return store.memo((loaded.run_id, loaded.version, "codes", n, seed), lambda: read_codes(path))
 
 
 def neighbours_view(loaded: LoadedRun, executor: InferenceExecutor, sample: tuple[np.ndarray, np.ndarray], item: int,

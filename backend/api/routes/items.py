@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Path, Query
 
-from ...config import Settings
 from ...deps import RunId
-from ...errors import NotFound
-from ...inference import InferenceExecutor
-from ...projections import check_projected_n, codes_path, read_codes
+from ...projections import check_projected_n
 from ...schemas.items import ItemSearchPublic, ItemSearchQuery, NeighboursPublic, NeighboursQuery
 from ...services import items
-from ...store import LoadedRun, RunStore
+from ...store import LoadedRun
 from ..responses import problems
 from ..sample_view import SampleViewDep
 from .analysis import JSON_304
@@ -36,23 +32,10 @@ def search(name: Annotated[str, Path(max_length=100)], q: Annotated[ItemSearchQu
 def neighbours(run_id: RunId, q: Annotated[NeighboursQuery, Query()], view: SampleViewDep) -> Any:
     def body(loaded: LoadedRun) -> NeighboursPublic:
         items.check_item(loaded.dataset, q.item)
-        sample = candidates(view.store, loaded, view.executor, view.settings, q.n, q.seed)
+        sample = items.sample_codes(view.store, loaded, view.executor, view.settings, q.n, q.seed)
         found = items.neighbours_view(loaded, view.executor, sample, q.item, q.k, q.seed)
         return NeighboursPublic.model_validate(found)
 
     # n up to max_projection_n: past max_embedding_n the candidates are a projection job's stored codes
     return view.serve(run_id, q, lambda _: ("neighbours", q.item, q.k, q.n, q.seed), body, check_projected_n)
 
-
-def candidates(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, settings: Settings, n: int,
-               seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(index (N,), mu (N, K)) of the (n, seed) sample: encoded now up to max_embedding_n items, beyond that the
-    codes the projection job of (n, seed) stored (404 saying how to compute them while it has not run)."""
-    if n <= settings.max_embedding_n:
-        return items.sample_codes(store, loaded, executor, n, seed)
-    path = codes_path(store.home, loaded.run_id, loaded.version, n, seed)
-    if not path.is_file():
-        raise NotFound(f"the codes of a sample of {n} items (over max_embedding_n = {settings.max_embedding_n}, "
-                       f"encoded on request) are not computed yet: POST /api/v1/runs/{loaded.run_id}/projections with "
-                       f'{{"method": "pca", "n": {n}, "seed": {seed}}} first, then GET this again')
-    return store.memo((loaded.run_id, loaded.version, "codes", n, seed), lambda: read_codes(path))
