@@ -341,9 +341,9 @@ def test_training_from_the_form_shows_progress_and_lists_the_run(stack: Stack, p
     assert any(s.startswith(("queued", "running")) for s in seen), seen
     assert page.locator("#runs-progress [role=progressbar]").get_attribute("aria-valuenow") == "100"
     new_run = re.search(r"Run (\S+) is trained", done.inner_text()).group(1)
-    row = page.locator(f'#runs-table tr[data-run="{new_run}"]')
-    row.wait_for()
-    assert "ready" in row.inner_text() and "digits" in row.inner_text()
+    row = page.locator(f'#runs-table tr[data-run="{new_run}"]', has_text="ready")
+    row.wait_for()  # the list is refreshed once the job is done: that answer may come a moment after the message
+    assert "digits" in row.inner_text()
     assert no_horizontal_scroll(page)
     shot(page, "runs")
 
