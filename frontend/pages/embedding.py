@@ -103,6 +103,7 @@ def layout(**query: Any) -> html.Div:
         dcc.Store(id="embedding-run"),
         dcc.Store(id="embedding-seed", data=state.seed),
         dcc.Store(id="embedding-data"),  # the view's key (projector_cache.view_key), not its points
+        dcc.Store(id="embedding-drawn"),  # the key of the view the plot holds whole (patches apply only to it)
         dcc.Store(id="embedding-values"),  # the hover card's values (projector_data.hover_values): never uploaded
         dcc.Store(id="embedding-sprite"),
         dcc.Store(id="embedding-query"),
@@ -208,13 +209,17 @@ def load_view(client: BackendClient, run: Mapping[str, Any], state: EmbeddingSta
     return {**key, "points": len(emb.x)}, options, kept, note, sprite, HIDDEN, "", hover_values(emb)
 
 
+def points_of(key: Mapping[str, Any]) -> Embedding:
+    """The points of the view ``key``: kept on the server, else fetched again (BackendError when that fails)."""
+    return view_cache().get(key, lambda: fetch_points(context.client(), key, key_state(key), key["size"]))
+
+
 def shown(key: Mapping[str, Any] | None) -> Embedding | None:
-    """The points of the view ``key`` (kept on the server, else fetched again); None without a key, or when the
-    backend no longer gives them."""
+    """The points of the view ``key``; None without a key, or when the backend no longer gives them."""
     if not key:
         return None
     try:
-        return view_cache().get(key, lambda: fetch_points(context.client(), key, key_state(key), key["size"]))
+        return points_of(key)
     except BackendError:
         return None
 
@@ -292,20 +297,28 @@ PART_OF = {"embedding-color": "colour", "embedding-matches": "matches", "embeddi
            "embedding-item": "item"}  # the figure's inputs that change one part of it (projector_patch)
 
 
-@callback(Output("embedding-graph", "figure"), Input("embedding-data", "data"), Input("embedding-color", "value"),
-          Input("embedding-matches", "data"), Input("embedding-sel", "data"), Input("embedding-item", "data"))
+@callback(Output("embedding-graph", "figure"), Output("embedding-drawn", "data"),
+          Output("embedding-data-alert", "children", allow_duplicate=True), Input("embedding-data", "data"),
+          Input("embedding-color", "value"), Input("embedding-matches", "data"), Input("embedding-sel", "data"),
+          Input("embedding-item", "data"), State("embedding-drawn", "data"), prevent_initial_call="initial_duplicate")
 def figure(key: Mapping[str, Any] | None, colour: str | None, where: Mapping[str, Any] | None, outline: str | None,
-           item: int | None) -> Any:
-    """The whole figure for a new view; for a colour, search, selection or click on the same view, the patch that
-    changes only that part."""
-    emb = shown(key)
-    if emb is None:
-        return empty_figure("no points")
+           item: int | None, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """(figure, the view drawn whole, alert): the whole figure for a new view, or whenever the plot does not hold
+    this view whole; for a colour, search, selection or click on the view drawn, the patch that changes only that
+    part. When the backend fails to give the points again, the plot stays as it was and the page says why."""
+    if not key:
+        return empty_figure("no points"), None, dash.no_update
+    try:
+        emb = points_of(key)
+    except BackendError as err:
+        return dash.no_update, dash.no_update, create_error_alert(err, "draw the points again")
     marks = Marks(matching_items(emb, where) if where else (), selected_items(emb, outline or ""), outline or "", item)
     changed = {PART_OF.get(component) for component in ctx.triggered_prop_ids.values()}
-    if not changed or None in changed:  # the first draw, or a new view
-        return projector_figure(emb, colour or "", marks, f"{emb.run_id}-{emb.method}-{emb.axes}-{len(emb.x)}")
-    return projector_patch(emb, colour or "", marks, {part for part in changed if part})
+    if drawn != key or not changed or None in changed:  # the first draw, a new view, or a plot left blank
+        name = f"{emb.run_id}-{emb.method}-{emb.axes}-{len(emb.x)}"
+        return projector_figure(emb, colour or "", marks, name), key, dash.no_update
+    return projector_patch(emb, colour or "", marks, {part for part in changed if part}), dash.no_update, \
+        dash.no_update
 
 
 clientside_callback(ClientsideFunction("factorscope", "spriteHover"), Output("embedding-hover", "style"),

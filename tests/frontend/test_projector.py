@@ -5,6 +5,8 @@ fake backend."""
 from __future__ import annotations
 
 import importlib
+import threading
+import time
 from functools import partial
 from types import ModuleType
 
@@ -13,7 +15,7 @@ import httpx
 import numpy as np
 import pytest
 from component_text import text_of
-from dash import Dash, no_update
+from dash import Dash, Patch, no_update
 from dash.exceptions import PreventUpdate
 from fake_backend import EMBEDDING, VERSION, FakeBackend, problem
 from test_pages import triggered
@@ -125,6 +127,41 @@ def test_the_server_keeps_a_few_views_and_fetches_one_it_lost() -> None:
     assert fetched == [100, 200, 300, 100]
 
 
+def test_a_view_asked_for_by_several_callbacks_at_once_is_fetched_once() -> None:
+    """Four callbacks land together on a worker that lacks the view: one fetch, the others wait and read it."""
+    key, fetched = view_key(RUN, EmbeddingState(n=100), 100), []
+
+    def fetch() -> Embedding:
+        fetched.append(threading.get_ident())
+        time.sleep(0.3)  # the backend answering a large view
+        return EMB
+
+    cache = ViewCache(4)
+    answers: list[Embedding] = []
+    threads = [threading.Thread(target=lambda: answers.append(cache.get(key, fetch))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fetched) == 1 and len(answers) == 4 and all(a is EMB for a in answers)
+
+
+def test_a_view_is_fetched_again_once_its_time_is_up() -> None:
+    """An entry is served for the cache's ttl only (a revoked token stops reading its views then)."""
+    key, fetched = view_key(RUN, EmbeddingState(n=100), 100), []
+
+    def fetch() -> Embedding:
+        fetched.append(1)
+        return EMB
+
+    kept, brief = ViewCache(4, ttl_s=600.0), ViewCache(4, ttl_s=0.05)
+    for cache in (kept, kept, brief):
+        cache.get(key, fetch)
+    time.sleep(0.1)
+    brief.get(key, fetch)
+    assert len(fetched) == 3  # kept: once for two asks; brief: again after its 0.05 s
+
+
 def test_a_view_is_kept_per_token_so_one_users_points_never_reach_another() -> None:
     """With FACTORSCOPE_AUTH_READS on, the points fetched with one user's token stay theirs: a request with another
     token (or none) fetches again, through the backend that checks it."""
@@ -159,6 +196,25 @@ def test_the_link_keeps_the_whole_view() -> None:
     assert not EmbeddingState(n=5000).by_job
     bad = EmbeddingState.from_query({"sel": "box:1,2,3", "set": "<x>", "scope": "most", "item": "-1"})
     assert (bad.sel, bad.set, bad.scope, bad.item) == ("", None, "sample", None)
+
+
+def test_a_failed_reload_keeps_the_plot_and_says_why_and_a_patch_needs_the_view_drawn_whole(
+        page: ModuleType, backend: FakeBackend, with_client: Dash) -> None:
+    """The view is not held here (another worker drew it) and the backend is busy: the plot keeps what it shows
+    and the page says so. A colour change on a plot that does not hold the view whole redraws it; on one that does,
+    it is a patch."""
+    key = {**view_key(RUN, EmbeddingState(n=123), 123), "points": 3}
+    backend.overrides[("GET", "/api/v1/runs/tiny/embedding")] = lambda r: problem(503, "Service Unavailable", "busy")
+    with triggered("embedding-color", "value"):
+        fig, drawn, alert = page.figure(key, "factor:label", None, "", None, key)
+    assert fig is no_update and drawn is no_update and "Could not draw the points again" in text_of(alert)
+    del backend.overrides[("GET", "/api/v1/runs/tiny/embedding")]
+    with triggered("embedding-color", "value"):
+        fig, drawn, alert = page.figure(key, "factor:label", None, "", None, None)
+    assert len(fig.data[0].x) == 3 and drawn == key and alert is no_update
+    with triggered("embedding-color", "value"):
+        patch, drawn, _ = page.figure(key, "", None, "", None, key)
+    assert isinstance(patch, Patch) and drawn is no_update
 
 
 def test_a_projection_not_computed_offers_the_button_then_follows_the_job(page: ModuleType, client: BackendClient,
