@@ -23,7 +23,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, callback, client
 from dash.exceptions import PreventUpdate
 
 from frontend import context
-from frontend.api_client import BackendClient, BackendError, ImageUrls, ItemSetSummary, LensSummary
+from frontend.api_client import BackendClient, BackendError, ImageUrls, ItemSetSummary, LensSummary, RunSummary
 from frontend.components.controls import create_field, run_options
 from frontend.components.feedback import create_error_alert, create_message
 from frontend.components.figures import GRAPH_CONFIG, empty_figure
@@ -238,6 +238,8 @@ def layout(**query: Any) -> html.Div:
         dcc.Interval(id="label-poll", interval=POLL_MS),
         html.H1("Label", className="h4"),
         html.Div(link_note(state, query), id="label-link-note"),
+        html.Div(id="label-run-note"),  # the link's run, when the form cannot start on it (setup_view)
+        html.Div(id="label-set-note"),  # the link's item set, when the run has no such set (set_view)
         html.Div(id="label-feedback"),
         name_card(), setup_section(), work_section(), help_modal(),
     ], className="fs-page", id="label-page")
@@ -265,41 +267,75 @@ def show_name(name: str | None, _change: int) -> tuple[bool, bool, Any, Any]:
 # -- opening a session -------------------------------------------------------------------------------------
 
 @callback(Output("label-run-select", "options"), Output("label-run-select", "value"),
-          Output("label-sessions", "children"), Input("label-session", "data"), State("label-initial", "data"))
-def setup_lists(_session: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
-    return setup_view(context.client(), (initial or {}).get("run"))
+          Output("label-sessions", "children"), Output("label-run-note", "children"),
+          Input("label-session", "data"), State("label-initial", "data"))
+def setup_lists(_session: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any, Any, Any]:
+    initial = initial or {}
+    return setup_view(context.client(), initial.get("run"), bool(initial.get("item_set")))
 
 
-def setup_view(client: BackendClient, asked: str | None = None) -> tuple[Any, Any, Any]:
-    """(run options, the link's run if it is a ready one, else the newest ready run, the open sessions as links)
-    for the setup form."""
+def setup_view(client: BackendClient, asked: str | None = None, with_set: bool = False) -> tuple[Any, Any, Any, Any]:
+    """(run options, the link's run if it is a ready one, else the newest ready run, the open sessions as links,
+    a warning when the link's run was not taken) for the setup form; ``with_set``: the link names an item set too."""
     try:
-        runs = [r for r in client.runs() if r.status == "ready" and r.family != "lens"]
+        runs = client.runs()
         sessions = LabellingClient(client).sessions(state="open")
     except BackendError as err:
-        return [], None, create_error_alert(err, "list the runs and sessions")
+        return [], None, create_error_alert(err, "list the runs and sessions"), None
     links = [html.Li(dcc.Link(session_title(s), href=LabelState(session=s.id).href(),
                               className="fs-label-session-link")) for s in sessions]
     listing = html.Ul(links, className="mb-0") if links else html.P("No open sessions yet.", className="text-muted")
-    ready = [r.run_id for r in runs]
-    return run_options(runs), asked if asked in ready else (ready[0] if ready else None), listing
+    offered = [r for r in runs if labellable(r)]
+    ready = [r.run_id for r in offered]
+    if asked in ready:
+        return run_options(offered), asked, listing, None
+    chosen = ready[0] if ready else None
+    note = unused_run_note(runs, asked, chosen, with_set) if asked else None
+    return run_options(offered), chosen, listing, note
+
+
+def labellable(run: RunSummary) -> bool:
+    """Whether a session can be started on ``run``: a model run (not a lens) with trained weights."""
+    return run.status == "ready" and run.family != "lens"
+
+
+def unused_run_note(runs: list[RunSummary], asked: str, chosen: str | None, with_set: bool) -> dbc.Alert:
+    """Why the form does not start on the link's run ``asked``, and what it offers instead (``chosen``)."""
+    run = next((r for r in runs if r.run_id == asked), None)
+    why = ("does not exist (deleted, or the link is mistyped)" if run is None
+           else "is a lens, not a model to label items of" if run.family == "lens"
+           else "is still training" if run.status == "training"
+           else f"has no trained weights (its training {run.status})")
+    instead = f"run {chosen}, the newest ready run, is chosen instead" if chosen else "no run is ready to label yet"
+    pool = f", and every item is offered (the link's item set was made on run {asked})" if with_set else ""
+    return create_message(f"This link's run {asked} {why}: {instead}{pool}.", "warning")
 
 
 @callback(Output("label-set-select", "options"), Output("label-set-select", "value"),
-          Input("label-run-select", "value"), State("label-initial", "data"))
-def set_choices(run_id: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    return set_view(context.client(), run_id, (initial or {}).get("item_set"))
+          Output("label-set-note", "children"), Input("label-run-select", "value"), State("label-initial", "data"))
+def set_choices(run_id: str | None, initial: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+    initial = initial or {}
+    return set_view(context.client(), run_id, initial.get("item_set"), initial.get("run"))
 
 
-def set_view(client: BackendClient, run_id: str | None, asked: str | None) -> tuple[Any, Any]:
-    """(the item-set choices of the run, the link's set when it is one of them, else every item)."""
+def set_view(client: BackendClient, run_id: str | None, asked: str | None,
+             linked_run: str | None = None) -> tuple[Any, Any, Any]:
+    """(the item-set choices of the run, the link's set when it is one of them, else every item, a message): a
+    warning when the link's set is not one of the run's (only while the run is the link's, when it names one: on
+    another run the set is not expected), the error alert when the sets cannot be read."""
     if not run_id:
-        return set_options([]), ALL_ITEMS
+        return set_options([]), ALL_ITEMS, None
     try:
         sets = client.item_sets(run_id)
-    except BackendError:
-        return set_options([]), ALL_ITEMS
-    return set_options(sets), asked if asked in {s.set_id for s in sets} else ALL_ITEMS
+    except BackendError as err:
+        return set_options([]), ALL_ITEMS, create_error_alert(err, f"list run {run_id}'s item sets")
+    if not asked or asked in {s.set_id for s in sets}:
+        return set_options(sets), asked or ALL_ITEMS, None
+    if linked_run not in (None, run_id):
+        return set_options(sets), ALL_ITEMS, None
+    note = create_message(f"This link's item set {asked} is not one of run {run_id}'s sets (deleted, or made on "
+                          "another run): every item is offered.", "warning")
+    return set_options(sets), ALL_ITEMS, note
 
 
 @callback(Output("label-lens-select", "options"), Output("label-lens-select", "value"),

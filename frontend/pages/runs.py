@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from frontend import context
 from frontend.api_client import BackendClient, BackendError, Family, Job, MetricsFile, RunSummary
 from frontend.components.controls import TRAIN_SCHEMA, create_config_form, create_field
-from frontend.components.feedback import create_error_alert, create_message
+from frontend.components.feedback import TRANSIENT, create_error_alert, create_message
 from frontend.components.forms import RUN_ID_FIELD, check_run_id, form_values, problem_fields, refusal
 from frontend.components.live_curve import (
     PAGE,
@@ -198,10 +198,12 @@ def ticked_runs(kept: Sequence[str], shown: Sequence[str], values: Sequence[bool
 
 
 def runs_table(client: BackendClient, selected: str | None, view: RunsState | None = None,
-               compared: Sequence[str] = ()) -> tuple[Any, Any, bool, dict[str, Any]]:
+               compared: Sequence[str] = ()) -> tuple[Any, Any, bool, Any]:
     """(table, alert, watch disabled, the runs-evaluating store): the list refreshes itself every WATCH_MS
     while a run trains or is evaluated; the card redraws from the store after each refresh, so both show the
-    same jobs. ``view``: the list's search, status filter and sort; ``compared``: the ticked runs."""
+    same jobs. ``view``: the list's search, status filter and sort; ``compared``: the ticked runs. A passing
+    trouble (the backend unreachable, busy or slow) keeps the list and the store as shown and the refresh going,
+    with the alert: the next refresh may get through."""
     active = active_jobs(client)
     evaluating = {run_id: job.model_dump() for run_id, job in active.get("evaluate", {}).items()}
     training = {run_id: job.model_dump() for run_id, job in active.get("train", {}).items()}
@@ -209,6 +211,8 @@ def runs_table(client: BackendClient, selected: str | None, view: RunsState | No
     try:
         runs = client.runs()
     except BackendError as err:
+        if err.status in TRANSIENT:
+            return dash.no_update, create_error_alert(err, "refresh the runs"), False, dash.no_update
         return None, create_error_alert(err, "list the runs"), True, store
     if not runs:
         return html.P("No runs yet: train one with the form below.", className="text-muted"), None, True, store

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from component_text import text_of
 from dash import Dash, no_update
 from dash.exceptions import PreventUpdate
 from fastapi.testclient import TestClient
@@ -60,8 +61,8 @@ def answer(current: dict[str, Any], kind: str = "label", value: Any = None, key:
 
 
 def test_the_setup_offers_the_run_and_its_fitted_lens(page: ModuleType, client: BackendClient) -> None:
-    options, chosen, _listing = page.setup_view(client)
-    assert chosen == RUN and [o["value"] for o in options] == [RUN]  # the lens (a run too) is not offered
+    options, chosen, _listing, note = page.setup_view(client)
+    assert chosen == RUN and [o["value"] for o in options] == [RUN] and note is None  # a lens (a run too) is not
     lenses = page.lens_options(client.lenses(RUN))
     assert lenses == [{"label": f"{LENS} (label, thickness)", "value": LENS, "disabled": False}]
 
@@ -150,11 +151,11 @@ def test_a_saved_set_from_the_embedding_link_becomes_the_pool(page: ModuleType, 
     from the form asks only for the set's items."""
     picked = [3, 30, 300]
     set_id = client.create_item_set(RUN, "three picked", picked).set_id
-    assert page.setup_view(client, RUN)[1] == RUN and page.setup_view(client, "gone")[1] == RUN  # the newest instead
-    options, chosen = page.set_view(client, RUN, set_id)
-    assert chosen == set_id and options[0]["value"] == page.ALL_ITEMS
+    assert page.setup_view(client, RUN, with_set=True)[1::2] == (RUN, None)
+    options, chosen, note = page.set_view(client, RUN, set_id, RUN)
+    assert chosen == set_id and options[0]["value"] == page.ALL_ITEMS and note is None
     assert {"label": "three picked (3 items)", "value": set_id} in options
-    assert page.set_view(client, RUN, "abc")[1] == page.ALL_ITEMS  # not one of the run's sets: every item
+    assert page.page_query(None, RUN, set_id) == f"?run={RUN}&item_set={set_id}"
     assert page.page_query(None, RUN, set_id) == f"?run={RUN}&item_set={set_id}"
     session_id, problem = page.create_session(client, RUN, LENS, ["label"], "bald", set_id)
     assert problem is None
@@ -162,3 +163,29 @@ def test_a_saved_set_from_the_embedding_link_becomes_the_pool(page: ModuleType, 
     assert "· set three picked (3 items) ·" in title and info["item_set"]["set_id"] == set_id
     lc = LabellingClient(client)
     assert lease(Seat(lc, session_id, "ada"))[0]["next"]["item"] in picked
+
+
+def test_a_link_whose_run_or_set_cannot_be_used_says_so(page: ModuleType, client: BackendClient) -> None:
+    """/label?run=R&item_set=S with a run that is not ready or a set that is not the run's: the form offers the
+    newest run or every item, and a warning names the link's part and why (it did so without a word)."""
+    _, chosen, _, note = page.setup_view(client, "gone", with_set=True)
+    assert chosen == RUN and text_of(note) == (
+        f"This link's run gone does not exist (deleted, or the link is mistyped): run {RUN}, the newest ready run, "
+        "is chosen instead, and every item is offered (the link's item set was made on run gone).")
+    _, chosen, _, note = page.setup_view(client, LENS)
+    assert chosen == RUN and text_of(note).startswith(f"This link's run {LENS} is a lens, not a model")
+    deleted = uuid.uuid4().hex  # a set id of the link's shape that no run has (deleted, or made on another run)
+    _, chosen, note = page.set_view(client, RUN, deleted, RUN)
+    assert chosen == page.ALL_ITEMS and text_of(note) == (
+        f"This link's item set {deleted} is not one of run {RUN}'s sets (deleted, or made on another run): every "
+        "item is offered.")
+    assert page.set_view(client, RUN, deleted, "gone")[2] is None  # the run is not the link's: the run's note says
+    assert page.page_query(None, RUN, chosen) == f"?run={RUN}"
+
+
+def test_sets_that_cannot_be_read_show_the_error(page: ModuleType, client: BackendClient) -> None:
+    """A backend error while reading the run's sets (here the run is gone by then) is shown, not a quiet fallback."""
+    options, chosen, alert = page.set_view(client, "gone", uuid.uuid4().hex, "gone")
+    assert [o["value"] for o in options] == [page.ALL_ITEMS] and chosen == page.ALL_ITEMS
+    text = " ".join(text_of(alert).split())
+    assert text.startswith("Could not list run gone's item sets. No run 'gone'. Pick one on the Runs page .")
