@@ -13,7 +13,7 @@ from dash import html
 from ..api_client import Run, TrainLog
 from .figures import HISTORY_SERIES, base_layout, empty_figure
 from .live_curve import term_points
-from .tables import key_metrics, number
+from .tables import key_metrics, number, scroll_region
 
 SUMMARY_KEYS = ("family", "dataset", "version", "status")
 LOGGED = {"train_loss": "loss", "train_recon": "recon", "train_kl": "kl"}  # series -> its term in train_log.jsonl
@@ -86,6 +86,4 @@ def create_compare_table(runs: Sequence[Run]) -> html.Div:
                              *[html.Td(html.Code(cell) if code else cell) for cell in cells]],
                             className="fs-differs" if differs else ""))
     table = dbc.Table([head, html.Tbody(body)], size="sm", hover=True, id="compare-table", className="fs-metrics")
-    # a wide table scrolls sideways in its own region, which a keyboard reaches (axe: scrollable-region-focusable)
-    named: dict[str, Any] = {"aria-label": "runs compared"}  # Dash takes hyphenated attributes through **kwargs
-    return html.Div(table, tabIndex=0, role="region", className="table-responsive", **named)
+    return scroll_region(table, "runs compared")

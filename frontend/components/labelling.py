@@ -16,6 +16,7 @@ from ..api_client import ImageUrls
 from ..labelling_client import Attribute, Curve, Label, LabelSession, NextItem, Progress
 from ..state import PageState, Query, as_run, first
 from .figures import base_layout, empty_figure
+from .tables import scroll_region
 
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # a session id, as a link may carry it
 SET_RE = re.compile(r"^[0-9a-f]{1,64}$")  # an item set id
@@ -201,8 +202,8 @@ def create_history(labels: Sequence[Label], session: LabelSession, images: Image
                              html.Td(label.attribute),
                              html.Td(history_value(label, session.attribute(label.attribute), me)),
                              html.Td(label.labeller), html.Td(label.created_at[11:19], className="small")]))
-    return dbc.Table([head, html.Tbody(rows)], size="sm", responsive=True, className="fs-metrics mb-0 fs-label-history",
-                     id="label-history-table")
+    return scroll_region(dbc.Table([head, html.Tbody(rows)], size="sm", className="fs-metrics mb-0 fs-label-history",
+                                   id="label-history-table"), "labels given")
 
 
 def curve_figure(curve: Curve) -> go.Figure:

@@ -18,6 +18,7 @@ from ..state import LensState
 from .feedback import create_version_banner
 from .figures import embedding_figure
 from .forms import FieldError, check_run_id, check_value, error_texts
+from .tables import scroll_region
 
 NEW_LENS = "+new"  # the lens picker's value for "make a new lens" (no run id: they start with [a-z0-9])
 NO_ROWS = "(none)"  # the rows picker's value for one row (no attribute name: names have no brackets)
@@ -182,8 +183,8 @@ def create_score_table(score: LensScore) -> html.Div:
     body = html.Tbody([html.Tr([html.Td(row[key]) for key, _ in SCORE_COLUMNS]) for row in score_rows(score)])
     note = (f"Score: the geometric-mean probability of the true class on held-out items ({score.truth}), from a "
             f"linear SVM on the one most informative dim. Continuous attributes: {score.binning}.")
-    return html.Div([dbc.Table([head, body], size="sm", striped=True, responsive=True, className="fs-lens-score mb-1",
-                               id="lens-score-table"),
+    return html.Div([scroll_region(dbc.Table([head, body], size="sm", striped=True, className="fs-lens-score mb-1",
+                                             id="lens-score-table"), "interpretability scores"),
                      html.P(note, className="small text-muted mb-0")])
 
 

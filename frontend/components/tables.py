@@ -15,6 +15,13 @@ from .queue import queue_text, shown_status
 KEY_METRICS = ("val loss (nats)", "IW-ELBO (nats)", "MIG (dlib)", "MI total (nats, Gaussian)")
 
 
+
+def scroll_region(table: dbc.Table, label: str) -> html.Div:
+    """``table`` in a region that scrolls sideways when it is wider than the screen, which a keyboard reaches and a
+    screen reader names (axe: scrollable-region-focusable; Bootstrap's ``responsive`` wrapper is neither)."""
+    named: dict[str, Any] = {"aria-label": label}  # Dash takes hyphenated attributes through **kwargs
+    return html.Div(table, tabIndex=0, role="region", className="table-responsive", **named)
+
 def number(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else str(value)
@@ -94,8 +101,8 @@ def create_metrics_table(metrics: MetricsFile | None) -> html.Div:
         body = html.Tbody([html.Tr([html.Td(r["metric"]), html.Td(html.Code(r["variant"])), html.Td(r["value"]),
                                     html.Td(r["sample"], className="small"),
                                     html.Td(r["scores"], className="small text-muted")]) for r in rows])
-        parts.append(dbc.Table([head, body], size="sm", hover=True, responsive=True, id="metrics-table",
-                               className="fs-metrics"))
+        parts.append(scroll_region(dbc.Table([head, body], size="sm", hover=True, id="metrics-table",
+                                             className="fs-metrics"), "disentanglement metrics"))
     else:
         parts.append(html.P("No disentanglement metrics yet: the run has not been evaluated, or its dataset has "
                             "no ground-truth factors.", className="text-muted small"))
@@ -151,7 +158,7 @@ def compare_box(run_id: str, ticked: bool) -> dbc.Checkbox:
 
 def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsFile | None],
                       selected: str | None, jobs: Mapping[str, Job] | None = None,
-                      compared: Collection[str] = ()) -> dbc.Table:
+                      compared: Collection[str] = ()) -> html.Div:
     """One row per run, in the given order; the run's name opens its card; ``jobs``: active training job by run;
     ``compared``: the runs whose "compare" box is ticked."""
     head = html.Thead(html.Tr([html.Th(h) for h in ("Compare", "Run", "Family", "Dataset", "Version", "Status",
@@ -173,8 +180,8 @@ def create_runs_table(runs: Sequence[RunSummary], metrics: Mapping[str, MetricsF
                              html.Td(run_links(run, (jobs or {}).get(run.run_id)))],
                             className="table-active" if run.run_id == selected else "",
                             **data))
-    return dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", responsive=True, id="runs-table",
-                     className="fs-runs")
+    return scroll_region(dbc.Table([head, html.Tbody(rows)], hover=True, size="sm", id="runs-table",
+                                   className="fs-runs"), "runs")
 
 
 def top_groups_text(row: TopGroups) -> str:
@@ -197,9 +204,9 @@ def top_groups_row(row: TopGroups, selected: bool) -> html.Tr:
                    className="table-active" if selected else "", **data)
 
 
-def create_top_groups_table(top: Sequence[TopGroups], selected: int | None) -> dbc.Table:
+def create_top_groups_table(top: Sequence[TopGroups], selected: int | None) -> html.Div:
     """Dim -> its (up to) three most strongly linked groups with their norms; the selected dim highlighted."""
     head = html.Thead(html.Tr([html.Th("Dim"), html.Th("Top groups (‖W‖₂, largest first)")]))
     body = html.Tbody([top_groups_row(row, row.dim == selected) for row in top])
-    return dbc.Table([head, body], size="sm", hover=True, responsive=True, id="groups-top-table",
-                     className="fs-metrics")
+    return scroll_region(dbc.Table([head, body], size="sm", hover=True, id="groups-top-table",
+                                   className="fs-metrics"), "top groups per dim")

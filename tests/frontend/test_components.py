@@ -152,8 +152,9 @@ def test_only_grouped_runs_link_to_the_groups_page() -> None:
 
 
 def test_top_groups_table_marks_the_selected_dim() -> None:
-    table = create_top_groups_table(GroupHeatmap.model_validate(HEATMAP).top_groups, 1)
-    rows = table.children[1].children
+    region = create_top_groups_table(GroupHeatmap.model_validate(HEATMAP).top_groups, 1)
+    assert region.tabIndex == 0 and region.role == "region"  # a keyboard reaches the sideways scroll
+    rows = region.children.children[1].children
     assert [r.children[1].children for r in rows] == ["head 1.2 · leg 0.3", "arm 0.8", "head 0.05 · leg 1e-07",
                                                       "— (every link pruned)"]
     assert [r.className for r in rows] == ["", "table-active", "", ""]

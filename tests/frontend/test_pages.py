@@ -463,7 +463,7 @@ def test_a_linked_cell_the_run_lacks_is_reported(pages: dict[str, ModuleType], c
 def test_the_heatmap_and_table_show_the_selection(pages: dict[str, ModuleType]) -> None:
     fig, table = pages["groups"].heatmap(HEATMAP, {"dim": 1, "group": "arm"})
     assert len(fig.data) == 2 and len(fig.layout.shapes) == 2
-    assert "table-active" in [row.className for row in table.children[1].children][1]
+    assert "table-active" in [row.className for row in table.children.children[1].children][1]
     fig, table = pages["groups"].heatmap(None, pages["groups"].NO_SELECTION)
     assert table is None and fig.layout.annotations[0].text == "no group heatmap"
 
