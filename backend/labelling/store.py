@@ -285,8 +285,7 @@ def _set_columns(item_set: SessionSet | None, n_items: int) -> dict[str, Any]:
             or np.unique(items).size != items.size:
         raise LabellingInputError("item_set", f"expected one or more distinct items in 0..{n_items - 1}, got "
                                               f"{item_set.items!r:.100}")
-    return {"item_set": check_name(item_set.set_id, "item_set"), "item_set_name": check_name(item_set.name,
-                                                                                             "item_set_name"),
+    return {"item_set": check_name(item_set.set_id, "item_set"), "item_set_name": item_set.name,  # as the set has it
             "pool": json.dumps(np.sort(items).tolist())}
 
 

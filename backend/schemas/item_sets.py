@@ -6,13 +6,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .common import RequestModel
+from .common import Matching, RequestModel
 
 MAX_SET_ITEMS = 100_000
+NOT_BLANK = r"^\s*\S[\s\S]*$"  # some character that is not white space (kept as given, spaces and all)
 
 
 class ItemSetCreate(RequestModel):
-    name: str = Field(min_length=1, max_length=200, description="what the set is, e.g. 'thin sevens'")
+    name: Annotated[str, Matching(NOT_BLANK, "a name with a character that is not a space")] = Field(
+        min_length=1, max_length=200, description="what the set is, e.g. 'thin sevens'")
     items: list[Annotated[int, Field(ge=0, le=2**31, strict=True)]] = Field(  # JSON integers: true is refused
         min_length=1, max_length=MAX_SET_ITEMS, description="distinct dataset indices of the run's dataset (each "
         f"below its n_items; at most {MAX_SET_ITEMS})")

@@ -1,4 +1,5 @@
-"""Deleting runs through the API (DELETE /runs/{id} and DELETE /runs/{id}/lenses/{lens_id}): what goes with a run."""
+"""Deleting runs through the API (DELETE /runs/{id} and DELETE /runs/{id}/lenses/{lens_id}): what goes with a run;
+and what a run made anew under a deleted run's id must not inherit."""
 
 from __future__ import annotations
 
@@ -18,3 +19,10 @@ def delete_runs(store: RunStore, jobs: JobStore, doomed: list[str]) -> None:
         cancel_run_jobs(jobs, run_id)
         store.delete(run_id)
         sets.delete_run(run_id)
+
+
+def forget_item_sets(jobs: JobStore, run_id: str) -> None:
+    """Remove the item sets stored under the id of ``run_id``, a run just made (not trained yet, so none of them is
+    its own): sets an earlier run of the id left (made before deletions took a run's sets, or with the run deleted by
+    hand), whose items need not fit the new run's dataset."""
+    ItemSetStore(jobs.engine).delete_run(run_id)

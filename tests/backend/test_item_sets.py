@@ -20,6 +20,8 @@ from backend.db import upgrade
 from backend.item_sets import ItemSetNotFoundError, ItemSetStore
 from backend.runs import load_run
 from backend.services.analysis import sample_items
+from backend.services.run_deletion import delete_runs
+from backend.store import RunStore
 from models import get_dataset
 from models.evaluation import encode_dataset
 
@@ -84,6 +86,7 @@ def test_create_list_detail_delete(client: TestClient, trained_home: Path) -> No
     ({"name": "x", "items": [False]}, ["valid integer"]),
     ({"name": "x", "items": [2.0]}, ["valid integer"]),
     ({"name": "", "items": [1]}, ["name", "at least 1 character"]),
+    ({"name": " \t ", "items": [1]}, ["body.name", "a name with a character that is not a space"]),
     ({"items": [1]}, ["name", "Field required"]),
     ({"name": "x", "items": [1], "colour": "red"}, ["colour"]),
 ])
@@ -109,6 +112,61 @@ def test_deleting_a_run_deletes_its_sets(fresh_home: Path, trained_home: Path) -
         shutil.copytree(trained_home / "runs" / RUN, fresh_home / "runs" / RUN)  # the id in use again
         assert c.get(SETS).json()["sets"] == []
         assert c.get(made["set_url"]).status_code == 404
+
+
+def test_a_name_is_kept_as_given(fresh_home: Path) -> None:
+    with serve(make_settings(fresh_home)) as c:
+        made = c.post(SETS, json={"name": " thin sevens ", "items": [7]})
+        assert made.status_code == 201, made.text
+        assert made.json()["name"] == c.get(made.json()["set_url"]).json()["name"] == " thin sevens "
+
+
+def test_a_set_beyond_its_runs_dataset_is_a_409_naming_it(fresh_home: Path, problem: Callable[..., Any]) -> None:
+    """A set kept from an earlier run under the id (one made before deletions took a run's sets) whose items lie
+    beyond the run's dataset: reading it says so, and it can still be deleted."""
+    with serve(make_settings(fresh_home)) as c:
+        left = ItemSetStore(c.app.state.jobs.engine).create(RUN, "old run's", [1, 5000], None)
+        url = f"{API}/item-sets/{left.set_id}"
+        problem(c.get(url), 409, left.set_id, "old run's", f"the dataset of run '{RUN}' ('digits', 1797 items",
+                "item 5000 is beyond it", "earlier run")
+        assert c.delete(url).status_code == 204 and c.get(url).status_code == 404
+
+
+RUN_BODY = {"family": "vae", "dataset": "bars", "train": {"steps": 20}}
+
+
+def test_a_run_made_under_an_id_starts_without_the_sets_left_there(fresh_home: Path,
+                                                                    problem: Callable[..., Any]) -> None:
+    """Sets stored under an id with no run (its run deleted by hand) go when a run (or a lens) is made under it; a
+    409 for an id in use leaves that run's sets alone."""
+    with serve(make_settings(fresh_home)) as c:
+        store = ItemSetStore(c.app.state.jobs.engine)
+        store.create("again", "left behind", [1, 2], None)
+        kept = c.post(SETS, json={"name": "ones", "items": [1, 11]}).json()
+        assert c.post(f"{API}/runs", json={**RUN_BODY, "run_id": "again"}).status_code == 202
+        assert store.list("again") == []
+        problem(c.post(f"{API}/runs", json={**RUN_BODY, "run_id": RUN}), 409, "already exists")
+        assert [s.set_id for s in store.list(RUN)] == [kept["set_id"]]
+
+
+@pytest.mark.parametrize("when", ["before the insert", "after the insert"])
+def test_a_set_made_while_its_run_is_deleted_is_not_kept(fresh_home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         problem: Callable[..., Any], when: str) -> None:
+    """The run is deleted (as DELETE /runs/{id} does it) while POST item-sets works: after its run was loaded, or
+    after the set's row went in. Either way the answer is a 404 and no set of the deleted run is left."""
+    with serve(make_settings(fresh_home)) as c:
+        cls, name = (RunStore, "load") if when == "before the insert" else (ItemSetStore, "create")
+        step = getattr(cls, name)
+
+        def step_then_delete(self: Any, *args: Any, **kwargs: Any) -> Any:
+            done = step(self, *args, **kwargs)
+            delete_runs(c.app.state.run_store, c.app.state.jobs, [RUN])  # what DELETE /runs/{id} does
+            return done
+
+        monkeypatch.setattr(cls, name, step_then_delete)
+        problem(c.post(SETS, json={"name": "ones", "items": [1, 11]}), 404, f"no run '{RUN}'", "deleted while the set")
+        monkeypatch.undo()
+        assert ItemSetStore(c.app.state.jobs.engine).list(RUN) == [] and c.get(SETS).status_code == 404
 
 
 @pytest.fixture

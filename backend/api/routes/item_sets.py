@@ -10,11 +10,10 @@ from fastapi import APIRouter, Path, Request, Response
 
 from ...auth import token_name
 from ...deps import ExecutorDep, RunId, StoreDep, VersionParam
-from ...errors import InvalidInput
 from ...item_sets import ItemSet, ItemSetStore
 from ...schemas.common import Matching
 from ...schemas.item_sets import ItemSetCreate, ItemSetDetail, ItemSetList, ItemSetPublic
-from ...services.item_sets import BASELINE_N, code_means
+from ...services.item_sets import BASELINE_N, code_means, create_set
 from ..responses import problems
 
 router = APIRouter(tags=["item sets"], responses=problems(404, 422))
@@ -35,17 +34,10 @@ def view(item_set: ItemSet) -> dict[str, Any]:
 @router.post("/runs/{run_id}/item-sets", status_code=201, response_model=ItemSetPublic, responses=problems(403, 409),
              summary="Keep items of the run's dataset as a named set (an embedding's lasso selection); labeller role",
              description="Body {name, items: [int]}: distinct dataset indices, each below the dataset's n_items, at "
-             "most 100,000. 201 with the set; Location: its URL. created_by is the token's name (null with auth off).")
+             "most 100,000. 201 with the set; Location: its URL. created_by is the token's name (null with auth off). "
+             "404 also when the run is deleted while the set is made (the set is not kept).")
 def create(run_id: RunId, body: ItemSetCreate, store: StoreDep, request: Request, response: Response) -> ItemSetPublic:
-    record = store.ready(run_id)
-    n_items = len(store.load(record).dataset)
-    for i, item in enumerate(body.items):
-        if item >= n_items:
-            raise InvalidInput(f"body.items.{i}", f"expected an item index below the dataset's n_items = {n_items}, "
-                               f"got {item}")
-    if len(set(body.items)) != len(body.items):
-        raise InvalidInput("body.items", "expected distinct item indices; some appear more than once")
-    made = sets(request).create(run_id, body.name, body.items, token_name(request))
+    made = create_set(store, sets(request), run_id, body.name, body.items, token_name(request))
     response.headers["Location"] = SET_URL.format(set_id=made.set_id)
     return ItemSetPublic.model_validate(view(made))
 
@@ -59,7 +51,9 @@ def list_sets(run_id: RunId, store: StoreDep, request: Request) -> ItemSetList:
 
 @router.get("/item-sets/{set_id}", response_model=ItemSetDetail, responses=problems(409, 503),
             summary="An item set with its items and mean posterior code, beside the mean over the run's default "
-                    f"sample ({BASELINE_N} items)")
+                    f"sample ({BASELINE_N} items)",
+            description="409 when the set's items do not fit the run's dataset (a set kept from an earlier run under "
+            "its id), or when v= names a version the run does not have.")
 def get_set(set_id: SetId, store: StoreDep, executor: ExecutorDep, request: Request,
             v: VersionParam = None) -> ItemSetDetail:
     item_set = sets(request).get(set_id)

@@ -32,7 +32,7 @@ from ...schemas.lenses import (
 )
 from ...services import analysis
 from ...services.jobs import accepted
-from ...services.run_deletion import delete_runs
+from ...services.run_deletion import delete_runs, forget_item_sets
 from ...store import RunStore
 from ..responses import PNG_RESPONSES, PNGResponse, etag, matches, not_modified, png, problems
 from .runs import create_limits
@@ -66,6 +66,7 @@ def create(run_id: RunId, body: LensCreate, store: StoreDep, jobs: JobsDep, sett
                         body.fit.model_dump())
     record = create_lens(store, base, lens, labels, create_limits(settings), body.lens_id)
     try:
+        forget_item_sets(jobs, record.run_id)  # an earlier run of the id may have left some
         job = accepted(jobs.submit(views.KIND, fit_payload(store, record.run_id)), record.run_id)
     except Exception:
         store.delete(record.run_id)  # no lens without its job: the request changed nothing

@@ -13,7 +13,7 @@ from ...runs import run_nonce
 from ...schemas import JobAccepted, RunCreate, RunList, RunPublic, RunTrain
 from ...services.catalog import check_made_by_post_runs, run_detail, run_summary, training_jobs
 from ...services.jobs import accepted, queued_views
-from ...services.run_deletion import delete_runs
+from ...services.run_deletion import delete_runs, forget_item_sets
 from ...store import CreateLimits, RunStore
 from ..responses import problems
 
@@ -46,6 +46,7 @@ def create_run(body: RunCreate, store: StoreDep, jobs: JobsDep, settings: Settin
     check_made_by_post_runs(body.family)
     record = store.create(body.family, body.dataset, body.config, body.train, create_limits(settings), body.run_id)
     try:
+        forget_item_sets(jobs, record.run_id)  # an earlier run of the id may have left some
         job = accepted(jobs.submit("train", train_payload(store, record.run_id), body.priority), record.run_id)
     except Exception:
         store.delete(record.run_id)  # no run without its training job: the request changed nothing
