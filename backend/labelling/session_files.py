@@ -19,12 +19,19 @@ def session_dir(home: Path, session_id: str) -> Path:
     return home / SESSIONS_DIR / session_id
 
 
-def choose_held_out(n_items: int, labelled: np.ndarray, seed: int = HELD_OUT_SEED) -> np.ndarray:
+def choose_held_out(n_items: int, labelled: np.ndarray, pool: np.ndarray | None = None,
+                    seed: int = HELD_OUT_SEED) -> np.ndarray:
     """(H,) sorted items drawn with ``seed`` among those the lens has no label for (``labelled``): HELD_OUT of
-    them, or a fifth when there are fewer than 5 * HELD_OUT."""
-    others = np.setdiff1d(np.arange(n_items), labelled)
-    size = min(HELD_OUT, len(others) // 5)
-    return np.sort(np.random.default_rng(seed).choice(others, size=size, replace=False)).astype(np.int64)
+    them, or a fifth when there are fewer than 5 * HELD_OUT. With a session's ``pool`` (an item set's items), items
+    outside it are drawn first, so that every item of the set can be asked for; the set's own unlabelled items top
+    them up only when they are too few (a set of nearly every item), so that the learning curve still scores."""
+    free = np.setdiff1d(np.arange(n_items), labelled)  # (F,) sorted
+    size = min(HELD_OUT, len(free) // 5)
+    inside = np.isin(free, pool) if pool is not None else np.zeros(len(free), dtype=bool)
+    rng = np.random.default_rng(seed)
+    first = rng.choice(free[~inside], size=min(size, int((~inside).sum())), replace=False)
+    rest = rng.choice(free[inside], size=size - len(first), replace=False)  # none unless the outside fell short
+    return np.sort(np.concatenate([first, rest])).astype(np.int64)
 
 
 def save_held_out(home: Path, session_id: str, items: np.ndarray, seed: int = HELD_OUT_SEED) -> None:

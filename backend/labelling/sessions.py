@@ -1,8 +1,9 @@
 """Opening a labelling session on a lens: the lens must be a ready lens of the run, the attributes its own; an item
 set (optional) must be one of the run's, its items in the lens's dataset: it becomes the session's pool. The
-session's fixed held-out set is drawn among the items the lens has no label for and the set does not hold (so every
-item of the set can be asked for), and the lens's current version gives the learning curve's first point (0
-labels)."""
+session's fixed held-out set is drawn among the items the lens has no label for, first among those the set does not
+hold (so every item of the set can be asked for), then, when those are too few, among the set's own
+(``session_files.choose_held_out``); the queue leaves held-out items out. The lens's current version gives the
+learning curve's first point (0 labels)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ def open_session(store: RunStore, labels: LabelStore, run_id: str, lens_id: str,
     session = labels.create_session(run_id, dataset, names, strategy, batch_size, refit_every, lens_id,
                                     item_set=pool)
     lens_labels = load_labels(run_dir(store.home, lens_id), dataset)
-    labelled = [lens_labels.labels.indices(n) for n in lens_labels.labels.attributes]
-    kept = [*labelled, np.asarray(pool.items if pool else [], dtype=np.int64)]
-    held_out = choose_held_out(len(dataset), np.unique(np.concatenate(kept)))
+    labelled = [np.empty(0, dtype=np.int64), *(lens_labels.labels.indices(n) for n in lens_labels.labels.attributes)]
+    held_out = choose_held_out(len(dataset), np.concatenate(labelled),
+                               None if pool is None else np.asarray(pool.items, dtype=np.int64))
     save_held_out(store.home, session.session_id, held_out)
     loaded = store.load(record)
     assert record.version is not None

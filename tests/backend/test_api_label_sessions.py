@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from app_client import AppClient as TestClient
 from conftest import make_settings
 
 from backend.item_sets import ItemSetStore
 from backend.jobs import run_worker
+from backend.labelling.session_files import choose_held_out
 from backend.main import create_app
 from backend.runs import read_record
 
@@ -410,6 +412,39 @@ def test_a_set_that_cannot_be_the_pool_is_refused(client: TestClient, problem: P
     problem(client.post(SESSIONS, json={**body, "item_set": other}), 422, "body.item_set", "other-run")
     problem(client.post(SESSIONS, json={**body, "item_set": beyond}), 422, "body.item_set", "5000", "1797")
     problem(client.post(SESSIONS, json={**body, "item_set": "not-hex"}), 422, "item_set", "item set id")
+
+
+def test_a_session_on_a_set_of_every_item_holds_some_of_them_out(client: TestClient, lens_home: Path) -> None:
+    """No item lies outside a set of every item: the held-out items come from the set's own unlabelled items, the
+    queue leaves them out, and the learning curve scores from its first point."""
+    sid = open_session(client, item_set=make_set(client, list(range(1797)), "every item"))["id"]
+    hidden = held_out(lens_home, sid)
+    lens_labels = {row[0] for row in json.loads((lens_home / "runs" / LENS / "labels.json").read_text())["rows"]}
+    assert len(hidden) == (1797 - len(lens_labels)) // 5 == 319 and hidden.isdisjoint(lens_labels)
+    first = next_of(client, sid, "ann")
+    assert first["pool"] == 1797 - 319 and first["item"] not in hidden
+    curve = client.get(f"{SESSIONS}/{sid}/curve").json()
+    assert curve["held_out"] == 319 and [p["labels"] for p in curve["points"]] == [0]
+    assert 0 < curve["points"][0]["score"] <= 1 and 0 <= curve["points"][0]["accuracy"] <= 1
+
+
+def test_held_out_items_come_from_outside_the_set_first() -> None:
+    """choose_held_out on 1,000 items, 100 labelled: a fifth of the 900 unlabelled (180) are held out; every one of
+    the 45 unlabelled items outside a set of 950 is, and the set's own make up the other 135."""
+    labelled, pool = np.arange(0, 1000, 10), np.arange(950)
+    outside = np.setdiff1d(np.arange(950, 1000), labelled)
+    hidden = choose_held_out(1000, labelled, pool)
+    assert len(hidden) == 180 and len(np.unique(hidden)) == 180 and not np.isin(hidden, labelled).any()
+    assert np.isin(outside, hidden).all() and np.isin(hidden, pool).sum() == 180 - len(outside)
+    small = choose_held_out(1000, labelled, np.arange(10))  # enough outside: the set keeps every item
+    assert len(small) == 180 and not np.isin(small, np.arange(10)).any()
+    assert np.array_equal(choose_held_out(1000, labelled), choose_held_out(1000, labelled, None))
+
+
+def test_a_session_keeps_its_sets_name_as_it_is(client: TestClient) -> None:
+    assert open_session(client, item_set=make_set(client, [1, 2, 3], " a "))["item_set"]["name"] == " a "
+    legacy = ItemSetStore(client.app.state.jobs.engine).create(RUN, "   ", [1, 2], None)  # before blanks were refused
+    assert open_session(client, item_set=legacy.set_id)["item_set"]["name"] == "   "
 
 
 def test_a_refit_ranks_the_set_again_for_its_session(own: tuple[TestClient, Path]) -> None:
