@@ -165,18 +165,20 @@ def check_item(dataset: Dataset, item: int) -> None:
 
 def sample_codes(store: RunStore, loaded: LoadedRun, executor: InferenceExecutor, settings: Settings, n: int,
                  seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(index (N,), mu (N, K)) of the (n, seed) sample: encoded now up to max_embedding_n items
-    (``analysis.encoded``), beyond that the codes the projection job of (n, seed) stored (404 saying how to compute
-    them while it has not run)."""
-    if n <= settings.max_embedding_n:
-        enc = encoded(store, loaded, executor, n, seed)
+    """(index (M,), mu (M, K)) of the (n, seed) sample, M = min(n, the dataset's N) (``analysis.sample_items``):
+    encoded now up to max_embedding_n items (``analysis.encoded``), beyond that the codes the projection job of
+    (M, seed) stored (404 saying which projection to POST while none has run)."""
+    m = min(n, len(loaded.dataset))  # n past the dataset's size is every item: the sample of M = N
+    if m <= settings.max_embedding_n:
+        enc = encoded(store, loaded, executor, m, seed)
         return enc.index, enc.mu
-    path = codes_path(store.home, loaded.run_id, loaded.version, n, seed)
+    path = codes_path(store.home, loaded.run_id, loaded.version, m, seed)
     if not path.is_file():
-        raise NotFound(f"the codes of a sample of {n} items (over max_embedding_n = {settings.max_embedding_n}, "
+        raise NotFound(f"the codes of a sample of {m} items (over max_embedding_n = {settings.max_embedding_n}, "
                        f"encoded on request) are not computed yet: POST /api/v1/runs/{loaded.run_id}/projections with "
-                       f'{{"method": "pca", "n": {n}, "seed": {seed}}} first, then GET this again')
-    return store.memo((loaded.run_id, loaded.version, "codes", n, seed), lambda: read_codes(path))
+                       f'{{"method": "pca", "n": {m}, "seed": {seed}, "v": "{loaded.version}"}} first, then GET this '
+                       "again")
+    return store.memo((loaded.run_id, loaded.version, "codes", m, seed), lambda: read_codes(path))
 
 
 def neighbours_view(loaded: LoadedRun, executor: InferenceExecutor, sample: tuple[np.ndarray, np.ndarray], item: int,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 from app_client import AppClient as TestClient
+from conftest import copy_home, make_settings, serve
 
+from backend.jobs import run_worker
 from backend.runs import load_run
 from backend.schemas.items import MAX_WHERE, MAX_WHERE_CHARS
 from backend.services.analysis import sample_items
@@ -164,7 +167,6 @@ def test_neighbours_have_an_etag_and_answer_304(client: TestClient) -> None:
     ("item=-1", 422, ["item"]),
     ("item=1&k=101", 422, ["query.k"]),
     ("item=1&k=0", 422, ["query.k"]),
-    ("item=1&n=100000", 404, ["not computed yet", "max_embedding_n = 5000"]),
     ("item=1&n=1000001", 422, ["query.n", "max_projection_n"]),
     ("k=3", 422, ["item"]),
     ("item=1&v=0123456789ab", 409, ["0123456789ab"]),
@@ -172,3 +174,36 @@ def test_neighbours_have_an_etag_and_answer_304(client: TestClient) -> None:
 def test_bad_neighbour_queries_are_problems(client: TestClient, problem: Callable[..., dict[str, Any]], query: str,
                                             status: int, words: list[str]) -> None:
     problem(client.get(f"{API}/runs/{RUN}/neighbours?{query}"), status, *words)
+
+
+def test_n_past_the_dataset_is_every_item(client: TestClient) -> None:
+    """digits has 1,797 items, under max_embedding_n = 5,000: n = 100,000 is the sample of every item, encoded now."""
+    every = client.get(f"{API}/runs/{RUN}/neighbours?item=5&k=8&n=1797").json()
+    past = client.get(f"{API}/runs/{RUN}/neighbours?item=5&k=8&n=100000")
+    assert past.status_code == 200, past.text
+    assert past.json()["n"] == 1797 and past.json()["neighbours"] == every["neighbours"]
+
+
+def test_past_max_embedding_n_the_404_names_a_projection_that_can_be_posted(
+        client: TestClient, trained_home: Path, tmp_path: Path, problem: Callable[..., dict[str, Any]]) -> None:
+    """With max_embedding_n = 1,000, every digit (n = 100,000 means all 1,797) is a sample of stored codes: the 404
+    names the projection to POST (n = 1,797, the run's version); once its job ran, the neighbours are those found
+    when every item is encoded on request."""
+    home = copy_home(trained_home, tmp_path / "home")
+    settings = make_settings(home, max_embedding_n=1000)
+    live = client.get(f"{API}/runs/{RUN}/neighbours?item=5&k=8&n=1797").json()
+    url = f"{API}/runs/{RUN}/neighbours?item=5&k=8&n=100000"
+    with serve(settings) as small:
+        version = small.get(f"{API}/runs/{RUN}").json()["version"]
+        detail = problem(small.get(url), 404, "not computed yet", "max_embedding_n = 1000")["detail"]
+        body = json.loads(detail[detail.index("{"):detail.index("}") + 1])
+        assert body == {"method": "pca", "n": 1797, "seed": 0, "v": version}
+        posted = small.post(f"{API}/runs/{RUN}/projections", json=body)
+        assert posted.status_code == 202, posted.text
+        run_worker(settings, once=True, store=small.app.state.jobs)
+        got = small.get(url)
+        assert got.status_code == 200, got.text
+        assert got.json()["n"] == 1797
+        assert [r["item"] for r in got.json()["neighbours"]] == [r["item"] for r in live["neighbours"]]
+        np.testing.assert_allclose([r["distance"] for r in got.json()["neighbours"]],
+                                   [r["distance"] for r in live["neighbours"]], rtol=1e-5, atol=1e-6)
