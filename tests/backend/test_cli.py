@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from backend.cli import main
+from backend.config import get_settings
 from backend.runs import list_runs, load_run
 
 
@@ -72,20 +74,31 @@ def test_resume_finishes_an_interrupted_run(home: Path) -> None:
 
 
 def test_bad_input_is_a_clear_error(home: Path) -> None:
-    cases = [
-        (["--family", "nope", "--dataset", "digits"], "unknown family 'nope'"),
-        (["--family", "vae", "--dataset", "mnist"], "unknown dataset 'mnist'"),
-        (["--family", "vae", "--dataset", "digits", "--set", "beta=-2"], "beta must be >= 0"),
-        (["--family", "vae", "--dataset", "digits", "--steps", "0"], "steps must be >= 1"),
-        (["--family", "vae"], "--family and --dataset are required"),
-        (["--resume", "../etc"], "invalid run id"),
-    ]
-    out = factorscope("evaluate", "missing-run", home=home)
-    assert out.returncode == 2 and "no run 'missing-run'" in out.stderr
-    for args, message in cases:
-        out = factorscope("train", *args, home=home)
-        assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
-        assert "Traceback" not in out.stderr
+    out = factorscope("evaluate", "missing-run", home=home)  # the process: exit status 2, one line, no traceback
+    assert out.returncode == 2 and "no run 'missing-run'" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--family", "nope", "--dataset", "digits"], "unknown family 'nope'"),
+    (["--family", "vae", "--dataset", "mnist"], "unknown dataset 'mnist'"),
+    (["--family", "vae", "--dataset", "digits", "--set", "beta=-2"], "beta must be >= 0"),
+    (["--family", "vae", "--dataset", "digits", "--steps", "0"], "steps must be >= 1"),
+    (["--family", "vae"], "--family and --dataset are required"),
+    (["--resume", "../etc"], "invalid run id"),
+])
+def test_bad_training_input_is_refused_before_anything_runs(
+        args: list[str], message: str, home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The same ``main`` the process runs, called here (a process per case cost 6 s of torch import each)."""
+    monkeypatch.setenv("FACTORSCOPE_HOME", str(home))
+    get_settings.cache_clear()
+    try:
+        assert main(["train", *args]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert not (home / "runs").exists() or not any((home / "runs").iterdir())  # nothing was made
 
 
 def test_the_progress_bar_writes_a_log_a_few_lines_not_one_per_step(capsys: pytest.CaptureFixture[str]) -> None:
